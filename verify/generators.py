@@ -1,0 +1,251 @@
+"""Seeded instance generators: the paper's distributions, planted and near-threshold targets.
+
+Every generator is reproducible bit for bit from (kind, parameters, seed) on any machine (see
+``verify.seeding``), and records them in the problem's ``meta`` so a file says how it was made.
+
+Distributions (weights are scaled grid integers, see ``verify.numbers``):
+
+- ``uniform``: i.i.d. uniform on ``{-M..M}`` (``zero=False``: on ``{-M..M} \\ {0}``, Lemma 4's
+  distribution). With ``bits=k``, ``M = 2^k``: exactly the grid S_δ, δ = 2^-k, scaled by 1/δ.
+  With ``kappa``, ``M = floor(2^(κ n))`` computed exactly, so ``κ = log2(M)/n`` up to the floor.
+- ``products``: Lemma 5's branch products. ``n`` pairs ``(u_i, v_i)`` are drawn uniform on
+  S_δ; branch A keeps the pairs with ``u_i > 0``, branch B those with ``u_i < 0``, and the weights
+  are ``v_i * u_i`` on the grid δ²ℤ ∩ [-1, 1] (scale 2k, ``M = 2^(2k)``). So the number of weights
+  is random, about n/2. With ``rejection=True`` each product z is kept with probability
+  ``c_min / c(z)`` (``c(z)`` = number of grid pairs with product z), which makes the kept ones
+  exactly uniform on ``{-m..m}`` (without 0 when ``zero=False``). The paper's ``M = δ^-2`` is
+  not attainable exactly (a prime above 2^k is no product of two grid values), so ``m`` defaults
+  to the largest value for which every ``|z| <= m`` is a product; this is a documented choice.
+
+Targets: ``planted`` (the sum of a random subset, recorded in ``meta.planted``; of exactly
+``size`` elements when a size is set), ``middle`` (``floor(Σ a_i / 2)``, the centre of the
+reachable range, where solutions are most numerous), ``all`` (the range ``{-M..M}``), an integer,
+or an inclusive range ``(lo, hi)``.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from verify import __version__
+from verify.errors import InputError
+from verify.problems import SubsetSum, TargetRange, VectorSubsetSum
+from verify.seeding import as_generator, fair_bits, random_permutation, uniform_ints
+
+DISTRIBUTIONS = ("uniform", "products")
+BRANCHES = ("A", "B")
+MAX_REJECTION_BITS = 12  # c(z) is tabulated over 2^(2k+1)+1 products: 2^25 entries at k = 12
+
+
+def m_for_kappa(n: int, kappa) -> int:
+    """``M = floor(2^(κ·n))`` in exact integer arithmetic (κ as int, Fraction or decimal string).
+
+    >>> m_for_kappa(10, "0.5")
+    32
+    >>> m_for_kappa(3, "0.5")     # 2^1.5 = 2.83
+    2
+    """
+    try:
+        k = Fraction(kappa)
+    except (ValueError, TypeError, ZeroDivisionError):
+        raise InputError(f"kappa: expected a number, got {kappa!r}") from None
+    if k <= 0 or k > 4:
+        raise InputError(f"kappa: expected a value in (0, 4], got {kappa}")
+    p, q = (k * n).numerator, (k * n).denominator  # want the largest M with M^q <= 2^p
+    lo, hi = 1, 1 << (p // q + 1)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if mid**q <= 1 << p:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def uniform_weights(rng, n: int, M: int, zero: bool = True) -> list[int]:
+    """``n`` i.i.d. integers uniform on ``{-M..M}``, or on ``{-M..M} \\ {0}`` if ``zero=False``."""
+    if zero:
+        return uniform_ints(rng, -M, M, n).tolist()
+    u = uniform_ints(rng, 0, 2 * M - 1, n)  # 2M values: map 0..M-1 -> -M..-1, M..2M-1 -> 1..M
+    return np.where(u < M, u - M, u - M + 1).tolist()
+
+
+def product_counts(k: int, zero: bool = True) -> np.ndarray:
+    """``c(z)``: for each product ``z`` in ``-4^k..4^k`` (index ``z + 4^k``), the number of grid
+    pairs ``(u, v)`` with ``u`` in ``1..2^k`` and ``v`` in S_δ (without 0 if ``zero=False``) and
+    ``u*v = z``. Branch B has the same counts (negate v)."""
+    if k > MAX_REJECTION_BITS:
+        raise InputError(f"bits: rejection sampling tabulates 2^(2k+1) products; "
+                         f"expected k <= {MAX_REJECTION_BITS}, got {k}")
+    B = 1 << k
+    u = np.arange(1, B + 1, dtype=np.int64)
+    v = np.arange(-B, B + 1, dtype=np.int64)
+    if not zero:
+        v = v[v != 0]
+    z = np.multiply.outer(u, v).ravel()
+    return np.bincount(z + B * B, minlength=2 * B * B + 1)
+
+
+def default_uniform_bound(counts: np.ndarray, zero: bool) -> int:
+    """Largest ``m`` such that every ``z`` with ``|z| <= m`` (``z != 0`` without zero) has
+    ``c(z) > 0``."""
+    c0 = (counts.size - 1) // 2
+    m = 0
+    while m + 1 <= c0 and counts[c0 + m + 1] > 0 and counts[c0 - m - 1] > 0:
+        m += 1
+    return m
+
+
+def product_weights(rng, pairs: int, k: int, branch: str = "A", zero: bool = True,
+                    rejection: bool = False, uniform_bound: int | None = None) -> tuple[list[int], dict]:
+    """Lemma 5's branch products ``v_i * u_i`` at scale 2k (see the module docstring).
+
+    Returns the weights and a dict of provenance (which pairs were kept, the rejection bound).
+    """
+    if branch not in BRANCHES:
+        raise InputError(f"branch: expected 'A' or 'B', got {branch!r}")
+    B = 1 << k
+    u = np.array(uniform_weights(rng, pairs, B, zero), dtype=np.int64)
+    v = np.array(uniform_weights(rng, pairs, B, zero), dtype=np.int64)
+    keep = u > 0 if branch == "A" else u < 0
+    z = (u * v)[keep]
+    kept_pairs = np.flatnonzero(keep)
+    info = {"pairs": pairs, "branch": branch, "kept_pairs": int(kept_pairs.size)}
+    if rejection:
+        counts = product_counts(k, zero)
+        m = default_uniform_bound(counts, zero) if uniform_bound is None else uniform_bound
+        c0 = B * B
+        window = np.arange(-m, m + 1)
+        if not zero:
+            window = window[window != 0]
+        if m < 1 or m > c0 or np.any(counts[window + c0] == 0):
+            raise InputError(f"uniform bound: every product in -{m}..{m} must be attainable; "
+                             f"the largest such bound at bits={k} is {default_uniform_bound(counts, zero)}")
+        c_min = int(counts[window + c0].min())
+        accepted = []
+        for zi in z.tolist():
+            if abs(zi) > m or (zi == 0 and not zero):
+                continue
+            if int(uniform_ints(rng, 0, int(counts[zi + c0]) - 1, 1)[0]) < c_min:
+                accepted.append(zi)
+        info.update({"rejection": True, "uniform_bound": m, "accepted": len(accepted)})
+        return accepted, info
+    return z.tolist(), info
+
+
+def planted_subset(rng, n: int, size: int | None) -> list[int]:
+    """A random subset of ``0..n-1``: each index with probability 1/2, or exactly ``size`` of
+    them uniformly when ``size`` is given. Returned sorted."""
+    if size is None:
+        return np.flatnonzero(fair_bits(rng, n)).tolist()
+    return sorted(random_permutation(rng, n)[:size].tolist())
+
+
+def _provenance(generator: str, params: dict, seed) -> dict:
+    return {"generator": generator, "params": params, "seed": seed,
+            "tool": f"slth-verify {__version__}"}
+
+
+def _resolve_bound(n: int, bits: int | None, M: int | None, kappa) -> tuple[int, dict]:
+    given = [x is not None for x in (bits, M, kappa)]
+    if sum(given) != 1:
+        raise InputError("weight range: give exactly one of bits, M or kappa")
+    if bits is not None:
+        if isinstance(bits, bool) or not isinstance(bits, int) or not 0 <= bits <= 60:
+            raise InputError(f"bits: expected an integer in 0..60, got {bits!r}")
+        return 1 << bits, {"bits": bits}
+    if M is not None:
+        if isinstance(M, bool) or not isinstance(M, int) or not 1 <= M <= 2**60:
+            raise InputError(f"M: expected an integer in 1..2^60, got {M!r}")
+        return M, {"M": M}
+    return m_for_kappa(n, kappa), {"kappa": str(kappa)}
+
+
+def subset_sum_instance(n: int, *, bits: int | None = None, M: int | None = None, kappa=None,
+                        zero: bool = True, distribution: str = "uniform", branch: str = "A",
+                        rejection: bool = False, target="planted", size: int | None = None,
+                        objective: str | None = None, seed: int = 0) -> SubsetSum:
+    """A seeded subset-sum instance (see the module docstring for every option).
+
+    ``n`` is the number of weights (``uniform``) or of random pairs drawn (``products``).
+
+    >>> p = subset_sum_instance(8, bits=4, seed=3)
+    >>> p == subset_sum_instance(8, bits=4, seed=3), p.sha256 == subset_sum_instance(8, bits=4, seed=4).sha256
+    (True, False)
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise InputError(f"n: expected a positive integer, got {n!r}")
+    if distribution not in DISTRIBUTIONS:
+        raise InputError(f"distribution: expected one of {list(DISTRIBUTIONS)}, got {distribution!r}")
+    rng = as_generator(seed)
+    params = {"n": n, "zero": zero, "distribution": distribution}
+    if distribution == "uniform":
+        bound, info = _resolve_bound(n, bits, M, kappa)
+        params.update(info)
+        params["M"] = bound
+        weights = uniform_weights(rng, n, bound, zero)
+    else:
+        if bits is None or M is not None or kappa is not None:
+            raise InputError("products: give bits (the grid S_δ, δ = 2^-bits, of u and v), not M or kappa")
+        bound = 1 << (2 * bits)
+        weights, info = product_weights(rng, n, bits, branch, zero, rejection)
+        params.update({"bits": bits, "M": bound, **info})
+        if not weights:
+            raise InputError(f"products: no weight survived (pairs={n}, branch {branch}); draw more pairs")
+    extra_meta = {}
+    if size is not None and not (isinstance(size, int) and 0 <= size <= len(weights)):
+        raise InputError(f"size: expected an integer in 0..{len(weights)}, got {size!r}")
+    if target == "planted":
+        chosen = planted_subset(rng, len(weights), size)
+        targets = [sum(weights[i] for i in chosen)]
+        extra_meta["planted"] = chosen
+    elif target == "middle":
+        targets = [sum(weights) // 2]
+    elif target == "all":
+        targets = TargetRange(-bound, bound)
+    elif isinstance(target, tuple):
+        targets = TargetRange(*target)
+    elif isinstance(target, int) and not isinstance(target, bool):
+        targets = [target]
+    else:
+        raise InputError(f"target: expected planted, middle, all, an integer or lo:hi, got {target!r}")
+    params.update({"target": target if not isinstance(target, tuple) else list(target),
+                   "size": size, "objective": objective})
+    meta = _provenance("subset-sum", params, seed)
+    meta.update(extra_meta)
+    return SubsetSum(weights=weights, targets=targets, size=size, objective=objective, meta=meta)
+
+
+def vector_instance(n: int, dim: int, *, bits: int, zero: bool = True, target="planted",
+                    size: int | None = None, seed: int = 0) -> VectorSubsetSum:
+    """A seeded vector instance: ``n`` weight vectors of dimension ``dim``, coordinates i.i.d.
+    uniform on ``{-2^bits..2^bits}`` (without 0 if ``zero=False``).
+
+    ``target``: ``planted``, ``middle`` (coordinate-wise ``floor(Σ/2)``) or a tuple of ints.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise InputError(f"n: expected a positive integer, got {n!r}")
+    if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
+        raise InputError(f"dim: expected a positive integer, got {dim!r}")
+    bound, info = _resolve_bound(n, bits, None, None)
+    rng = as_generator(seed)
+    flat = uniform_weights(rng, n * dim, bound, zero)
+    weights = [flat[i * dim:(i + 1) * dim] for i in range(n)]
+    extra_meta = {}
+    if target == "planted":
+        chosen = planted_subset(rng, n, size)
+        targets = [[sum(weights[i][j] for i in chosen) for j in range(dim)]]
+        extra_meta["planted"] = chosen
+    elif target == "middle":
+        targets = [[sum(w[j] for w in weights) // 2 for j in range(dim)]]
+    elif isinstance(target, (tuple, list)) and len(target) == dim:
+        targets = [list(target)]
+    else:
+        raise InputError(f"target: expected planted, middle or {dim} comma-separated integers, got {target!r}")
+    params = {"n": n, "dim": dim, "zero": zero, **info, "M": bound,
+              "target": target if isinstance(target, str) else list(target), "size": size}
+    meta = _provenance("vector-subset-sum", params, seed)
+    meta.update(extra_meta)
+    return VectorSubsetSum(weights=weights, targets=targets, size=size, meta=meta)
