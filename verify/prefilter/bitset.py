@@ -222,37 +222,58 @@ class ReachableSums:
             raise InternalError(f"witness walk for target {target} ended at position {p}, not 0")
         return tuple(sorted(chosen))
 
-    def reachable_mask(self, lo: int, hi: int) -> np.ndarray:
-        """Bool array over ``lo..hi``: which targets are subset sums (any size)."""
+    def _slots(self, a: int, b: int) -> np.ndarray:
+        """The size slots (one row of S/8 bytes per sum) of the sums ``a..b`` (inside the range)."""
+        nb = self.slot // 8
+        rows = self.top - self.offset + 1
+        raw = np.frombuffer(self.final.to_bytes(rows * nb, "little"), dtype=np.uint8)
+        return raw.reshape(rows, nb)[a - self.offset:b - self.offset + 1]
+
+    def reachable_mask(self, lo: int, hi: int, k: int | None = None) -> np.ndarray:
+        """Bool array over ``lo..hi``: which targets are subset sums (with exactly ``k``
+        elements if given; any size otherwise)."""
         out = np.zeros(hi - lo + 1, dtype=bool)
         a, b = max(lo, self.offset), min(hi, self.top)
         if a > b:
             return out
         if self.cardinality:
-            return self.fewest_array(lo, hi) >= 0
+            if k is None:
+                return self.fewest_array(lo, hi) >= 0
+            self._position(a, k)  # validates k
+            out[a - lo:b - lo + 1] = (self._slots(a, b)[:, k // 8] >> (k % 8)) & 1
+            return out
+        self._position(a, k)
         words = _layer_words(self.final, self.top - self.offset + 1)
         out[a - lo:b - lo + 1] = _bits_at(words, np.arange(a - self.offset, b - self.offset + 1))
         return out
 
-    def witnesses(self, targets: np.ndarray, budget=None) -> np.ndarray:
+    def witnesses(self, targets, sizes=None, budget=None) -> np.ndarray:
         """Witnesses for many reachable targets at once: a bool matrix ``(len(targets), n)``
-        whose row r marks a subset summing to ``targets[r]``. Every target must be reachable."""
-        if self.cardinality:
-            raise InputError("witnesses for many targets: use a table without cardinality layers")
+        whose row r marks a subset summing to ``targets[r]`` (with ``sizes[r]`` elements, for a
+        cardinality table; ``sizes`` may be one integer for all). Every target must be reachable.
+        """
         targets = np.asarray(targets, dtype=np.int64)
-        require(targets.size * (self.n + 16), budget,
+        require(targets.size * (self.n + 32), budget,
                 f"witnesses for {targets.size:,} targets of {self.n} weights",
                 "ask for fewer targets or raise --memory-budget")
-        pos = targets - self.offset
+        pos = (targets - self.offset) * self.slot
+        if self.cardinality:
+            if sizes is None:
+                raise InputError("witnesses from a cardinality table need the subset sizes")
+            pos = pos + np.asarray(sizes, dtype=np.int64)
+        elif sizes is not None:
+            raise InputError("size: this table was built without cardinality layers")
         chosen = np.zeros((targets.size, self.n), dtype=bool)
-        nbits = self.top - self.offset + 1
-        if not _bits_at(_layer_words(self.final, nbits), pos).all():
+        nbits = (self.top - self.offset + 1) * self.slot
+        inside = (targets >= self.offset) & (targets <= self.top)
+        if not (inside.all() and _bits_at(_layer_words(self.final, nbits), pos).all()):
             raise InputError("witnesses: every target must be reachable")
         layers = self.layers
         for j in range(len(self.items) - 1, -1, -1):
             item = self.items[j]
-            took = ~_bits_at(_layer_words(layers[j], nbits), pos)
-            pos = np.where(took, pos - self.shifts[j][1], pos)
+            s_skip, s_take = self.shifts[j]
+            took = ~_bits_at(_layer_words(layers[j], nbits), pos - s_skip)
+            pos = np.where(took, pos - s_take, pos - s_skip)
             chosen[:, list(item.indices)] = (took ^ item.negative)[:, None]
         if np.any(pos != 0):
             raise InternalError("vectorized witness walk did not end at the empty sum")
@@ -267,10 +288,7 @@ class ReachableSums:
         a, b = max(lo, self.offset), min(hi, self.top)
         if a > b:
             return out
-        nb = self.slot // 8
-        rows = self.top - self.offset + 1
-        raw = np.frombuffer(self.final.to_bytes(rows * nb, "little"), dtype=np.uint8)
-        slots = raw.reshape(rows, nb)[a - self.offset:b - self.offset + 1]
+        slots = self._slots(a, b)
         nonzero = slots != 0
         first = nonzero.argmax(axis=1)
         low = _LOWBIT[slots[np.arange(slots.shape[0]), first]] + 8 * first

@@ -1,0 +1,254 @@
+"""The ``slth-verify`` command line: a thin shell over the library.
+
+Exit codes: 0 success (whatever the answer), 2 bad input or arguments, a missing file or an
+over-budget request, 3 an internal error (a witness that does not replay, methods that
+disagree). Errors print one line; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from verify import __version__
+from verify.errors import EXIT_INTERNAL, EXIT_USAGE, InputError, VerifyError
+from verify.generators import BRANCHES, DISTRIBUTIONS, subset_sum_instance, vector_instance
+from verify.problems import load_problem, save_problem, write_text_atomic
+from verify.solving import METHODS, count, cover, solve
+
+SHOWN = 20  # per-target lines printed before "... (use --json)"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, instead of argparse's usage dump
+        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        sys.exit(EXIT_USAGE)
+
+
+def _target_arg(text: str):
+    if text in ("planted", "middle", "all"):
+        return text
+    try:
+        if ":" in text:
+            lo, hi = text.split(":")
+            return (int(lo), int(hi))
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected planted, middle, all, an integer or LO:HI, got {text!r}") from None
+
+
+def _vector_target_arg(text: str):
+    if text in ("planted", "middle"):
+        return text
+    try:
+        return tuple(int(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected planted, middle or comma-separated integers, got {text!r}") from None
+
+
+def _emit_problem(problem, output: str | None) -> None:
+    if output:
+        save_problem(problem, output)
+        print(f"wrote {output}: {problem.kind}, n = {problem.n}, {problem.num_targets} target(s), "
+              f"sha256 {problem.sha256}", file=sys.stderr)
+    else:
+        print(json.dumps(problem.to_json(), indent=1, sort_keys=True))
+
+
+def cmd_generate_subset_sum(args) -> int:
+    bounds = [x is not None for x in (args.bits, args.M, args.kappa)]
+    if sum(bounds) == 0:
+        args.bits = 12
+    problem = subset_sum_instance(
+        args.n, bits=args.bits, M=args.M, kappa=args.kappa, zero=not args.no_zero,
+        distribution=args.distribution, branch=args.branch, rejection=args.rejection,
+        target=args.target, size=args.size, objective=args.objective, seed=args.seed)
+    _emit_problem(problem, args.output)
+    return 0
+
+
+def cmd_generate_vector(args) -> int:
+    problem = vector_instance(args.n, args.dim, bits=args.bits, zero=not args.no_zero,
+                              target=args.target, size=args.size, seed=args.seed)
+    _emit_problem(problem, args.output)
+    return 0
+
+
+def _header(problem, path, report) -> list[str]:
+    return [f"instance  {path}: {problem.kind}, n = {problem.n}, {report.num_targets:,} target(s)",
+            f"sha256    {problem.sha256}",
+            f"method    {report.method}   ({report.timings.get('total', 0) * 1e3:.1f} ms)"]
+
+
+def _answer_line(a) -> str:
+    target = ",".join(map(str, a.target)) if isinstance(a.target, tuple) else a.target
+    text = f"target {target}: {a.status.value}"
+    if a.witness is not None:
+        text += f"  witness {list(a.witness)}"
+        if a.optimal:
+            text += " (fewest elements, optimal)"
+    else:
+        text += f"  [{a.method}] {a.evidence}"
+    if "count" in a.extra:
+        text += f"  count {a.extra['count']:,}"
+    return text
+
+
+def _print_report(problem, path, report, as_json: bool, with_answers: bool = True) -> None:
+    if as_json:
+        print(json.dumps(report.to_json(with_answers=with_answers), indent=1))
+        return
+    lines = _header(problem, path, report)
+    answers = report.answers
+    for a in answers[:SHOWN]:
+        lines.append(_answer_line(a))
+    if len(answers) > SHOWN:
+        lines.append(f"... {len(answers) - SHOWN:,} more targets (use --json for all)")
+    lines.append(f"status    {report.status.value}")
+    print("\n".join(lines))
+
+
+def cmd_solve(args) -> int:
+    problem = load_problem(args.instance)
+    report = solve(problem, args.method, args.memory_budget)
+    _print_report(problem, args.instance, report, args.json)
+    return 0
+
+
+def cmd_cover(args) -> int:
+    problem = load_problem(args.instance)
+    report = cover(problem, args.method, args.memory_budget)
+    if args.json:
+        out = report.to_json(with_answers=args.answers)
+        print(json.dumps(out, indent=1))
+        return 0
+    lines = _header(problem, args.instance, report)
+    unreachable = report.extra["unreachable"]
+    lines.append(f"reachable   {report.extra['reachable_count']:,} of {report.num_targets:,} "
+                 f"(sat-verified: every witness replayed in exact integer arithmetic)")
+    by_method: dict[str, int] = {}
+    if unreachable:
+        for a in report.answers:
+            if not a.status.is_sat:
+                by_method[a.method] = by_method.get(a.method, 0) + 1
+    how = ", ".join(f"{m}: {c:,}" for m, c in sorted(by_method.items()))
+    lines.append(f"unreachable {len(unreachable):,}" + (f" (unsat-exhaustive; {how})" if how else ""))
+    if unreachable:
+        shown = ", ".join(map(str, unreachable[:SHOWN]))
+        lines.append(f"            {shown}{' ...' if len(unreachable) > SHOWN else ''} (all with --json)")
+    lines.append(f"status      {report.status.value}")
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_count(args) -> int:
+    problem = load_problem(args.instance)
+    report = count(problem, args.method, args.memory_budget)
+    if args.json:
+        print(json.dumps(report.to_json(with_answers=args.answers), indent=1))
+        return 0
+    lines = _header(problem, args.instance, report)
+    for a in report.answers[:SHOWN]:
+        t = ",".join(map(str, a.target)) if isinstance(a.target, tuple) else a.target
+        lines.append(f"target {t}: {a.extra['count']:,} solutions  ({a.status.value})")
+    if report.num_targets > SHOWN:
+        lines.append(f"... {report.num_targets - SHOWN:,} more targets (use --json for all)")
+    lines.append(f"total     {report.extra['total_solutions']:,} solutions over all targets "
+                 f"(counted by {report.extra['count_method']}, exact integers)")
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from verify.demo import run_demo
+
+    return 0 if run_demo() else EXIT_INTERNAL
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="slth-verify", description="Exact, certified answers about quantized "
+                     "subset sum and pruned quantized networks.")
+    parser.add_argument("--version", action="version", version=f"slth-verify {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("demo", help="generate a near-threshold instance, decide, cover and count it")
+    p.set_defaults(func=cmd_demo)
+
+    gen = sub.add_parser("generate", help="write a seeded random instance as JSON")
+    gsub = gen.add_subparsers(dest="what", metavar="KIND", parser_class=_Parser, required=True)
+    g = gsub.add_parser("subset-sum", help="a one-dimensional instance")
+    g.add_argument("--n", type=int, required=True, help="number of weights (of random pairs for products)")
+    g.add_argument("--bits", type=int, help="weights on {-2^bits..2^bits}, the scaled grid S_d, d = 2^-bits (default 12)")
+    g.add_argument("--M", type=int, help="weights on {-M..M} (instead of --bits)")
+    g.add_argument("--kappa", help="weights on {-M..M} with M = floor(2^(kappa*n)) (instead of --bits)")
+    g.add_argument("--no-zero", action="store_true", help="exclude 0 from the distribution (Lemma 4)")
+    g.add_argument("--distribution", choices=DISTRIBUTIONS, default="uniform",
+                   help="uniform weights, or Lemma 5's products v*u (default uniform)")
+    g.add_argument("--branch", choices=BRANCHES, default="A", help="products: A keeps u > 0, B keeps u < 0")
+    g.add_argument("--rejection", action="store_true", help="products: rejection-sample to uniform")
+    g.add_argument("--target", type=_target_arg, default="planted",
+                   help="planted | middle | all | INT | LO:HI (write --target=-5:5 for a negative start)")
+    g.add_argument("--size", type=int, help="require exactly this many elements")
+    g.add_argument("--objective", choices=["fewest"], help="ask for the fewest elements")
+    g.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    g.add_argument("-o", "--output", help="output file (default: standard output)")
+    g.set_defaults(func=cmd_generate_subset_sum)
+    v = gsub.add_parser("vector", help="a vector (multi-dimensional) instance")
+    v.add_argument("--n", type=int, required=True, help="number of weight vectors")
+    v.add_argument("--dim", type=int, default=2, help="dimension (default 2)")
+    v.add_argument("--bits", type=int, default=8, help="coordinates on {-2^bits..2^bits} (default 8)")
+    v.add_argument("--no-zero", action="store_true", help="exclude 0 from the distribution")
+    v.add_argument("--target", type=_vector_target_arg, default="planted",
+                   help="planted | middle | comma-separated integers")
+    v.add_argument("--size", type=int, help="require exactly this many elements")
+    v.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    v.add_argument("-o", "--output", help="output file (default: standard output)")
+    v.set_defaults(func=cmd_generate_vector)
+
+    for name, func, text in (("solve", cmd_solve, "decide every target, with a witness or exhaustive evidence"),
+                             ("cover", cmd_cover, "decide all targets at once; list the unreachable ones"),
+                             ("count", cmd_count, "exact number of solutions per target")):
+        c = sub.add_parser(name, help=text)
+        c.add_argument("instance", help="instance JSON file")
+        c.add_argument("--method", choices=METHODS, default="auto",
+                       help="dp (reachable-sum bitsets), mitm (meet in the middle) or auto (default)")
+        c.add_argument("--memory-budget", metavar="SIZE",
+                       help="refuse methods needing more memory (e.g. 512M, 8G; default 4G or "
+                            "$SLTH_VERIFY_MEMORY_BUDGET)")
+        c.add_argument("--json", action="store_true", help="print a machine-readable JSON object")
+        if name != "solve":
+            c.add_argument("--answers", action="store_true",
+                           help="with --json: include every target's answer and witness")
+        c.set_defaults(func=func)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except VerifyError as e:
+        if args.debug:
+            raise
+        print(f"slth-verify: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except (OSError, MemoryError) as e:
+        if args.debug:
+            raise
+        print(f"slth-verify: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("slth-verify: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
