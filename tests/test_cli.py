@@ -1,0 +1,123 @@
+"""The command line: outputs, JSON fields, and every error path (one line, exit code 2)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from verify.cli import main
+
+DATA = Path(__file__).parent / "data"
+
+
+def run(capsys, *argv):
+    try:
+        code = main(list(argv))
+    except SystemExit as e:  # argparse's own errors exit through here
+        code = e.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_generate_solve_cover_count_round_trip(tmp_path, capsys):
+    inst = tmp_path / "inst.json"
+    code, _, err = run(capsys, "generate", "subset-sum", "--n", "20", "--bits", "10", "--seed", "7",
+                       "-o", str(inst))
+    assert code == 0 and "sha256" in err
+    planted = json.loads(inst.read_text())["meta"]["planted"]
+    code, out, _ = run(capsys, "solve", str(inst), "--json")
+    result = json.loads(out)
+    assert code == 0 and result["status"] == "sat-verified"
+    weights = json.loads(inst.read_text())["weights"]
+    target = json.loads(inst.read_text())["targets"][0]
+    assert sum(weights[i] for i in result["witness"]) == target == sum(weights[i] for i in planted)
+    assert len(result["instance_sha256"]) == 64 and "total" in result["timings"]
+    code, out, _ = run(capsys, "solve", str(inst), "--method", "mitm")
+    assert code == 0 and "sat-verified" in out and "witness" in out
+
+
+def test_cover_json_lists_unreachable_exactly(tmp_path, capsys):
+    inst = tmp_path / "c.json"
+    inst.write_text(json.dumps({"kind": "subset-sum", "version": 1, "weights": [2, 3, -4],
+                                "targets": {"range": [-6, 6]}}))
+    code, out, _ = run(capsys, "cover", str(inst), "--json")
+    result = json.loads(out)
+    sums = {0, 2, 3, -4, 5, -2, -1, 1}
+    assert result["unreachable"] == [t for t in range(-6, 7) if t not in sums]
+    assert result["reachable_count"] == len(sums)
+    code, out, _ = run(capsys, "cover", str(inst))
+    assert code == 0 and "unreachable 5" in out and "range: 3" in out and "dp-bitset: 2" in out
+
+
+def test_count_prints_exact_counts(tmp_path, capsys):
+    inst = tmp_path / "k.json"
+    inst.write_text(json.dumps({"kind": "subset-sum", "version": 1, "weights": [1] * 70,
+                                "targets": [35]}))
+    code, out, _ = run(capsys, "count", str(inst), "--json")
+    assert code == 0 and json.loads(out)["counts"] == [112186277816662845432]
+
+
+def test_vector_generate_and_solve(tmp_path, capsys):
+    inst = tmp_path / "v.json"
+    assert run(capsys, "generate", "vector", "--n", "12", "--dim", "3", "--bits", "6",
+               "--seed", "1", "-o", str(inst))[0] == 0
+    code, out, _ = run(capsys, "solve", str(inst), "--json")
+    assert code == 0 and json.loads(out)["status"] == "sat-verified"
+
+
+def test_generate_to_stdout_is_valid_json(capsys):
+    code, out, _ = run(capsys, "generate", "subset-sum", "--n", "5", "--bits", "3", "--target", "all")
+    assert code == 0 and json.loads(out)["targets"] == {"range": [-8, 8]}
+
+
+def test_demo_certifies(capsys):
+    code, out, _ = run(capsys, "demo")
+    assert code == 0
+    assert "sat-verified" in out and "unsat-exhaustive" in out and "all answers certified" in out
+
+
+@pytest.mark.parametrize("name", sorted(json.loads((DATA / "invalid" / "expected.json").read_text())))
+def test_invalid_instances_exit_2_with_one_line(capsys, name):
+    for command in ("solve", "cover", "count"):
+        code, out, err = run(capsys, command, str(DATA / "invalid" / name))
+        assert code == 2 and out == ""
+        assert err.count("\n") == 1 and err.startswith("slth-verify: error: ") and name in err
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["solve", "missing.json"], "missing.json: no such file"),
+    (["solve", "{data}"], "is a directory"),
+    (["solve", "{budget}", "--memory-budget", "1K"], "fits the memory budget of 1.0 KiB"),
+    (["solve", "{budget}", "--memory-budget", "lots"], "memory budget: expected a size"),
+    (["solve", "{budget}", "--method", "magic"], "invalid choice"),
+    (["generate", "subset-sum", "--n", "5", "--target", "soon"], "expected planted, middle"),
+    (["generate", "subset-sum", "--n", "-3"], "n: expected a positive integer"),
+    (["generate", "subset-sum", "--n", "5", "--bits", "3", "--M", "9"], "exactly one of bits, M or kappa"),
+    (["generate", "vector", "--n", "3", "--target", "1,x"], "comma-separated integers"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, argv, fragment):
+    budget = tmp_path / "b.json"
+    budget.write_text(json.dumps({"kind": "subset-sum", "version": 1,
+                                  "weights": [2**30 + i for i in range(8)], "targets": [2**31 + 1]}))
+    code, out, err = run(capsys, *[a.format(data=DATA, budget=budget) for a in argv])
+    assert code == 2 and out == ""
+    assert fragment in err and err.count("\n") == 1
+
+
+def test_failed_generate_leaves_no_file(tmp_path, capsys):
+    target = tmp_path / "never.json"
+    code, _, err = run(capsys, "generate", "subset-sum", "--n", "5", "--bits", "99", "-o", str(target))
+    assert code == 2 and not target.exists() and not list(tmp_path.iterdir())
+
+
+def test_real_process_exit_codes_and_no_traceback(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"kind": "subset-sum", "version": 1, "weights": [1, NaN], "targets": [1]}')
+    for argv, expected in ((["solve", str(bad)], 2), (["solve", str(tmp_path / "none.json")], 2),
+                           (["--version"], 0)):
+        proc = subprocess.run([sys.executable, "-m", "verify.cli", *argv], capture_output=True, text=True)
+        assert proc.returncode == expected
+        assert "Traceback" not in proc.stderr

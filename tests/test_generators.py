@@ -1,0 +1,129 @@
+"""Generators: reproducible bit for bit, and drawing from the distributions they claim."""
+
+import json
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from verify.errors import InputError
+from verify.generators import (default_uniform_bound, m_for_kappa, product_counts,
+                               product_weights, subset_sum_instance, vector_instance)
+from verify.problems import save_problem
+from verify.seeding import as_generator, uniform_ints
+
+
+def file_bytes(problem, path):
+    save_problem(problem, path)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"n": 32, "bits": 12},
+    {"n": 20, "bits": 8, "zero": False, "target": "middle"},
+    {"n": 24, "kappa": "0.9", "target": "all"},
+    {"n": 40, "bits": 3, "distribution": "products", "branch": "B"},
+    {"n": 400, "bits": 3, "distribution": "products", "rejection": True},
+    {"n": 16, "bits": 10, "size": 5},
+])
+def test_same_seed_same_bytes_different_seed_differs(tmp_path, kwargs):
+    a = file_bytes(subset_sum_instance(**kwargs, seed=7), tmp_path / "a.json")
+    b = file_bytes(subset_sum_instance(**kwargs, seed=7), tmp_path / "b.json")
+    c = file_bytes(subset_sum_instance(**kwargs, seed=8), tmp_path / "c.json")
+    assert a == b
+    assert a != c
+
+
+def test_vector_instances_are_reproducible(tmp_path):
+    a = file_bytes(vector_instance(10, 3, bits=5, seed=1), tmp_path / "a.json")
+    assert a == file_bytes(vector_instance(10, 3, bits=5, seed=1), tmp_path / "b.json")
+    assert a != file_bytes(vector_instance(10, 3, bits=5, seed=2), tmp_path / "c.json")
+
+
+def test_uniform_ints_are_uniform_and_in_range():
+    draws = uniform_ints(as_generator(3), -3, 3, 70_000)
+    assert draws.min() == -3 and draws.max() == 3
+    counts = np.bincount(draws + 3)
+    assert np.all(np.abs(counts - 10_000) < 500)  # about 5 standard deviations
+
+
+def test_weights_respect_range_and_zero_option():
+    p = subset_sum_instance(5000, bits=2, zero=False, seed=1)
+    assert set(p.weights) == {-4, -3, -2, -1, 1, 2, 3, 4}
+    q = subset_sum_instance(5000, bits=2, seed=1)
+    assert set(q.weights) == set(range(-4, 5))
+
+
+def test_planted_target_is_the_sum_of_the_recorded_subset():
+    for seed in range(20):
+        p = subset_sum_instance(30, bits=16, seed=seed)
+        assert p.targets == (sum(p.weights[i] for i in p.meta["planted"]),)
+        q = subset_sum_instance(30, bits=16, seed=seed, size=7)
+        assert len(q.meta["planted"]) == 7
+        assert q.targets == (sum(q.weights[i] for i in q.meta["planted"]),)
+
+
+def test_kappa_gives_the_exact_floor():
+    for n in range(1, 40):
+        for kappa in ("0.5", "0.9", "1", "1.25", "7/8"):
+            from fractions import Fraction
+            M = m_for_kappa(n, kappa)
+            e = Fraction(kappa) * n  # M = floor(2^e): M^q <= 2^p < (M+1)^q
+            assert M ** e.denominator <= 2 ** e.numerator < (M + 1) ** e.denominator
+    assert subset_sum_instance(20, kappa="0.5", seed=0).meta["params"]["M"] == 1024
+
+
+def test_product_counts_match_enumeration():
+    for k in (1, 2, 3):
+        for zero in (True, False):
+            B = 1 << k
+            vs = [v for v in range(-B, B + 1) if zero or v]
+            c = Counter(u * v for u in range(1, B + 1) for v in vs)
+            table = product_counts(k, zero)
+            assert all(table[z + B * B] == c.get(z, 0) for z in range(-B * B, B * B + 1))
+
+
+def test_default_uniform_bound_is_the_largest_gapless_range():
+    counts = product_counts(3)  # u in 1..8, v in -8..8: every |z| <= 10 is a product, 11 is not
+    assert default_uniform_bound(counts, True) == 10
+
+
+def test_products_follow_the_branch_sign():
+    rng = as_generator(4)
+    weights, info = product_weights(rng, 200, 3, branch="A")
+    assert info["kept_pairs"] == len(weights) and all(abs(w) <= 64 for w in weights)
+    p = subset_sum_instance(300, bits=3, distribution="products", rejection=True, seed=2)
+    m = p.meta["params"]["uniform_bound"]
+    assert all(abs(w) <= m for w in p.weights)
+
+
+def test_rejection_sampling_is_uniform():
+    p = subset_sum_instance(60_000, bits=2, distribution="products", rejection=True, seed=3)
+    m = p.meta["params"]["uniform_bound"]  # 4: every |z| <= 4 is a product of u in 1..4, v in -4..4
+    counts = Counter(p.weights)
+    assert set(counts) == set(range(-m, m + 1))
+    expected = len(p.weights) / (2 * m + 1)
+    assert all(abs(c - expected) < 6 * expected ** 0.5 for c in counts.values())
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"n": 0, "bits": 3}, "n: expected a positive integer"),
+    ({"n": 5, "bits": 3, "M": 4}, "exactly one of bits, M or kappa"),
+    ({"n": 5, "bits": 99}, "bits: expected an integer in 0..60"),
+    ({"n": 5, "kappa": "x"}, "kappa: expected a number"),
+    ({"n": 5, "bits": 3, "distribution": "normal"}, "distribution: expected one of"),
+    ({"n": 5, "bits": 3, "target": "nearby"}, "target: expected planted"),
+    ({"n": 5, "bits": 3, "size": 9}, "size: expected an integer in 0..5"),
+    ({"n": 5, "bits": 14, "distribution": "products", "rejection": True}, "rejection sampling"),
+    ({"n": 5, "bits": 3, "seed": -1}, "seed: expected a non-negative integer"),
+])
+def test_generator_errors(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        subset_sum_instance(**kwargs)
+
+
+def test_meta_records_provenance():
+    p = subset_sum_instance(8, bits=4, seed=11, target="middle")
+    assert p.meta["seed"] == 11 and p.meta["params"]["bits"] == 4
+    assert p.meta["tool"].startswith("slth-verify ")
+    assert json.loads(json.dumps(p.to_json()))["meta"] == p.meta

@@ -1,0 +1,154 @@
+"""solve / cover / count: evidence-graded answers, checked against brute force."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests import brute
+from tests.test_prefilter import span, weight_lists
+from verify.errors import BudgetExceeded, InternalError, MethodDisagreement
+from verify.prefilter import bitset
+from verify.problems import SubsetSum, TargetRange, VectorSubsetSum
+from verify.solving import choose_method, count, cover, solve
+from verify.status import Status
+from verify.witness import witness_error
+
+METHODS = ["dp", "mitm"]
+options = st.sampled_from([{}, {"objective": "fewest"}]) | st.integers(0, 10).map(lambda k: {"size": k})
+
+
+def expected_status(table, t, size):
+    return Status.SAT_VERIFIED if brute.reachable(table, t, size) else Status.UNSAT_EXHAUSTIVE
+
+
+@given(weight_lists(max_n=10), options, st.sampled_from(METHODS))
+def test_solve_and_cover_match_brute_force(weights, opts, method):
+    if opts.get("size", 0) > len(weights):
+        opts = {"size": len(weights)}
+    table = brute.subset_table(weights)
+    targets = list(span(weights))
+    problem = SubsetSum(weights=weights, targets=TargetRange(targets[0], targets[-1]), **opts)
+    size = opts.get("size")
+    for report in (solve(problem, method), cover(problem, method)):
+        assert [a.target for a in report.answers] == targets
+        for a in report.answers:
+            assert a.status == expected_status(table, a.target, size)
+            if a.status.is_sat:
+                assert witness_error(problem, a.target, a.witness) is None
+                if "objective" in opts:
+                    assert a.optimal and len(a.witness) == brute.fewest(table, a.target)
+            else:
+                assert a.witness is None and a.method in ("range", "gcd", "size-range", "dp-bitset", "mitm")
+    rep = cover(problem, method)
+    assert rep.extra["unreachable"] == [t for t in targets if not brute.reachable(table, t, size)]
+    assert rep.extra["reachable_count"] == len(targets) - len(rep.extra["unreachable"])
+
+
+@given(weight_lists(max_n=10), st.none() | st.integers(0, 10), st.sampled_from(METHODS))
+def test_count_matches_brute_force(weights, size, method):
+    if size is not None and size > len(weights):
+        size = len(weights)
+    table = brute.subset_table(weights)
+    targets = list(span(weights))
+    problem = SubsetSum(weights=weights, targets=targets, size=size)
+    report = count(problem, method)
+    assert report.extra["counts"] == [brute.count(table, t, size) for t in targets]
+    for a in report.answers:
+        assert a.status == expected_status(table, a.target, size)
+
+
+@given(st.lists(st.lists(st.integers(-3, 3), min_size=3, max_size=3), min_size=1, max_size=7),
+       st.sampled_from(METHODS))
+def test_vector_solve_matches_brute_force(vectors, method):
+    reach = brute.vector_table(vectors)
+    candidates = sorted(reach)[:5] + [(9, 9, 9), (0, 0, 1), (1, -1, 0)]
+    problem = VectorSubsetSum(weights=vectors, targets=list(dict.fromkeys(candidates)))
+    for report in (solve(problem, method), cover(problem, method)):
+        for a in report.answers:
+            assert a.status.is_sat == (a.target in reach)
+            if a.status.is_sat:
+                assert witness_error(problem, a.target, a.witness) is None
+
+
+def test_refutation_reasons_are_recorded():
+    p = SubsetSum(weights=[4, 6, -2], targets=[11, 5, 4])
+    by_target = {a.target: a for a in solve(p).answers}
+    assert by_target[11].method == "range" and by_target[11].status is Status.UNSAT_EXHAUSTIVE
+    assert by_target[5].method == "gcd" and "gcd(weights) = 2" in by_target[5].evidence
+    assert by_target[4].status is Status.SAT_VERIFIED
+    sized = solve(SubsetSum(weights=[1, 2, 3], targets=[6], size=1)).answers[0]
+    assert sized.method == "size-range"
+
+
+def test_all_zero_weights():
+    p = SubsetSum(weights=[0, 0], targets=[0, 1])
+    answers = solve(p).answers
+    assert answers[0].status.is_sat and answers[1].method == "range"
+    assert count(p).extra["counts"] == [4, 0]
+
+
+def test_overall_status():
+    assert solve(SubsetSum(weights=[1, 2], targets=[1, 3])).status is Status.SAT_VERIFIED
+    assert solve(SubsetSum(weights=[2, 4], targets=[1, 2])).status is Status.UNSAT_EXHAUSTIVE
+
+
+def test_tampered_witnesses_are_rejected():
+    p = SubsetSum(weights=[3, -5, 7], targets=[2], size=2)
+    assert witness_error(p, 2, [1, 2]) is None
+    assert "sum to 10" in witness_error(p, 2, [0, 2])
+    assert "outside" in witness_error(p, 2, [1, 3])
+    assert "repeated" in witness_error(p, 2, [1, 1])
+    assert "elements, not 2" in witness_error(p, 2, [0, 1, 2])
+    assert "integers" in witness_error(p, 2, [1, True])
+    v = VectorSubsetSum(weights=[[1, 0], [0, 1]], targets=[[1, 1]])
+    assert witness_error(v, (1, 1), [0, 1]) is None
+    assert "sum to (1, 0)" in witness_error(v, (1, 1), [0])
+
+
+def test_a_bad_witness_from_a_method_is_a_bug_not_a_yes(monkeypatch):
+    monkeypatch.setattr(bitset.ReachableSums, "witness", lambda self, t, k=None: (0,))
+    with pytest.raises(InternalError, match="does not replay"):
+        solve(SubsetSum(weights=[3, -5, 7], targets=[2]), "dp")
+
+
+def test_a_bad_cover_witness_is_a_bug(monkeypatch):
+    real = bitset.ReachableSums.witnesses
+
+    def corrupt(self, targets, sizes=None, budget=None):
+        chosen = real(self, targets, sizes, budget)
+        chosen[0] = ~chosen[0]
+        return chosen
+
+    monkeypatch.setattr(bitset.ReachableSums, "witnesses", corrupt)
+    with pytest.raises(InternalError, match="does not replay"):
+        cover(SubsetSum(weights=[3, -5, 7, 1], targets=TargetRange(-5, 11)), "dp")
+
+
+def test_disagreeing_methods_are_an_error(monkeypatch):
+    from verify.prefilter import counting
+    monkeypatch.setattr(counting.SolutionCounts, "counts", lambda self, lo, hi: [0] * (hi - lo + 1))
+    with pytest.raises(MethodDisagreement, match="counts 0 solutions"):
+        count(SubsetSum(weights=[3, -5, 7], targets=[2]), "dp")
+
+
+def test_auto_prefers_mitm_for_wide_ranges_and_dp_for_many_targets():
+    wide = [2**40 + i for i in range(30)]
+    assert choose_method(wide, "auto", False, None) == "mitm"
+    narrow = list(range(1, 40))
+    assert choose_method(narrow, "auto", False, None, targets=1000) == "dp"
+    report = solve(SubsetSum(weights=wide, targets=[sum(wide[:15])]))
+    assert report.method == "mitm" and report.status is Status.SAT_VERIFIED
+
+
+def test_nothing_fits_the_budget():
+    weights = [2**40 + i for i in range(64)]
+    with pytest.raises(BudgetExceeded, match="no exact pre-filter method fits the memory budget"):
+        solve(SubsetSum(weights=weights, targets=[2**41]), budget="1G")
+
+
+def test_report_json_has_the_documented_fields():
+    out = solve(SubsetSum(weights=[3, -5, 7], targets=[2])).to_json()
+    for key in ("status", "witness", "method", "instance_sha256", "timings", "versions"):
+        assert key in out
+    assert out["witness"] == [1, 2] and out["status"] == "sat-verified"
+    assert solve(SubsetSum(weights=[3, -5, 7], targets=[2, 3])).to_json()["witness"] is None
