@@ -8,13 +8,13 @@ disagree). Errors print one line; ``--debug`` shows the traceback.
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 
 from verify import __version__
 from verify.errors import EXIT_INTERNAL, EXIT_USAGE, InputError, VerifyError
 from verify.generators import BRANCHES, DISTRIBUTIONS, subset_sum_instance, vector_instance
-from verify.problems import load_problem, save_problem, write_text_atomic
+from verify.problems import dumps_readable, load_problem, save_problem
 from verify.solving import METHODS, count, cover, solve
 
 SHOWN = 20  # per-target lines printed before "... (use --json)"
@@ -52,10 +52,10 @@ def _vector_target_arg(text: str):
 def _emit_problem(problem, output: str | None) -> None:
     if output:
         save_problem(problem, output)
-        print(f"wrote {output}: {problem.kind}, n = {problem.n}, {problem.num_targets} target(s), "
+        print(f"wrote {output}: {problem.kind}, n = {problem.n}, {problem.num_targets:,} target(s), "
               f"sha256 {problem.sha256}", file=sys.stderr)
     else:
-        print(json.dumps(problem.to_json(), indent=1, sort_keys=True))
+        print(dumps_readable(problem.to_json()))
 
 
 def cmd_generate_subset_sum(args) -> int:
@@ -99,7 +99,7 @@ def _answer_line(a) -> str:
 
 def _print_report(problem, path, report, as_json: bool, with_answers: bool = True) -> None:
     if as_json:
-        print(json.dumps(report.to_json(with_answers=with_answers), indent=1))
+        print(dumps_readable(report.to_json(with_answers=with_answers)))
         return
     lines = _header(problem, path, report)
     answers = report.answers
@@ -122,8 +122,7 @@ def cmd_cover(args) -> int:
     problem = load_problem(args.instance)
     report = cover(problem, args.method, args.memory_budget)
     if args.json:
-        out = report.to_json(with_answers=args.answers)
-        print(json.dumps(out, indent=1))
+        print(dumps_readable(report.to_json(with_answers=args.answers)))
         return 0
     lines = _header(problem, args.instance, report)
     unreachable = report.extra["unreachable"]
@@ -148,7 +147,7 @@ def cmd_count(args) -> int:
     problem = load_problem(args.instance)
     report = count(problem, args.method, args.memory_budget)
     if args.json:
-        print(json.dumps(report.to_json(with_answers=args.answers), indent=1))
+        print(dumps_readable(report.to_json(with_answers=args.answers)))
         return 0
     lines = _header(problem, args.instance, report)
     for a in report.answers[:SHOWN]:
@@ -240,6 +239,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"slth-verify: error: {e}", file=sys.stderr)
         return e.exit_code
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, like other tools
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (OSError, MemoryError) as e:
         if args.debug:
             raise

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -367,6 +368,24 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
         raise
 
 
+_NUMBER_LIST = re.compile(r"\[\s+(-?\d+(?:,\s+-?\d+)*)\s+\]")
+
+
+def dumps_readable(obj) -> str:
+    """JSON with one field per line but lists of integers kept on one line (sorted keys).
+
+    >>> print(dumps_readable({"b": [1, -2], "a": {"range": [0, 3]}}))
+    {
+     "a": {
+      "range": [0, 3]
+     },
+     "b": [1, -2]
+    }
+    """
+    text = json.dumps(obj, indent=1, sort_keys=True)
+    return _NUMBER_LIST.sub(lambda m: "[" + " ".join(m.group(1).split()) + "]", text)
+
+
 def save_problem(problem: Problem, path: str | os.PathLike) -> None:
-    """Write a problem as JSON (sorted keys, one line per field), atomically."""
-    write_text_atomic(path, json.dumps(problem.to_json(), indent=1, sort_keys=True) + "\n")
+    """Write a problem as JSON (see :func:`dumps_readable`), atomically."""
+    write_text_atomic(path, dumps_readable(problem.to_json()) + "\n")

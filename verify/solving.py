@@ -183,7 +183,7 @@ class Report:
             "instance_sha256": self.problem.sha256,
             "kind": self.problem.kind,
             "n": self.problem.n,
-            "targets": self.num_targets,
+            "num_targets": self.num_targets,
             "status_counts": {s.value: c for s, c in self.status_counts.items() if c},
             "witness": list(first.witness) if first is not None and first.witness is not None else None,
             "timings": {k: round(v, 6) for k, v in self.timings.items()},
