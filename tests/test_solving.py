@@ -106,9 +106,10 @@ def test_tampered_witnesses_are_rejected():
 
 
 def test_a_bad_witness_from_a_method_is_a_bug_not_a_yes(monkeypatch):
-    monkeypatch.setattr(bitset.ReachableSums, "witness", lambda self, t, k=None: (0,))
+    from verify.prefilter import mitm
+    monkeypatch.setattr(mitm.MeetInTheMiddle, "witness", lambda self, t, k=None: (0,))
     with pytest.raises(InternalError, match="does not replay"):
-        solve(SubsetSum(weights=[3, -5, 7], targets=[2]), "dp")
+        solve(SubsetSum(weights=[3, -5, 7], targets=[2]), "mitm")
 
 
 def test_a_bad_cover_witness_is_a_bug(monkeypatch):
@@ -122,6 +123,8 @@ def test_a_bad_cover_witness_is_a_bug(monkeypatch):
     monkeypatch.setattr(bitset.ReachableSums, "witnesses", corrupt)
     with pytest.raises(InternalError, match="does not replay"):
         cover(SubsetSum(weights=[3, -5, 7, 1], targets=TargetRange(-5, 11)), "dp")
+    with pytest.raises(InternalError, match="does not replay"):
+        solve(SubsetSum(weights=[3, -5, 7, 1], targets=[2]), "dp")
 
 
 def test_disagreeing_methods_are_an_error(monkeypatch):

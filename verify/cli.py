@@ -12,7 +12,7 @@ import os
 import sys
 
 from verify import __version__
-from verify.errors import EXIT_INTERNAL, EXIT_USAGE, InputError, VerifyError
+from verify.errors import EXIT_INTERNAL, EXIT_USAGE, VerifyError
 from verify.generators import BRANCHES, DISTRIBUTIONS, subset_sum_instance, vector_instance
 from verify.problems import dumps_readable, load_problem, save_problem
 from verify.solving import METHODS, count, cover, solve

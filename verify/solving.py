@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import platform
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -33,13 +33,13 @@ from verify.prefilter.conditions import Conditions, gcd_of
 from verify.prefilter.counting import SolutionCounts
 from verify.prefilter.mitm import INT64_SAFE, MeetInTheMiddle, memory_needed
 from verify.prefilter.vector import scalarize
-from verify.problems import Problem, SubsetSum, VectorSubsetSum
+from verify.problems import Problem, SubsetSum, VectorSubsetSum  # noqa: F401 (SubsetSum: doctests)
 from verify.status import Answer, Status
 from verify.witness import replay_rows, witness_error
 
 METHODS = ("auto", "dp", "mitm")
 MITM_MAX_N = 60  # beyond this 2^(n/2) tables exceed any sensible memory budget
-MITM_COVER_MAX_TARGETS = 10_000  # meet in the middle answers one target per pass
+MITM_MAX_TARGETS = 10_000  # meet in the middle answers one target per pass
 
 
 def versions() -> dict:
@@ -216,8 +216,54 @@ def _unsat(plain: _Plain, i: int, method: str) -> Answer:
                   how + gcd)
 
 
-def _method_label(method: str) -> str:
-    return "dp-bitset" if method == "dp" else method
+def _decide(command: str, problem: Problem, method: str, budget) -> tuple[Report, list]:
+    """Answer every target: the conditions first, then one bitset for all targets at once
+    (vectorized witnesses) or one meet-in-the-middle search per target. Returns the report and
+    the list of unreachable targets."""
+    t0 = time.perf_counter()
+    plain = _plain(problem)
+    fewest = problem.objective == "fewest"
+    cardinality = problem.size is not None or fewest
+    todo = np.array([i for i, s in enumerate(plain.scalar) if s is not None], dtype=np.int64)
+    chosen = "conditions"
+    if todo.size:
+        chosen = choose_method(plain.weights, method, cardinality, budget, int(todo.size))
+        if chosen == "mitm" and todo.size > MITM_MAX_TARGETS:
+            raise BudgetExceeded(f"meet-in-the-middle searches once per target; {todo.size:,} "
+                                 f"targets is over its limit of {MITM_MAX_TARGETS:,}; use "
+                                 f"--method dp or fewer targets")
+    if chosen == "dp":
+        build, counts, timings, unreachable = _cover_dp(plain, todo, cardinality, fewest, budget,
+                                                        list(plain.refuted))
+        report = Report(command, problem, "dp-bitset", lazy=build, status_counts=counts, timings=timings)
+    else:
+        answers, timings = _search_mitm(plain, todo, fewest, budget)
+        report = Report(command, problem, chosen, answers, timings=timings)
+        unreachable = [a.target for a in answers if not a.status.is_sat]
+    report.timings["total"] = time.perf_counter() - t0
+    return report, unreachable
+
+
+def _search_mitm(plain: _Plain, todo: np.ndarray, fewest: bool, budget) -> tuple[list, dict]:
+    answers = list(plain.refuted)
+    timings = {}
+    if not todo.size:
+        return answers, timings
+    t1 = time.perf_counter()
+    table = MeetInTheMiddle(plain.weights, budget=budget)
+    timings["table"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    for i in todo.tolist():
+        t = plain.scalar[i]
+        if fewest:
+            best = table.fewest(t)
+            w = None if best is None else best[1]
+        else:
+            w = table.witness(t, k=plain.problem.size)
+        answers[i] = _unsat(plain, i, "mitm") if w is None else \
+            _verified(plain, i, w, "mitm", True if fewest else None)
+    timings["search"] = time.perf_counter() - t2
+    return answers, timings
 
 
 def solve(problem: Problem, method: str = "auto", budget=None) -> Report:
@@ -227,39 +273,7 @@ def solve(problem: Problem, method: str = "auto", budget=None) -> Report:
     >>> [(a.target, a.status.value, a.witness) for a in r.answers]
     [(2, 'sat-verified', (1, 2)), (1, 'unsat-exhaustive', None)]
     """
-    t0 = time.perf_counter()
-    plain = _plain(problem)
-    todo = [i for i, s in enumerate(plain.scalar) if s is not None]
-    answers = list(plain.refuted)
-    chosen = "conditions"
-    fewest = problem.objective == "fewest"
-    cardinality = problem.size is not None or fewest
-    timings = {}
-    if todo:
-        chosen = choose_method(plain.weights, method, cardinality, budget, len(todo))
-        t1 = time.perf_counter()
-        if chosen == "dp":
-            table = ReachableSums(plain.weights, cardinality=cardinality, budget=budget)
-        else:
-            table = MeetInTheMiddle(plain.weights, budget=budget)
-        timings["table"] = time.perf_counter() - t1
-        t2 = time.perf_counter()
-        for i in todo:
-            t = plain.scalar[i]
-            if fewest:
-                if chosen == "dp":
-                    k = table.fewest(t)
-                    w = None if k is None else table.witness(t, k=k)
-                else:
-                    best = table.fewest(t)
-                    w = None if best is None else best[1]
-            else:
-                w = table.witness(t, k=problem.size)
-            answers[i] = _unsat(plain, i, chosen) if w is None else \
-                _verified(plain, i, w, _method_label(chosen), True if fewest else None)
-        timings["search"] = time.perf_counter() - t2
-    timings["total"] = time.perf_counter() - t0
-    return Report("solve", problem, _method_label(chosen), answers, timings=timings)
+    return _decide("solve", problem, method, budget)[0]
 
 
 def cover(problem: Problem, method: str = "auto", budget=None) -> Report:
@@ -271,27 +285,7 @@ def cover(problem: Problem, method: str = "auto", budget=None) -> Report:
     >>> r.extra["reachable_count"], r.extra["unreachable"]
     (4, [1, 4])
     """
-    t0 = time.perf_counter()
-    plain = _plain(problem)
-    fewest = problem.objective == "fewest"
-    cardinality = problem.size is not None or fewest
-    todo = np.array([i for i, s in enumerate(plain.scalar) if s is not None], dtype=np.int64)
-    chosen = "conditions"
-    if todo.size:
-        chosen = choose_method(plain.weights, method, cardinality, budget, int(todo.size))
-        if chosen == "mitm" and todo.size > MITM_COVER_MAX_TARGETS:
-            raise BudgetExceeded(f"cover with meet-in-the-middle searches once per target; "
-                                 f"{todo.size:,} targets is over its limit of "
-                                 f"{MITM_COVER_MAX_TARGETS:,}; use --method dp or fewer targets")
-    if chosen == "dp":
-        build, counts, timings, unreachable = _cover_dp(plain, todo, cardinality, fewest, budget,
-                                                        list(plain.refuted))
-        report = Report("cover", problem, "dp-bitset", lazy=build, status_counts=counts, timings=timings)
-    else:
-        report = solve(problem, chosen, budget)
-        report.command = "cover"
-        unreachable = [a.target for a in report.answers if not a.status.is_sat]
-    report.timings["total"] = time.perf_counter() - t0
+    report, unreachable = _decide("cover", problem, method, budget)
     report.extra.update({"reachable_count": report.num_targets - len(unreachable),
                          "unreachable": unreachable})
     return report

@@ -58,8 +58,8 @@ class MeetInTheMiddle:
         self.weights = tuple(int(a) for a in weights)
         self.n = n = len(self.weights)
         if sum(abs(a) for a in self.weights) * (n + 1) + n >= INT64_SAFE:
-            raise InputError(f"meet-in-the-middle: the weights are too large for exact int64 sums "
-                             f"(needs Σ|a|·(n+1) < 2^62)")
+            raise InputError("meet-in-the-middle: the weights are too large for exact int64 sums "
+                             "(needs Σ|a|·(n+1) < 2^62)")
         require(memory_needed(n), budget, f"meet-in-the-middle over {n} weights "
                 f"(2^{n // 2} + 2^{n - n // 2} half-sums)", "raise --memory-budget, or split the instance")
         self.n1 = n // 2
