@@ -1,0 +1,47 @@
+"""Long differential runs, excluded by default: ``pytest -m slow``."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests import brute
+from tests.test_prefilter import span, weight_lists
+from verify.generators import subset_sum_instance
+from verify.prefilter.counting import SolutionCounts
+from verify.prefilter.mitm import MeetInTheMiddle
+from verify.problems import SubsetSum, TargetRange
+from verify.solving import cover, solve
+from verify.witness import witness_error
+
+pytestmark = pytest.mark.slow
+
+
+@settings(max_examples=400, deadline=None)
+@given(weight_lists(max_n=14), st.sampled_from(["dp", "mitm"]))
+def test_cover_matches_brute_force_at_n_14(weights, method):
+    table = brute.subset_table(weights)
+    targets = list(span(weights))
+    problem = SubsetSum(weights=weights, targets=TargetRange(targets[0], targets[-1]))
+    report = cover(problem, method)
+    assert report.extra["unreachable"] == [t for t in targets if not brute.reachable(table, t)]
+    for a in report.answers:
+        if a.status.is_sat:
+            assert witness_error(problem, a.target, a.witness) is None
+
+
+@pytest.mark.parametrize("n, bits, seed", [(34, 10, 1), (36, 12, 2), (38, 14, 3), (40, 16, 4)])
+def test_dp_and_mitm_agree_near_the_bitset_limit(n, bits, seed):
+    p = subset_sum_instance(n, bits=bits, seed=seed)
+    rng = np.random.default_rng(seed)
+    M = 1 << bits
+    targets = sorted(set(rng.integers(-n * M // 4, n * M // 4, 40).tolist()) | {p.targets[0]})
+    problem = SubsetSum(weights=p.weights, targets=targets)
+    dp, mitm = solve(problem, "dp"), solve(problem, "mitm")
+    assert [a.status for a in dp.answers] == [a.status for a in mitm.answers]
+    counts, meet = SolutionCounts(p.weights), MeetInTheMiddle(p.weights)
+    for t in targets[:8]:
+        assert counts.count(t) == meet.count(t)
+    sized = SolutionCounts(p.weights, size=n // 3)
+    for t in targets[:4]:
+        assert sized.count(t) == meet.count(t, n // 3)
