@@ -42,42 +42,41 @@ class _Item(NamedTuple):
     indices: tuple[int, ...]
 
 
+def _chunk_sizes(count: int) -> list[int]:
+    """Binary splitting: chunks of 1, 2, 4, ... copies (the last one smaller) whose sub-sums
+    reach every number of copies 0..count."""
+    sizes, chunk = [], 1
+    while count > 0:
+        sizes.append(min(chunk, count))
+        count -= sizes[-1]
+        chunk *= 2
+    return sizes
+
+
 def _items(weights: tuple[int, ...], keep_zero: bool) -> list[_Item]:
-    """Chunks of equal weights by binary splitting, in ascending magnitude."""
+    """Chunks of equal weights (see :func:`_chunk_sizes`), in ascending magnitude."""
     groups: dict[int, list[int]] = {}
     for i, a in enumerate(weights):
         if a != 0 or keep_zero:
             groups.setdefault(a, []).append(i)
     items = []
     for a, idx in groups.items():
-        start, chunk = 0, 1
-        while start < len(idx):
-            take = min(chunk, len(idx) - start)
+        start = 0
+        for take in _chunk_sizes(len(idx)):
             items.append(_Item(abs(a) * take, take, a < 0, tuple(idx[start:start + take])))
             start += take
-            chunk *= 2
     items.sort(key=lambda it: (it.magnitude, it.negative, it.indices))
     return items
 
 
 def _split_magnitudes(weights) -> list[int]:
-    """Nonzero |a_i|, equal ones merged by binary splitting, ascending."""
+    """The shifts of the table: nonzero |a_i|, equal ones merged into chunks, ascending.
+    (Same chunks as :func:`_items`, without the index bookkeeping witnesses need.)"""
     mags = [abs(a) for a in weights if a]
-    distinct = set(mags)
-    if len(distinct) == len(mags):
-        mags.sort()
-        return mags
-    counts = Counter(mags)
-    out = []
-    for m, c in counts.items():
-        chunk = 1
-        while c > 0:  # chunks of 1, 2, 4, ... copies reach every count 0..c
-            take = min(chunk, c)
-            out.append(m * take)
-            c -= take
-            chunk *= 2
-    out.sort()
-    return out
+    if len(set(mags)) < len(mags):
+        mags = [m * take for m, c in Counter(mags).items() for take in _chunk_sizes(c)]
+    mags.sort()
+    return mags
 
 
 def reachable_table(weights) -> int:
@@ -88,8 +87,10 @@ def reachable_table(weights) -> int:
     '0b1111'
     """
     acc = 1
+    if not weights:
+        return acc
     if len(weights) < 80 and max(weights) - min(weights) < 1024:
-        for a in weights:  # a table of a few thousand bits: ordering cannot pay for itself
+        for a in weights:  # a table of at most ~80k bits: sorting costs more than it saves
             acc |= acc << abs(a)
         return acc
     for m in _split_magnitudes(weights):
