@@ -36,8 +36,8 @@ one second at n = 40 (slowest of its runs, both targets) in table 3.
 
 Run from the repository root::
 
-    python benchmarks/prefilter.py            # everything, about 6-8 minutes
-    python benchmarks/prefilter.py --quick    # smaller grid, fewer samples, about a minute
+    python benchmarks/prefilter.py            # everything, about 7 minutes on 2 cores
+    python benchmarks/prefilter.py --quick    # smaller grid, fewer samples, under a minute
 
 Options: ``--seed`` (base seed), ``--samples`` (CP-SAT targets per row of table 2),
 ``--cpsat-limit`` (seconds per CP-SAT solve in table 2), ``--mitm-cpsat-limit`` (seconds per
@@ -107,6 +107,11 @@ def fmt_ratio(x: float) -> str:
     if x >= 10:
         return f"{x:.1f}"
     return f"{x:.3f}"
+
+
+def progress(args, text: str) -> None:
+    if args.progress:
+        print(f"  [{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
 def cpu_name() -> str:
@@ -253,14 +258,14 @@ def table1(args) -> bool:
                 raise BenchmarkError(f"n={n} bits={bits}: ours has bits beyond the sum range")
             reach = t_ours.bit_count()
             del t_int, t_bytes, t_ours, as_int
-            best = time_min(fns, weights)
+            best = time_min(fns, weights, min_repeats=7, budget=1.0)
             ok = best["ours"] <= best["python-int"]
             all_ok &= ok
             rows.append([str(n), str(bits), str(seed), f"{R:,}", f"{reach:,}",
                          fmt_time(best["python-int"]), fmt_time(best["bytes"]), fmt_time(best["ours"]),
                          fmt_ratio(best["ours"] / best["python-int"]), fmt_ratio(best["ours"] / best["bytes"]),
                          "yes" if ok else "NO"])
-            print(f"  [table 1] n={n} bits={bits} done", file=sys.stderr, flush=True)
+            progress(args, f"table 1: n={n} bits={bits} done")
     print_table(
         "Table 1: reachable-sum table (all subset sums), min time per call",
         ["n", "bits", "seed", "range R", "reachable", "python-int", "bytes", "ours",
@@ -329,9 +334,13 @@ def table2(args) -> bool | None:
             if report.num_targets != 2 * M + 1:
                 raise BenchmarkError(f"cover answered {report.num_targets} targets, not {2 * M + 1}")
             # independent check of the count against the plain bitset
+            if report.method != "dp-bitset":
+                raise BenchmarkError(f"cover used {report.method}, not the reachable-sum table")
             low = sum(a for a in weights if a < 0)
+            shift = -M - low  # bit position of the target -M in the plain table
             table = python_int_table(weights)
-            expect = sum(1 for t in range(-M, M + 1) if t - low >= 0 and (table >> (t - low)) & 1)
+            window = table >> shift if shift >= 0 else table << -shift
+            expect = (window & ((1 << (2 * M + 1)) - 1)).bit_count()
             if reach != expect:
                 raise BenchmarkError(f"n={n} bits={bits}: cover says {reach} reachable, the bitset {expect}")
             t0 = time.perf_counter()
@@ -363,7 +372,7 @@ def table2(args) -> bool | None:
                          fmt_time(t_answers), str(len(sample)), outcome, fmt_time(mean),
                          fmt_time(max(times)), fmt_time(extrapolated), fmt_ratio(ratio)])
             del answers, report
-            print(f"  [table 2] n={n} bits={bits} done", file=sys.stderr, flush=True)
+            progress(args, f"table 2: n={n} bits={bits} done")
     if key_ratio is None:
         verdict = "NOT MEASURED (row bits=16, n=48 is not in this run; drop --quick)"
     else:
@@ -431,7 +440,7 @@ def table3(args) -> bool | None:
             ratio = ("> " if name == "timeout" else "") + fmt_ratio(elapsed / best)
             rows.append([str(n), str(seed), label, str(target), answer, fmt_time(best), fmt_time(worst),
                          name, cp, ratio])
-            print(f"  [table 3] n={n} {label} done", file=sys.stderr, flush=True)
+            progress(args, f"table 3: n={n} {label} done")
         if n == 40:
             n40 = slowest
     if n40 is None:
@@ -461,12 +470,13 @@ def main(argv=None) -> int:
     ap.add_argument("--samples", type=int, default=None, help="CP-SAT targets per row of table 2")
     ap.add_argument("--cpsat-limit", type=float, default=10.0, help="seconds per CP-SAT solve in table 2")
     ap.add_argument("--mitm-cpsat-limit", type=float, default=None, help="seconds per CP-SAT solve in table 3")
+    ap.add_argument("--progress", action="store_true", help="report each finished row on stderr")
     ap.add_argument("--only", choices=("1", "2", "3"), action="append", help="run only these tables")
     args = ap.parse_args(argv)
     if args.samples is None:
-        args.samples = 4 if args.quick else 12
+        args.samples = 4 if args.quick else 16
     if args.mitm_cpsat_limit is None:
-        args.mitm_cpsat_limit = 3.0 if args.quick else 30.0
+        args.mitm_cpsat_limit = 3.0 if args.quick else 40.0
     args.cover_repeats = 3
     args.mitm_repeats = 3
     tables = set(args.only or ("1", "2", "3"))
