@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import platform
 import time
+from collections import Counter
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -28,12 +29,12 @@ import numpy as np
 from verify import __version__
 from verify.errors import BudgetExceeded, InputError, InternalError, MethodDisagreement
 from verify.prefilter.bitset import ReachableSums
-from verify.prefilter.budget import human_bytes, resolve_budget
+from verify.prefilter.budget import human_bytes, require, resolve_budget
 from verify.prefilter.conditions import Conditions, gcd_of
 from verify.prefilter.counting import SolutionCounts
 from verify.prefilter.mitm import INT64_SAFE, MeetInTheMiddle, memory_needed
 from verify.prefilter.vector import scalarize
-from verify.problems import Problem, SubsetSum, VectorSubsetSum  # noqa: F401 (SubsetSum: doctests)
+from verify.problems import Problem, SubsetSum, TargetRange, VectorSubsetSum  # noqa: F401 (SubsetSum: doctests)
 from verify.status import Answer, Status
 from verify.witness import replay_rows, witness_error
 
@@ -47,41 +48,70 @@ def versions() -> dict:
     return {"slth-verify": __version__, "python": platform.python_version(), "numpy": np.__version__}
 
 
+def _int_array(values) -> np.ndarray:
+    """int64 when every value fits (with room for the arithmetic below), else exact objects."""
+    arr = np.array(values, dtype=object)
+    if arr.size and max(int(arr.max()), -int(arr.min())) < 2**62:
+        return arr.astype(np.int64)
+    return arr
+
+
 @dataclass
 class _Plain:
-    """A problem reduced to one dimension and divided by the gcd of its weights."""
+    """A problem reduced to one dimension, its targets screened by the cheap conditions, and its
+    weights divided by their gcd."""
 
     problem: Problem
     weights: tuple[int, ...]  # scalar weights (packed for vectors), divided by g
     g: int
-    targets: list  # the problem's targets, as given
-    scalar: list[int | None]  # packed target divided by g, or None when refuted up front
-    refuted: list[Answer | None]
+    targets: np.ndarray  # the problem's targets as given (int64 or objects; tuples for vectors)
+    todo: np.ndarray  # indices of the targets the conditions did not refute
+    scalar: np.ndarray  # for each todo index: the packed target divided by g
+    refuted: dict[int, Answer]  # index -> the refutation of that target
+
+    def target(self, i: int):
+        t = self.targets[i]
+        return t if isinstance(t, tuple) else int(t)
 
 
 def _plain(problem: Problem) -> _Plain:
-    targets = problem.target_list()
-    if isinstance(problem, VectorSubsetSum):
-        s = scalarize(problem.weights, targets)
-        weights, scalar = s.weights, s.targets
-        early = [None if why is None else Answer(t, Status.UNSAT_EXHAUSTIVE, "range", why)
-                 for t, why in zip(targets, s.refutations)]
+    if isinstance(problem.targets, TargetRange) and max(abs(problem.targets.lo), abs(problem.targets.hi)) < 2**62:
+        targets = np.arange(problem.targets.lo, problem.targets.hi + 1, dtype=np.int64)
+    elif isinstance(problem, VectorSubsetSum):
+        targets = np.empty(problem.num_targets, dtype=object)
+        targets[:] = problem.target_list()
     else:
-        weights, scalar, early = problem.weights, list(targets), [None] * len(targets)
+        targets = _int_array(problem.target_list())
+    refuted: dict[int, Answer] = {}
+    if isinstance(problem, VectorSubsetSum):
+        s = scalarize(problem.weights, problem.target_list())
+        weights = s.weights
+        for i, why in enumerate(s.refutations):
+            if why is not None:
+                refuted[i] = Answer(problem.targets[i], Status.UNSAT_EXHAUSTIVE, "range", why)
+        candidates = np.array([i for i, v in enumerate(s.targets) if v is not None], dtype=np.int64)
+        packed = _int_array([s.targets[i] for i in candidates.tolist()])
+    else:
+        weights = problem.weights
+        candidates = np.arange(len(targets), dtype=np.int64)
+        packed = targets
     g = gcd_of(weights)
     conditions = Conditions(weights, problem.size, g)
-    refuted, reduced = [], []
-    for t, st, e in zip(targets, scalar, early):
-        if e is None:
-            r = conditions.refute(st)
-            if r is not None:
-                e = Answer(t, Status.UNSAT_EXHAUSTIVE, r.method, r.evidence)
-        refuted.append(e)
-        reduced.append(None if e is not None or g == 0 else st // g)
-    divided = tuple(a // g for a in weights) if g else tuple(weights)
-    if g == 0:  # all weights zero: only target 0 survives the conditions, reached by the empty set
-        reduced = [None if e is not None else 0 for e in refuted]
-    return _Plain(problem, divided, max(g, 1), targets, reduced, refuted)
+    ok = (packed >= conditions.lo) & (packed <= conditions.hi)
+    if g == 0:
+        ok &= packed == 0
+    elif g > 1:
+        ok &= packed % g == 0
+    if problem.size is not None:
+        ok &= (packed >= conditions.size_lo) & (packed <= conditions.size_hi)
+    ok = ok.astype(bool)
+    for i, v in zip(candidates[~ok].tolist(), packed[~ok].tolist()):
+        r = conditions.refute(int(v))
+        refuted[i] = Answer(problem.targets[i] if isinstance(problem, VectorSubsetSum) else int(v),
+                            Status.UNSAT_EXHAUSTIVE, r.method, r.evidence)
+    divisor = max(g, 1)
+    return _Plain(problem, tuple(a // divisor for a in weights), divisor, targets,
+                  candidates[ok], packed[ok] // divisor, refuted)
 
 
 def _dp_cost(weights, cardinality: bool) -> tuple[int, int]:
@@ -159,6 +189,12 @@ class Report:
     def answers(self, value: list[Answer]) -> None:
         self._answers = value
 
+    def annotate_answers(self, key: str, values: list) -> None:
+        """Add ``key: value`` to each answer's extras, lazily like the answers themselves."""
+        previous = self._lazy if self._answers is None else (lambda answers=self._answers: answers)
+        self._answers = None
+        self._lazy = lambda: [replace(a, extra={**a.extra, key: v}) for a, v in zip(previous(), values)]
+
     @property
     def num_targets(self) -> int:
         return sum(self.status_counts.values())
@@ -197,7 +233,7 @@ class Report:
 
 def _verified(plain: _Plain, i: int, witness, method: str, optimal: bool | None = None) -> Answer:
     """Replay ``witness`` on the original problem; a failure is a bug, never a "yes"."""
-    t = plain.targets[i]
+    t = plain.target(i)
     why = witness_error(plain.problem, t, witness)
     if why is not None:
         raise InternalError(f"{method} produced a witness for target {t} that does not replay: {why}")
@@ -205,63 +241,94 @@ def _verified(plain: _Plain, i: int, witness, method: str, optimal: bool | None 
     return Answer(t, Status.SAT_VERIFIED, method, evidence, tuple(int(x) for x in witness), optimal)
 
 
-def _unsat(plain: _Plain, i: int, method: str) -> Answer:
+def _unsat_evidence(plain: _Plain, method: str) -> str:
     n = plain.problem.n
     scope = f"subsets of exactly {plain.problem.size} elements" if plain.problem.size is not None \
         else f"all 2^{n} subsets"
-    how = {"dp": f"the reachable-sum table of {scope} does not contain it",
+    how = {"dp-bitset": f"the reachable-sum table of {scope} does not contain it",
            "mitm": f"no pair of half-sums ({scope}, split {n // 2} + {n - n // 2}) adds up to it"}[method]
-    gcd = f" (weights divided by their gcd {plain.g})" if plain.g > 1 else ""
-    return Answer(plain.targets[i], Status.UNSAT_EXHAUSTIVE, "dp-bitset" if method == "dp" else "mitm",
-                  how + gcd)
+    return how + (f" (weights divided by their gcd {plain.g})" if plain.g > 1 else "")
 
 
-def _decide(command: str, problem: Problem, method: str, budget) -> tuple[Report, list]:
+def _decide(command: str, problem: Problem, method: str, budget) -> tuple[Report, np.ndarray]:
     """Answer every target: the conditions first, then one bitset for all targets at once
     (vectorized witnesses) or one meet-in-the-middle search per target. Returns the report and
-    the list of unreachable targets."""
+    a bool array over the targets: reachable or not (every entry backed by evidence)."""
     t0 = time.perf_counter()
+    require(problem.num_targets * 96, budget, f"answering {problem.num_targets:,} targets",
+            "ask for fewer targets or raise --memory-budget")
     plain = _plain(problem)
     fewest = problem.objective == "fewest"
     cardinality = problem.size is not None or fewest
-    todo = np.array([i for i, s in enumerate(plain.scalar) if s is not None], dtype=np.int64)
     chosen = "conditions"
-    if todo.size:
-        chosen = choose_method(plain.weights, method, cardinality, budget, int(todo.size))
-        if chosen == "mitm" and todo.size > MITM_MAX_TARGETS:
-            raise BudgetExceeded(f"meet-in-the-middle searches once per target; {todo.size:,} "
+    if plain.todo.size:
+        chosen = choose_method(plain.weights, method, cardinality, budget, int(plain.todo.size))
+        if chosen == "mitm" and plain.todo.size > MITM_MAX_TARGETS:
+            raise BudgetExceeded(f"meet-in-the-middle searches once per target; {plain.todo.size:,} "
                                  f"targets is over its limit of {MITM_MAX_TARGETS:,}; use "
                                  f"--method dp or fewer targets")
-    if chosen == "dp":
-        build, counts, timings, unreachable = _cover_dp(plain, todo, cardinality, fewest, budget,
-                                                        list(plain.refuted))
-        report = Report(command, problem, "dp-bitset", lazy=build, status_counts=counts, timings=timings)
+    label = "dp-bitset" if chosen == "dp" else chosen
+    reachable = np.zeros(len(plain.targets), dtype=bool)
+    if chosen == "mitm":
+        answers, timings = _search_mitm(plain, fewest, budget)
+        reachable[:] = [a.status.is_sat for a in answers]
+        report = Report(command, problem, label, answers, timings=timings)
     else:
-        answers, timings = _search_mitm(plain, todo, fewest, budget)
-        report = Report(command, problem, chosen, answers, timings=timings)
-        unreachable = [a.target for a in answers if not a.status.is_sat]
+        chosen_rows, hit, timings = _cover_dp(plain, cardinality, fewest, budget) \
+            if chosen == "dp" else (None, np.zeros(0, dtype=np.int64), {})
+        reachable[hit] = True
+        miss = plain.todo[~reachable[plain.todo]]
+        evidence = _unsat_evidence(plain, "dp-bitset") if miss.size else ""
+
+        def build() -> list[Answer]:
+            out: list = [None] * len(plain.targets)
+            for i, a in plain.refuted.items():
+                out[i] = a
+            if hit.size:
+                rows, cols = np.nonzero(chosen_rows)
+                bounds = np.searchsorted(rows, np.arange(hit.size + 1)).tolist()
+                cols = cols.tolist()
+                for r, i in enumerate(hit.tolist()):
+                    w = tuple(cols[bounds[r]:bounds[r + 1]])
+                    out[i] = Answer(plain.target(i), Status.SAT_VERIFIED, label,
+                                    f"witness of {len(w)} elements replayed in exact integer arithmetic",
+                                    w, True if fewest else None)
+            for i in miss.tolist():
+                out[i] = Answer(plain.target(i), Status.UNSAT_EXHAUSTIVE, label, evidence)
+            return out
+
+        counts = {Status.SAT_VERIFIED: int(hit.size),
+                  Status.UNSAT_EXHAUSTIVE: int(miss.size) + len(plain.refuted)}
+        report = Report(command, problem, label, lazy=build, status_counts=counts, timings=timings)
+    methods = Counter(a.method for a in plain.refuted.values())
+    unsat_todo = int(plain.todo.size - reachable[plain.todo].sum())
+    if unsat_todo:
+        methods[label] += unsat_todo
+    report.extra["unsat_methods"] = dict(sorted(methods.items()))
     report.timings["total"] = time.perf_counter() - t0
-    return report, unreachable
+    return report, reachable
 
 
-def _search_mitm(plain: _Plain, todo: np.ndarray, fewest: bool, budget) -> tuple[list, dict]:
-    answers = list(plain.refuted)
+def _search_mitm(plain: _Plain, fewest: bool, budget) -> tuple[list, dict]:
+    answers: list = [None] * len(plain.targets)
+    for i, a in plain.refuted.items():
+        answers[i] = a
     timings = {}
-    if not todo.size:
+    if not plain.todo.size:
         return answers, timings
     t1 = time.perf_counter()
     table = MeetInTheMiddle(plain.weights, budget=budget)
     timings["table"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    for i in todo.tolist():
-        t = plain.scalar[i]
+    evidence = _unsat_evidence(plain, "mitm")
+    for i, t in zip(plain.todo.tolist(), plain.scalar.tolist()):
         if fewest:
             best = table.fewest(t)
             w = None if best is None else best[1]
         else:
             w = table.witness(t, k=plain.problem.size)
-        answers[i] = _unsat(plain, i, "mitm") if w is None else \
-            _verified(plain, i, w, "mitm", True if fewest else None)
+        answers[i] = Answer(plain.target(i), Status.UNSAT_EXHAUSTIVE, "mitm", evidence) if w is None \
+            else _verified(plain, i, w, "mitm", True if fewest else None)
     timings["search"] = time.perf_counter() - t2
     return answers, timings
 
@@ -278,75 +345,53 @@ def solve(problem: Problem, method: str = "auto", budget=None) -> Report:
 
 def cover(problem: Problem, method: str = "auto", budget=None) -> Report:
     """Decide every target of the problem's range or list at once, with a replayed witness for
-    each reachable one. ``report.extra`` holds ``reachable_count`` and ``unreachable`` (the exact
-    list of unreachable targets).
+    each reachable one. ``report.extra`` holds ``reachable_count``, ``unreachable`` (the exact
+    list of unreachable targets) and ``unsat_methods`` (how many each method refuted).
 
     >>> r = cover(SubsetSum(weights=[2, 3], targets={"range": [0, 5]}))
     >>> r.extra["reachable_count"], r.extra["unreachable"]
     (4, [1, 4])
     """
-    report, unreachable = _decide("cover", problem, method, budget)
-    report.extra.update({"reachable_count": report.num_targets - len(unreachable),
-                         "unreachable": unreachable})
+    report, reachable = _decide("cover", problem, method, budget)
+    report.extra["reachable_count"] = int(reachable.sum())
+    targets = problem.targets
+    unreachable = np.flatnonzero(~reachable).tolist()
+    report.extra["unreachable"] = [targets.lo + i for i in unreachable] if isinstance(targets, TargetRange) \
+        else [targets[i] for i in unreachable]
     return report
 
 
-def _cover_dp(plain: _Plain, todo: np.ndarray, cardinality: bool, fewest: bool, budget,
-              answers: list) -> tuple:
-    """Reachability and replayed witnesses for the targets ``todo`` from one bitset; returns a
-    builder for the per-target answers (run on demand), status counts and timings."""
+def _cover_dp(plain: _Plain, cardinality: bool, fewest: bool, budget) -> tuple:
+    """Reachability and replayed witnesses for the targets ``plain.todo`` from one bitset;
+    returns the witness matrix (one row per reachable target), those targets' indices, timings."""
     problem = plain.problem
     timings = {}
     t1 = time.perf_counter()
     table = ReachableSums(plain.weights, cardinality=cardinality, budget=budget)
-    scalar = [plain.scalar[i] for i in todo.tolist()]
-    if max(abs(x) for x in scalar) >= 2**62:
-        raise BudgetExceeded("cover: packed targets exceed 62 bits; use solve per target")
-    scalar = np.array(scalar, dtype=np.int64)
+    if plain.scalar.dtype != np.int64:
+        raise BudgetExceeded("the packed targets exceed 62 bits; no bitset can cover them")
+    scalar = plain.scalar
     lo, hi = int(scalar.min()), int(scalar.max())
     if fewest:
         sizes = table.fewest_array(lo, hi)[scalar - lo]
         reach = sizes >= 0
-    else:
-        reach = table.reachable_mask(lo, hi, problem.size)[scalar - lo]
-        sizes = None
-    timings["table"] = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    hit, miss = todo[reach], todo[~reach]
-    if fewest:
         row_sizes = sizes[reach]
     else:
+        reach = table.reachable_mask(lo, hi, problem.size)[scalar - lo]
         row_sizes = problem.size
+    timings["table"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    hit = plain.todo[reach]
     chosen = table.witnesses(scalar[reach], row_sizes, budget) if hit.size else \
         np.zeros((0, problem.n), dtype=bool)
     timings["witnesses"] = time.perf_counter() - t2
     t3 = time.perf_counter()
-    _replay_all(plain, hit, chosen, fewest)
+    _replay_all(plain, hit, chosen)
     timings["replay"] = time.perf_counter() - t3
-
-    def build() -> list[Answer]:
-        out = list(answers)
-        rows, cols = np.nonzero(chosen)
-        bounds = np.searchsorted(rows, np.arange(hit.size + 1))
-        cols = cols.tolist()
-        for r, i in enumerate(hit.tolist()):
-            w = tuple(cols[bounds[r]:bounds[r + 1]])
-            out[i] = Answer(plain.targets[i], Status.SAT_VERIFIED, "dp-bitset",
-                            f"witness of {len(w)} elements replayed in exact integer arithmetic",
-                            w, True if fewest else None)
-        for i in miss.tolist():
-            out[i] = _unsat(plain, i, "dp")
-        return out
-
-    counts = {Status.SAT_VERIFIED: int(hit.size), Status.UNSAT_EXHAUSTIVE: int(miss.size)}
-    for a in answers:
-        if a is not None:
-            counts[a.status] = counts.get(a.status, 0) + 1
-    unreachable = [plain.targets[i] for i in sorted(set(range(len(plain.targets))) - set(hit.tolist()))]
-    return build, counts, timings, unreachable
+    return chosen, hit, timings
 
 
-def _replay_all(plain: _Plain, rows: np.ndarray, chosen: np.ndarray, fewest: bool) -> None:
+def _replay_all(plain: _Plain, rows: np.ndarray, chosen: np.ndarray) -> None:
     """Replay every witness row on the original problem (vectorized), or raise: a bug."""
     if not rows.size:
         return
@@ -360,8 +405,7 @@ def _replay_all(plain: _Plain, rows: np.ndarray, chosen: np.ndarray, fewest: boo
             if not replay_rows(coords, chosen, want).all():
                 raise InternalError(f"a cover witness does not replay (coordinate {j})")
         return
-    want = np.array([plain.targets[i] for i in rows.tolist()], dtype=object)
-    if not replay_rows(problem.weights, chosen, want).all():
+    if not replay_rows(problem.weights, chosen, plain.targets[rows]).all():
         raise InternalError("a cover witness does not replay")
 
 
@@ -378,37 +422,36 @@ def count(problem: Problem, method: str = "auto", budget=None) -> Report:
     [2, 0]
     """
     t0 = time.perf_counter()
-    base = cover(problem, method, budget)
+    base, reachable = _decide("count", problem, method, budget)
     plain = _plain(problem)
-    todo = [i for i, s in enumerate(plain.scalar) if s is not None]
     counts = [0] * len(plain.targets)
     counter = base.method
-    if todo:
+    if plain.todo.size:
         if counter == "dp-bitset":
             rows = sum(abs(a) for a in plain.weights) + 1
             slot = 64 * -(-(problem.n + 1) // 64) * (problem.n + 1 if problem.size is not None else 1)
             if 3 * rows * slot // 8 > resolve_budget(budget) and problem.n <= MITM_MAX_N:
                 counter = "mitm"  # the count table is 64x wider than the bitset
         t1 = time.perf_counter()
+        wanted = plain.scalar.tolist()
         if counter == "dp-bitset":
             table = SolutionCounts(plain.weights, size=problem.size, budget=budget)
-            wanted = [plain.scalar[i] for i in todo]
             lo = min(wanted)
             span = table.counts(lo, max(wanted))
-            for i, t in zip(todo, wanted):
+            for i, t in zip(plain.todo.tolist(), wanted):
                 counts[i] = span[t - lo]
         else:
             table = MeetInTheMiddle(plain.weights, budget=budget)
-            for i in todo:
-                counts[i] = table.count(plain.scalar[i], problem.size)
+            for i, t in zip(plain.todo.tolist(), wanted):
+                counts[i] = table.count(t, problem.size)
         base.timings["count"] = time.perf_counter() - t1
-    answers = []
-    for a, c in zip(base.answers, counts):
-        if (c > 0) != a.status.is_sat:
-            raise MethodDisagreement(f"target {a.target}: {a.method} says {a.status.value} but "
-                                     f"{counter} counts {c} solutions")
-        answers.append(replace(a, extra={**a.extra, "count": c}))
+    disagree = np.flatnonzero((np.array(counts, dtype=object) > 0) != reachable)
+    if disagree.size:
+        i = int(disagree[0])
+        raise MethodDisagreement(f"target {plain.target(i)}: {base.method} says "
+                                 f"{'reachable' if reachable[i] else 'unreachable'} but {counter} "
+                                 f"counts {counts[i]} solutions")
+    base.annotate_answers("count", counts)
     base.timings["total"] = time.perf_counter() - t0
-    base.command, base.answers = "count", answers  # same statuses: status_counts still hold
     base.extra.update({"counts": counts, "total_solutions": sum(counts), "count_method": counter})
     return base

@@ -87,10 +87,10 @@ def reachable_table(weights) -> int:
     '0b1111'
     """
     acc = 1
-    if not weights:
-        return acc
-    if len(weights) < 80 and max(weights) - min(weights) < 1024:
-        for a in weights:  # a table of at most ~80k bits: sorting costs more than it saves
+    if len(weights) < 80 and (not weights or -1024 < weights[0] < 1024):
+        # a table of some 10^4-10^5 bits (judged by one weight: this check must cost less than
+        # sorting would save): the plain loop
+        for a in weights:
             acc |= acc << abs(a)
         return acc
     for m in _split_magnitudes(weights):
