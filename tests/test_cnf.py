@@ -1,0 +1,98 @@
+"""CNF encodings of Σ a_i x_i = t against brute force, with two SAT solvers."""
+
+from itertools import product
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pysat.examples.rc2 import RC2
+from pysat.formula import WCNF
+from pysat.solvers import Solver
+
+from verify.encodings.cnf import (ENCODINGS, alive_levels, dd_size, encode_subset_sum,
+                                  fewest_wcnf)
+from verify.errors import InputError
+
+SOLVERS = ["glucose4", "cadical195"]
+small_weights = st.lists(st.integers(-6, 6) | st.sampled_from([0, 1, -1]), min_size=1, max_size=7)
+
+
+def solutions(weights, target, size=None):
+    return {x for x in product([0, 1], repeat=len(weights))
+            if sum(a * b for a, b in zip(weights, x)) == target and (size is None or sum(x) == size)}
+
+
+def models(encoded, solver):
+    """Every assignment of x_1..x_n that extends to a model of the encoding."""
+    n = encoded.n
+    found = set()
+    if encoded.refuted_by_encoder:
+        return found
+    with Solver(name=solver, bootstrap_with=encoded.clauses) as s:
+        while s.solve():
+            model = set(s.get_model())
+            x = tuple(1 if i + 1 in model else 0 for i in range(n))
+            found.add(x)
+            s.add_clause([-(i + 1) if x[i] else i + 1 for i in range(n)])
+    return found
+
+
+@pytest.mark.parametrize("encoding", [e for e in ENCODINGS if e != "auto"])
+@given(weights=small_weights, offset=st.integers(-2, 2), data=st.data())
+def test_every_encoding_has_exactly_the_solutions(encoding, weights, offset, data):
+    lo = sum(a for a in weights if a < 0)
+    hi = sum(a for a in weights if a > 0)
+    target = data.draw(st.integers(lo - 1, hi + 1))
+    size = data.draw(st.none() | st.integers(0, len(weights)))
+    encoded = encode_subset_sum(weights, target, encoding, size)
+    want = solutions(weights, target, size)
+    assert encoded.nvars >= len(weights)
+    for solver in SOLVERS:
+        assert models(encoded, solver) == want
+
+
+@given(small_weights, st.data())
+def test_dd_levels_are_exactly_the_alive_partial_sums(weights, data):
+    lo = sum(a for a in weights if a < 0)
+    hi = sum(a for a in weights if a > 0)
+    target = data.draw(st.integers(lo, hi))
+    levels = alive_levels(weights, target)
+    sols = solutions(weights, target)
+    if not sols:
+        assert levels is None and dd_size(weights, target) is None
+        return
+    for i, level in enumerate(levels):
+        prefixes = {sum(a * b for a, b in zip(weights[:i], x[:i])) for x in sols}
+        assert level.tolist() == sorted(prefixes)
+
+
+@given(small_weights, st.data())
+def test_fewest_wcnf_optimum_is_the_fewest_elements(weights, data):
+    lo = sum(a for a in weights if a < 0)
+    hi = sum(a for a in weights if a > 0)
+    target = data.draw(st.integers(lo, hi))
+    sols = solutions(weights, target)
+    encoded = encode_subset_sum(weights, target, "dd")
+    if not sols:
+        assert encoded.refuted_by_encoder
+        return
+    hard, soft = fewest_wcnf(encoded)
+    wcnf = WCNF()
+    for c in hard:
+        wcnf.append(c)
+    for w, c in soft:
+        wcnf.append(c, weight=w)
+    with RC2(wcnf) as rc2:
+        model = rc2.compute()
+        assert rc2.cost == min(sum(x) for x in sols)
+        chosen = [i for i in range(len(weights)) if i + 1 in set(model)]
+        assert sum(weights[i] for i in chosen) == target
+
+
+def test_unknown_encoding_is_named():
+    with pytest.raises(InputError, match="encoding: expected one of"):
+        encode_subset_sum([1, 2], 3, "magic")
+
+
+def test_auto_picks_the_diagram_when_small():
+    assert encode_subset_sum([3, 5, 7, 9], 12, "auto").encoding == "dd"
