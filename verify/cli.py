@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from itertools import islice
 
 from verify import __version__
 from verify.errors import EXIT_INTERNAL, EXIT_USAGE, VerifyError
@@ -128,12 +129,7 @@ def cmd_cover(args) -> int:
     unreachable = report.extra["unreachable"]
     lines.append(f"reachable   {report.extra['reachable_count']:,} of {report.num_targets:,} "
                  f"(sat-verified: every witness replayed in exact integer arithmetic)")
-    by_method: dict[str, int] = {}
-    if unreachable:
-        for a in report.answers:
-            if not a.status.is_sat:
-                by_method[a.method] = by_method.get(a.method, 0) + 1
-    how = ", ".join(f"{m}: {c:,}" for m, c in sorted(by_method.items()))
+    how = ", ".join(f"{m}: {c:,}" for m, c in report.extra["unsat_methods"].items())
     lines.append(f"unreachable {len(unreachable):,}" + (f" (unsat-exhaustive; {how})" if how else ""))
     if unreachable:
         shown = ", ".join(map(str, unreachable[:SHOWN]))
@@ -150,9 +146,9 @@ def cmd_count(args) -> int:
         print(dumps_readable(report.to_json(with_answers=args.answers)))
         return 0
     lines = _header(problem, args.instance, report)
-    for a in report.answers[:SHOWN]:
-        t = ",".join(map(str, a.target)) if isinstance(a.target, tuple) else a.target
-        lines.append(f"target {t}: {a.extra['count']:,} solutions  ({a.status.value})")
+    for t, c in zip(islice(iter(problem.targets), SHOWN), report.extra["counts"]):
+        t = ",".join(map(str, t)) if isinstance(t, tuple) else t
+        lines.append(f"target {t}: {c:,} solutions")
     if report.num_targets > SHOWN:
         lines.append(f"... {report.num_targets - SHOWN:,} more targets (use --json for all)")
     lines.append(f"total     {report.extra['total_solutions']:,} solutions over all targets "
