@@ -64,8 +64,8 @@ def run_demo(n: int = DEMO_N, bits: int = DEMO_BITS, seed: int = DEMO_SEED, out=
         f"(sat-verified, every witness replayed), {len(unreachable):,} unreachable "
         f"(unsat-exhaustive by {rep.method}) in {rep.timings['total']:.2f} s")
     if unreachable:
-        out(f"          smallest unreachable |t|: {min(unreachable, key=abs)}; "
-            f"P(all targets reachable) needs more weights at this M")
+        out(f"          smallest unreachable |t|: {abs(min(unreachable, key=abs))}: at this M, "
+            f"covering all 2M+1 targets needs more weights than deciding one")
     c = count(inst).extra["counts"][0]
     out(f"count     exact number of subsets summing to {target}: {c:,} "
         f"(local-CLT prediction {clt_estimate(inst.weights, target):.1f}, not evidence)")
