@@ -89,7 +89,11 @@ def test_invalid_instances_exit_2_with_one_line(capsys, name):
 @pytest.mark.parametrize("argv, fragment", [
     (["solve", "missing.json"], "missing.json: no such file"),
     (["solve", "{data}"], "is a directory"),
-    (["solve", "{budget}", "--memory-budget", "1K"], "fits the memory budget of 1.0 KiB"),
+    (["solve", "{budget}", "--method", "dp", "--memory-budget", "1K"], "over the memory budget of 1.0 KiB"),
+    (["solve", "{budget}", "--method", "sat", "--solver", "maplesat"], "maplesat"),
+    (["solve", "{budget}", "--time-limit", "-1"], "--time-limit: expected a positive number"),
+    (["export", "{budget}", "--format", "pdf", "-o", "x"], "invalid choice"),
+    (["count", "{budget}", "--method", "sat"], "invalid choice"),
     (["solve", "{budget}", "--memory-budget", "lots"], "memory budget: expected a size"),
     (["solve", "{budget}", "--method", "magic"], "invalid choice"),
     (["generate", "subset-sum", "--n", "5", "--target", "soon"], "expected planted, middle"),
@@ -121,3 +125,30 @@ def test_real_process_exit_codes_and_no_traceback(tmp_path):
         proc = subprocess.run([sys.executable, "-m", "verify.cli", *argv], capture_output=True, text=True)
         assert proc.returncode == expected
         assert "Traceback" not in proc.stderr
+
+
+def test_export_files_read_back(tmp_path, capsys):
+    from verify.encodings.formats import read_dimacs, read_opb, read_wcnf
+    inst = tmp_path / "e.json"
+    inst.write_text(json.dumps({"kind": "subset-sum", "version": 1, "weights": [3, -5, 7, 2],
+                                "targets": [4, 2]}))
+    code, _, err = run(capsys, "export", str(inst), "--format", "cnf", "-o", str(tmp_path / "x.cnf"))
+    assert code == 2 and "choose one with --target" in err
+    for fmt, reader in (("cnf", read_dimacs), ("opb", read_opb), ("wcnf", read_wcnf)):
+        out = tmp_path / f"x.{fmt}"
+        code, _, err = run(capsys, "export", str(inst), "--format", fmt, "--target", "4", "-o", str(out))
+        assert code == 0 and out.exists()
+        parsed = reader(out.read_text())
+        assert any("sha256" in c for c in parsed.comments)
+
+
+def test_solve_with_sat_and_a_proof_dir(tmp_path, capsys):
+    inst = tmp_path / "s.json"
+    inst.write_text(json.dumps({"kind": "subset-sum", "version": 1, "weights": [3, 4, 5, 8, 9, 13],
+                                "targets": [14, 12], "size": 3}))
+    code, out, _ = run(capsys, "solve", str(inst), "--method", "sat", "--proof-dir",
+                       str(tmp_path / "proofs"), "--json")
+    result = json.loads(out)
+    statuses = {a["target"]: a["status"] for a in result["answers"]}
+    assert code == 0 and statuses == {14: "unsat-proof-checked", 12: "sat-verified"}
+    assert any(p.suffix == ".drup" for p in (tmp_path / "proofs").iterdir())

@@ -20,6 +20,7 @@ LAYERS = {
     "verify.generators": 3,
     "verify.prefilter": 4,
     "verify.encodings": 5,
+    "verify.solvers": 6,
     "verify.backends": 6,
     "verify.solving": 6,
     "verify.demo": 10,

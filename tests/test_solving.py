@@ -1,7 +1,7 @@
 """solve / cover / count: evidence-graded answers, checked against brute force."""
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests import brute
@@ -10,6 +10,7 @@ from verify.errors import BudgetExceeded, InternalError, MethodDisagreement
 from verify.prefilter import bitset
 from verify.problems import SubsetSum, TargetRange, VectorSubsetSum
 from verify.solving import choose_method, count, cover, solve
+from verify.solvers import SolverOptions
 from verify.status import Status
 from verify.witness import witness_error
 
@@ -146,7 +147,17 @@ def test_auto_prefers_mitm_for_wide_ranges_and_dp_for_many_targets():
 def test_nothing_fits_the_budget():
     weights = [2**40 + i for i in range(64)]
     with pytest.raises(BudgetExceeded, match="no exact pre-filter method fits the memory budget"):
-        solve(SubsetSum(weights=weights, targets=[2**41]), budget="1G")
+        choose_method(weights, "auto", False, "1G")
+
+
+def test_auto_falls_back_to_a_proof_producing_solver(tmp_path):
+    weights = [2**40 + 7 * i for i in range(70)]
+    problem = SubsetSum(weights=weights, targets=[sum(weights[:3])], size=3)
+    answer = solve(problem, budget="1G", options=SolverOptions(time_limit=20)).answers[0]
+    assert answer.method.startswith("sat:cadical195/")
+    assert answer.status in (Status.SAT_VERIFIED, Status.UNKNOWN)
+    if answer.status.is_sat:
+        assert witness_error(problem, answer.target, answer.witness) is None
 
 
 def test_report_json_has_the_documented_fields():
@@ -155,3 +166,50 @@ def test_report_json_has_the_documented_fields():
         assert key in out
     assert out["witness"] == [1, 2] and out["status"] == "sat-verified"
     assert solve(SubsetSum(weights=[3, -5, 7], targets=[2, 3])).to_json()["witness"] is None
+
+
+@settings(max_examples=25)
+@given(weight_lists(max_n=9), options, st.sampled_from(["sat", "cpsat"]), st.data())
+def test_solver_methods_match_brute_force(weights, opts, method, data):
+    if opts.get("size", 0) > len(weights):
+        opts = {"size": len(weights)}
+    table = brute.subset_table(weights)
+    span_ = list(span(weights, pad=1))
+    targets = sorted(set(data.draw(st.lists(st.sampled_from(span_), min_size=1, max_size=4))))
+    problem = SubsetSum(weights=weights, targets=targets, **opts)
+    size = opts.get("size")
+    encoding = data.draw(st.sampled_from(["auto", "dd", "mixedradix", "adder"]))
+    report = solve(problem, method, options=SolverOptions(encoding=encoding))
+    for a in report.answers:
+        assert a.status.is_sat == brute.reachable(table, a.target, size)
+        if a.status.is_sat:
+            assert witness_error(problem, a.target, a.witness) is None
+            if "objective" in opts:
+                assert len(a.witness) == brute.fewest(table, a.target)
+        else:
+            assert a.status in (Status.UNSAT_EXHAUSTIVE, Status.UNSAT_PROOF_CHECKED)
+
+
+def test_sat_refutations_carry_checked_proofs(tmp_path):
+    # A size constraint the diagram alone cannot refute: the solver must, with a proof.
+    problem = SubsetSum(weights=[3, 4, 5, 8, 9, 13], targets=[14], size=3)
+    answer = solve(problem, "sat", options=SolverOptions(proof_dir=str(tmp_path))).answers[0]
+    assert answer.status is Status.UNSAT_PROOF_CHECKED
+    assert answer.extra["proof_lines"] > 0 and answer.extra["checker"]["python"]
+    from verify.backends.proofcheck import check_drup_files
+    assert check_drup_files(answer.extra["cnf"], answer.extra["proof"]).ok
+
+
+def test_fewest_with_sat_certifies_optimality():
+    problem = SubsetSum(weights=[5, 3, 2, 7, 1, 4], targets=[12], objective="fewest")
+    answer = solve(problem, "sat").answers[0]
+    assert answer.status.is_sat and len(answer.witness) == 2 and answer.optimal
+    assert answer.extra["optimality"] == "unsat-proof-checked"
+
+
+def test_cpsat_infeasible_is_only_claimed_without_backing():
+    problem = SubsetSum(weights=[2**40 + i for i in range(64)], targets=[1])
+    answer = solve(problem, "cpsat", budget="1M").answers[0]  # no exact table fits 1 MiB
+    assert answer.status is Status.UNSAT_CLAIMED and "no proof" in answer.evidence
+    backed = solve(SubsetSum(weights=[2, 4, 7], targets=[5]), "cpsat").answers[0]
+    assert backed.status is Status.UNSAT_EXHAUSTIVE and "CP-SAT said INFEASIBLE" in backed.evidence

@@ -13,10 +13,14 @@ import sys
 from itertools import islice
 
 from verify import __version__
-from verify.errors import EXIT_INTERNAL, EXIT_USAGE, VerifyError
+from verify.backends.satrun import PROOF_SOLVERS
+from verify.encodings.cnf import ENCODINGS
+from verify.errors import EXIT_INTERNAL, EXIT_USAGE, InputError, VerifyError
+from verify.encodings.export import EXPORT_FORMATS, export_problem
 from verify.generators import BRANCHES, DISTRIBUTIONS, subset_sum_instance, vector_instance
-from verify.problems import dumps_readable, load_problem, save_problem
-from verify.solving import METHODS, count, cover, solve
+from verify.problems import dumps_readable, load_problem, save_problem, write_text_atomic
+from verify.solvers import SolverOptions
+from verify.solving import METHODS, PREFILTER_METHODS, count, cover, solve
 
 SHOWN = 20  # per-target lines printed before "... (use --json)"
 
@@ -112,25 +116,34 @@ def _print_report(problem, path, report, as_json: bool, with_answers: bool = Tru
     print("\n".join(lines))
 
 
+def _solver_options(args) -> SolverOptions:
+    if args.time_limit is not None and args.time_limit <= 0:
+        raise InputError(f"--time-limit: expected a positive number of seconds, got {args.time_limit}")
+    return SolverOptions(solver=args.solver, encoding=args.encoding, time_limit=args.time_limit,
+                         proof_dir=args.proof_dir)
+
+
 def cmd_solve(args) -> int:
     problem = load_problem(args.instance)
-    report = solve(problem, args.method, args.memory_budget)
+    report = solve(problem, args.method, args.memory_budget, _solver_options(args))
     _print_report(problem, args.instance, report, args.json)
     return 0
 
 
 def cmd_cover(args) -> int:
     problem = load_problem(args.instance)
-    report = cover(problem, args.method, args.memory_budget)
+    report = cover(problem, args.method, args.memory_budget, _solver_options(args))
     if args.json:
         print(dumps_readable(report.to_json(with_answers=args.answers)))
         return 0
     lines = _header(problem, args.instance, report)
     unreachable = report.extra["unreachable"]
+    if report.extra.get("undecided"):
+        lines.append(f"undecided   {len(report.extra['undecided']):,} (unknown: a limit was hit)")
     lines.append(f"reachable   {report.extra['reachable_count']:,} of {report.num_targets:,} "
                  f"(sat-verified: every witness replayed in exact integer arithmetic)")
     how = ", ".join(f"{m}: {c:,}" for m, c in report.extra["unsat_methods"].items())
-    lines.append(f"unreachable {len(unreachable):,}" + (f" (unsat-exhaustive; {how})" if how else ""))
+    lines.append(f"unreachable {len(unreachable):,}" + (f" ({how})" if how else ""))
     if unreachable:
         shown = ", ".join(map(str, unreachable[:SHOWN]))
         lines.append(f"            {shown}{' ...' if len(unreachable) > SHOWN else ''} (all with --json)")
@@ -154,6 +167,14 @@ def cmd_count(args) -> int:
     lines.append(f"total     {report.extra['total_solutions']:,} solutions over all targets "
                  f"(counted by {report.extra['count_method']}, exact integers)")
     print("\n".join(lines))
+    return 0
+
+
+def cmd_export(args) -> int:
+    problem = load_problem(args.instance)
+    text, summary = export_problem(problem, args.format, args.target, args.encoding)
+    write_text_atomic(args.output, text)
+    print(f"wrote {args.output}: {summary}", file=sys.stderr)
     return 0
 
 
@@ -204,21 +225,44 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("-o", "--output", help="output file (default: standard output)")
     v.set_defaults(func=cmd_generate_vector)
 
-    for name, func, text in (("solve", cmd_solve, "decide every target, with a witness or exhaustive evidence"),
+    for name, func, text in (("solve", cmd_solve, "decide every target, with a witness or evidence for a no"),
                              ("cover", cmd_cover, "decide all targets at once; list the unreachable ones"),
                              ("count", cmd_count, "exact number of solutions per target")):
         c = sub.add_parser(name, help=text)
         c.add_argument("instance", help="instance JSON file")
-        c.add_argument("--method", choices=METHODS, default="auto",
-                       help="dp (reachable-sum bitsets), mitm (meet in the middle) or auto (default)")
+        methods = METHODS if name != "count" else PREFILTER_METHODS
+        c.add_argument("--method", choices=methods, default="auto",
+                       help="dp (reachable-sum bitsets), mitm (meet in the middle), "
+                            + ("cpsat, sat (a SAT solver with checked proofs), " if name != "count" else "")
+                            + "or auto: the pre-filter when a method fits the budget, else sat (default)")
         c.add_argument("--memory-budget", metavar="SIZE",
                        help="refuse methods needing more memory (e.g. 512M, 8G; default 4G or "
                             "$SLTH_VERIFY_MEMORY_BUDGET)")
+        if name != "count":
+            c.add_argument("--solver", default="cadical195",
+                           help=f"SAT solver with valid proofs: {', '.join(PROOF_SOLVERS)} (default cadical195)")
+            c.add_argument("--encoding", choices=ENCODINGS, default="auto",
+                           help="CNF encoding for --method sat (default auto: the decision diagram "
+                                "when small, else mixedradix)")
+            c.add_argument("--time-limit", type=float, metavar="S",
+                           help="seconds per target for cpsat and sat (the answer is unknown when hit)")
+            c.add_argument("--proof-dir", metavar="DIR",
+                           help="keep the CNF and DRUP proof of every checked refutation here")
         c.add_argument("--json", action="store_true", help="print a machine-readable JSON object")
         if name != "solve":
             c.add_argument("--answers", action="store_true",
                            help="with --json: include every target's answer and witness")
         c.set_defaults(func=func)
+
+    e = sub.add_parser("export", help="write one target's constraint as DIMACS CNF, OPB or WCNF")
+    e.add_argument("instance", help="instance JSON file")
+    e.add_argument("--format", choices=EXPORT_FORMATS, required=True,
+                   help="cnf (the equality, via --encoding), opb (pseudo-Boolean), "
+                        "wcnf (fewest elements: hard equality, soft ~x_i of weight 1)")
+    e.add_argument("--encoding", choices=ENCODINGS, default="auto", help="CNF encoding (default auto)")
+    e.add_argument("--target", type=int, help="which target (needed when the instance has several)")
+    e.add_argument("-o", "--output", required=True, help="output file")
+    e.set_defaults(func=cmd_export)
     return parser
 
 

@@ -34,18 +34,28 @@ from verify.prefilter.conditions import Conditions, gcd_of
 from verify.prefilter.counting import SolutionCounts
 from verify.prefilter.mitm import INT64_SAFE, MeetInTheMiddle, memory_needed
 from verify.prefilter.vector import scalarize
+from verify.solvers import SolverOptions, cpsat_answer, sat_answer
 from verify.problems import Problem, SubsetSum, TargetRange, VectorSubsetSum  # noqa: F401 (SubsetSum: doctests)
 from verify.status import Answer, Status
 from verify.witness import replay_rows, witness_error
 
-METHODS = ("auto", "dp", "mitm")
+METHODS = ("auto", "dp", "mitm", "cpsat", "sat")
+PREFILTER_METHODS = ("auto", "dp", "mitm")
 MITM_MAX_N = 60  # beyond this 2^(n/2) tables exceed any sensible memory budget
 MITM_MAX_TARGETS = 10_000  # meet in the middle answers one target per pass
 
 
 def versions() -> dict:
-    """Versions of everything that produced a result."""
-    return {"slth-verify": __version__, "python": platform.python_version(), "numpy": np.__version__}
+    """Versions of everything that may have produced a result (None: not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"slth-verify": __version__, "python": platform.python_version()}
+    for package in ("numpy", "ortools", "python-sat", "dratify", "cdclkit-native"):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:
+            out[package] = None
+    return out
 
 
 def _int_array(values) -> np.ndarray:
@@ -133,8 +143,8 @@ def choose_method(weights, method: str, cardinality: bool, budget, targets: int 
 
     Raises ``BudgetExceeded`` naming both costs when nothing fits.
     """
-    if method not in METHODS:
-        raise InputError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
+    if method not in PREFILTER_METHODS:
+        raise InputError(f"method: expected one of {', '.join(PREFILTER_METHODS)}, got {method!r}")
     if method != "auto":
         return method
     limit = resolve_budget(budget)
@@ -201,13 +211,19 @@ class Report:
 
     @property
     def status(self) -> Status:
-        """``sat-verified`` if every target is, ``unknown`` if any is, else ``unsat-exhaustive``."""
+        """The answer to "is every target reachable?": ``sat-verified`` if every target is;
+        else the strongest evidence that some target is not (``unsat-exhaustive``, then
+        ``unsat-proof-checked``); else ``unknown`` if some target is undecided; else
+        ``unsat-claimed``."""
         present = {s for s, c in self.status_counts.items() if c}
         if present == {Status.SAT_VERIFIED}:
             return Status.SAT_VERIFIED
+        for certified in (Status.UNSAT_EXHAUSTIVE, Status.UNSAT_PROOF_CHECKED):
+            if certified in present:
+                return certified
         if Status.UNKNOWN in present or not present:
             return Status.UNKNOWN
-        return Status.UNSAT_EXHAUSTIVE
+        return Status.UNSAT_CLAIMED
 
     def to_json(self, with_answers: bool = True) -> dict:
         single = self.num_targets == 1
@@ -250,10 +266,14 @@ def _unsat_evidence(plain: _Plain, method: str) -> str:
     return how + (f" (weights divided by their gcd {plain.g})" if plain.g > 1 else "")
 
 
-def _decide(command: str, problem: Problem, method: str, budget) -> tuple[Report, np.ndarray]:
+def _decide(command: str, problem: Problem, method: str, budget,
+            options: SolverOptions | None = None) -> tuple[Report, np.ndarray]:
     """Answer every target: the conditions first, then one bitset for all targets at once
-    (vectorized witnesses) or one meet-in-the-middle search per target. Returns the report and
-    a bool array over the targets: reachable or not (every entry backed by evidence)."""
+    (vectorized witnesses), one meet-in-the-middle search per target, or one solver run per
+    target. ``auto`` uses the pre-filter when a method fits the budget, SAT otherwise. Returns
+    the report and a bool array over the targets: reachable (a replayed witness) or not."""
+    if method not in METHODS:
+        raise InputError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
     t0 = time.perf_counter()
     require(problem.num_targets * 96, budget, f"answering {problem.num_targets:,} targets",
             "ask for fewer targets or raise --memory-budget")
@@ -262,15 +282,26 @@ def _decide(command: str, problem: Problem, method: str, budget) -> tuple[Report
     cardinality = problem.size is not None or fewest
     chosen = "conditions"
     if plain.todo.size:
-        chosen = choose_method(plain.weights, method, cardinality, budget, int(plain.todo.size))
-        if chosen == "mitm" and plain.todo.size > MITM_MAX_TARGETS:
-            raise BudgetExceeded(f"meet-in-the-middle searches once per target; {plain.todo.size:,} "
+        if method in ("cpsat", "sat"):
+            chosen = method
+        else:
+            try:
+                chosen = choose_method(plain.weights, method, cardinality, budget, int(plain.todo.size))
+            except BudgetExceeded:
+                if method != "auto":
+                    raise
+                chosen = "sat"  # too large for any exact table: a solver, with proofs
+        if chosen != "dp" and plain.todo.size > MITM_MAX_TARGETS:
+            raise BudgetExceeded(f"{chosen} answers one target at a time; {plain.todo.size:,} "
                                  f"targets is over its limit of {MITM_MAX_TARGETS:,}; use "
                                  f"--method dp or fewer targets")
     label = "dp-bitset" if chosen == "dp" else chosen
     reachable = np.zeros(len(plain.targets), dtype=bool)
-    if chosen == "mitm":
-        answers, timings = _search_mitm(plain, fewest, budget)
+    if chosen in ("mitm", "cpsat", "sat"):
+        if chosen == "mitm":
+            answers, timings = _search_mitm(plain, fewest, budget)
+        else:
+            answers, timings = _search_solver(plain, chosen, options or SolverOptions(), budget)
         reachable[:] = [a.status.is_sat for a in answers]
         report = Report(command, problem, label, answers, timings=timings)
     else:
@@ -300,10 +331,13 @@ def _decide(command: str, problem: Problem, method: str, budget) -> tuple[Report
         counts = {Status.SAT_VERIFIED: int(hit.size),
                   Status.UNSAT_EXHAUSTIVE: int(miss.size) + len(plain.refuted)}
         report = Report(command, problem, label, lazy=build, status_counts=counts, timings=timings)
-    methods = Counter(a.method for a in plain.refuted.values())
-    unsat_todo = int(plain.todo.size - reachable[plain.todo].sum())
-    if unsat_todo:
-        methods[label] += unsat_todo
+    if report._answers is not None:  # per-target answers: count what backs each "no"
+        methods = Counter(a.method for a in report.answers if not a.status.is_sat)
+    else:
+        methods = Counter(a.method for a in plain.refuted.values())
+        unsat_todo = int(plain.todo.size - reachable[plain.todo].sum())
+        if unsat_todo:
+            methods[label] += unsat_todo
     report.extra["unsat_methods"] = dict(sorted(methods.items()))
     report.timings["total"] = time.perf_counter() - t0
     return report, reachable
@@ -333,17 +367,61 @@ def _search_mitm(plain: _Plain, fewest: bool, budget) -> tuple[list, dict]:
     return answers, timings
 
 
-def solve(problem: Problem, method: str = "auto", budget=None) -> Report:
-    """Decide every target of ``problem`` (see the module docstring).
+def _backing(plain: _Plain, budget):
+    """An exact pre-filter decision for single (scalar) targets, built on first use; None when
+    no exact method fits the budget. Solvers' unproven "no" answers are checked against it."""
+    cache: dict = {}
+    size = plain.problem.size
+
+    def decide(t: int):
+        if "table" not in cache:
+            try:
+                m = choose_method(plain.weights, "auto", size is not None, budget)
+                cache["table"] = (m, ReachableSums(plain.weights, cardinality=size is not None,
+                                                   budget=budget) if m == "dp"
+                                  else MeetInTheMiddle(plain.weights, budget=budget))
+            except BudgetExceeded:
+                cache["table"] = None
+        if cache["table"] is None:
+            return None
+        m, table = cache["table"]
+        if m == "dp":
+            return table.has(t, size), "dp-bitset"
+        return table.witness(t, size) is not None, "mitm"
+
+    return decide
+
+
+def _search_solver(plain: _Plain, method: str, options: SolverOptions, budget) -> tuple[list, dict]:
+    answers: list = [None] * len(plain.targets)
+    for i, a in plain.refuted.items():
+        answers[i] = a
+    backing = _backing(plain, budget)
+    t1 = time.perf_counter()
+    for i, t in zip(plain.todo.tolist(), plain.scalar.tolist()):
+        target = plain.target(i)
+        if method == "sat":
+            answers[i] = sat_answer(plain.problem, target, plain.weights, t, options, backing,
+                                    f"{plain.problem.sha256[:16]}-target{i}")
+        else:
+            answers[i] = cpsat_answer(plain.problem, target, t, options, backing)
+    return answers, {"search": time.perf_counter() - t1}
+
+
+def solve(problem: Problem, method: str = "auto", budget=None,
+          options: SolverOptions | None = None) -> Report:
+    """Decide every target of ``problem`` (see the module docstring); ``options`` tune the
+    ``sat`` and ``cpsat`` methods (solver, encoding, time limit, proof directory).
 
     >>> r = solve(SubsetSum(weights=[3, -5, 7], targets=[2, 1]))
     >>> [(a.target, a.status.value, a.witness) for a in r.answers]
     [(2, 'sat-verified', (1, 2)), (1, 'unsat-exhaustive', None)]
     """
-    return _decide("solve", problem, method, budget)[0]
+    return _decide("solve", problem, method, budget, options)[0]
 
 
-def cover(problem: Problem, method: str = "auto", budget=None) -> Report:
+def cover(problem: Problem, method: str = "auto", budget=None,
+          options: SolverOptions | None = None) -> Report:
     """Decide every target of the problem's range or list at once, with a replayed witness for
     each reachable one. ``report.extra`` holds ``reachable_count``, ``unreachable`` (the exact
     list of unreachable targets) and ``unsat_methods`` (how many each method refuted).
@@ -352,12 +430,20 @@ def cover(problem: Problem, method: str = "auto", budget=None) -> Report:
     >>> r.extra["reachable_count"], r.extra["unreachable"]
     (4, [1, 4])
     """
-    report, reachable = _decide("cover", problem, method, budget)
+    report, reachable = _decide("cover", problem, method, budget, options)
     report.extra["reachable_count"] = int(reachable.sum())
     targets = problem.targets
-    unreachable = np.flatnonzero(~reachable).tolist()
-    report.extra["unreachable"] = [targets.lo + i for i in unreachable] if isinstance(targets, TargetRange) \
-        else [targets[i] for i in unreachable]
+    undecided = np.zeros(len(reachable), dtype=bool)
+    if report._answers is not None:
+        undecided[:] = [a.status is Status.UNKNOWN for a in report.answers]
+
+    def at(mask):
+        where = np.flatnonzero(mask).tolist()
+        return [targets.lo + i for i in where] if isinstance(targets, TargetRange) else [targets[i] for i in where]
+
+    report.extra["unreachable"] = at(~reachable & ~undecided)
+    if undecided.any():
+        report.extra["undecided"] = at(undecided)
     return report
 
 
@@ -421,6 +507,8 @@ def count(problem: Problem, method: str = "auto", budget=None) -> Report:
     >>> count(SubsetSum(weights=[1, 1, 2], targets=[2, 5])).extra["counts"]
     [2, 0]
     """
+    if method not in PREFILTER_METHODS:
+        raise InputError(f"method: count supports {', '.join(PREFILTER_METHODS)}, got {method!r}")
     t0 = time.perf_counter()
     base, reachable = _decide("count", problem, method, budget)
     plain = _plain(problem)

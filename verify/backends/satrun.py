@@ -181,15 +181,15 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _child(conn, name: str, clauses, proof: bool, parent: int) -> None:
-    """Body of the child process: solve and send ("ok", result) or ("error", text)."""
+def _child(conn, fn, args, parent: int) -> None:
+    """Body of the child process: run ``fn(*args)`` and send ("ok", result) or ("error", text)."""
     _die_with_parent(parent)
     # SIGTERM must kill at once even inside native code, whatever handler the parent had; a
     # Ctrl-C is the parent's business (it stops this child), so no traceback from here.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        payload = ("ok", _solve_here(name, clauses, proof))
+        payload = ("ok", fn(*args))
     except BaseException as exc:  # noqa: BLE001 - everything must reach the parent as text
         payload = ("error", f"{type(exc).__name__}: {exc}")
     conn.send(payload)
@@ -226,14 +226,17 @@ def _died(proc) -> str:
     return f"solver process {how} without an answer"
 
 
-def _solve_in_child(name: str, clauses, proof: bool, time_limit: float | None):
-    """(payload or None, reason): payload as sent by ``_child``; reason when there is none."""
+def call_in_child(fn, args: tuple, time_limit: float | None, label: str = "solver"):
+    """Run ``fn(*args)`` (a module-level function, so it also works with spawn) in a child
+    process that is killed at the time limit. Returns (payload or None, reason): payload is
+    ("ok", result) or ("error", text); reason says why there is none (limit, crash). Every
+    native call that may run long goes through here: solvers, and the MaxSAT search."""
     ctx = _context()
     recv_end, send_end = ctx.Pipe(duplex=False)
     # Not a daemon: it is always joined below, and a daemonic caller (a multiprocessing.Pool
     # worker) may not start daemonic children.
-    proc = ctx.Process(target=_child, args=(send_end, name, clauses, proof, os.getpid()),
-                       name=f"satrun-{name}")
+    proc = ctx.Process(target=_child, args=(send_end, fn, args, os.getpid()),
+                       name=f"satrun-{label}")
     deadline = None if time_limit is None else time.monotonic() + time_limit
     try:
         proc.start()
@@ -303,7 +306,7 @@ def run_sat(nvars: int, clauses: list[list[int]], solver: str = "cadical195",
         except Exception as exc:  # noqa: BLE001 - same contract as a failing child
             payload, reason = ("error", f"{type(exc).__name__}: {exc}"), ""
     else:
-        payload, reason = _solve_in_child(name, clauses, proof, time_limit)
+        payload, reason = call_in_child(_solve_here, (name, clauses, proof), time_limit, name)
     seconds = time.perf_counter() - start
 
     def unknown(why: str) -> SatRun:

@@ -31,12 +31,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from verify.errors import InputError
+from verify.errors import BudgetExceeded, InputError
 
 PB_ENCODINGS = ("bdd", "seqcounter", "sortnetwrk", "adder", "binmerge", "totalizer", "mixedradix",
                 "watchdog")
 ENCODINGS = ("auto", "dd") + PB_ENCODINGS
 DD_AUTO_MAX_NODES = 200_000  # above this the diagram's clauses cost more than an arithmetic encoding
+DD_MAX_TABLE_BYTES = 1 << 29  # the prefix and suffix bitsets of every level, at most 512 MiB
 
 
 @dataclass
@@ -68,6 +69,11 @@ def alive_levels(weights, target: int) -> list[np.ndarray] | None:
     [[0], [2], [2], [1]]
     """
     n = len(weights)
+    if dd_table_bytes(weights) > DD_MAX_TABLE_BYTES:
+        raise BudgetExceeded(f"the decision diagram's reachable-sum tables need "
+                             f"{dd_table_bytes(weights) >> 20:,} MiB (n = {n}, sum range "
+                             f"{sum(abs(a) for a in weights) + 1:,}), over its limit of "
+                             f"{DD_MAX_TABLE_BYTES >> 20} MiB; use an arithmetic encoding such as mixedradix")
     # prefix bitsets: bit (s - off) set iff s is a subset sum of a_1..a_i
     prefix, offsets = [1], [0]
     for a in weights:
@@ -96,6 +102,11 @@ def alive_levels(weights, target: int) -> list[np.ndarray] | None:
     if levels[0].size == 0:
         return None
     return levels
+
+
+def dd_table_bytes(weights) -> int:
+    """Bytes of the prefix and suffix bitsets the diagram is read from (about n · range / 8)."""
+    return (len(weights) + 1) * (sum(abs(a) for a in weights) + 1) // 8
 
 
 def dd_size(weights, target: int) -> int | None:
@@ -202,6 +213,16 @@ def cardinality(n: int, k: int, first_var: int) -> tuple[list[list[int]], int]:
     return [list(c) for c in cnf.clauses], max(pool.top, first_var - 1)
 
 
+def cardinality_at_most(n: int, k: int, first_var: int) -> tuple[list[list[int]], int]:
+    """``Σ x_i <= k`` over variables 1..n through ``pysat.card`` (totalizer)."""
+    from pysat.card import CardEnc, EncType
+    from pysat.formula import IDPool
+
+    pool = IDPool(start_from=first_var)
+    cnf = CardEnc.atmost(lits=list(range(1, n + 1)), bound=k, vpool=pool, encoding=EncType.totalizer)
+    return [list(c) for c in cnf.clauses], max(pool.top, first_var - 1)
+
+
 def choose_encoding(weights, target: int, encoding: str) -> str:
     """``auto``: the decision diagram when it has at most ``DD_AUTO_MAX_NODES`` nodes, else
     ``mixedradix`` (few clauses at any bit width); any other name is checked and returned."""
@@ -209,6 +230,8 @@ def choose_encoding(weights, target: int, encoding: str) -> str:
         raise InputError(f"encoding: expected one of {', '.join(ENCODINGS)}, got {encoding!r}")
     if encoding != "auto":
         return encoding
+    if dd_table_bytes(weights) > DD_MAX_TABLE_BYTES:
+        return "mixedradix"
     nodes = dd_size(weights, target)
     return "dd" if nodes is None or nodes <= DD_AUTO_MAX_NODES else "mixedradix"
 

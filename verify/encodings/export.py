@@ -1,0 +1,84 @@
+"""One target of a problem as a standard file: DIMACS CNF, OPB or WCNF, for any solver.
+
+Variables 1..n are always x_1..x_n (x_i true = weight i chosen), so a model from any solver
+reads back directly; auxiliary variables of a CNF encoding come after them. Every file starts
+with comments naming the tool, the instance's content hash, the target and this convention.
+
+- ``cnf``: ``Σ a_i x_i = t`` (and ``Σ x_i = k`` for a fixed size) through the chosen encoding.
+  Vector instances are packed into one dimension first (``verify.prefilter.vector``: an exact
+  bijection, so the CNF has exactly the same solutions). If the encoder refutes the constraint
+  by itself the file holds the empty clause, and a comment says so.
+- ``opb``: the constraint itself, one equality per coordinate, no encoding needed; a fixed size
+  adds ``Σ x_i = k``, the "fewest" objective adds ``min: Σ x_i``.
+- ``wcnf``: "fewest elements reaching t" in the 2022 MaxSAT Evaluation format: the CNF as hard
+  clauses, a soft clause ``~x_i`` of weight 1 per weight, so the optimum cost is the fewest.
+"""
+
+from __future__ import annotations
+
+from verify import __version__
+from verify.encodings.cnf import encode_subset_sum, fewest_wcnf
+from verify.encodings.formats import PBConstraint, write_dimacs, write_opb, write_wcnf
+from verify.errors import InputError
+from verify.prefilter.vector import scalarize
+from verify.problems import Problem, VectorSubsetSum
+
+EXPORT_FORMATS = ("cnf", "opb", "wcnf")
+
+
+def _pick_target(problem: Problem, target):
+    if target is None:
+        if problem.num_targets != 1:
+            raise InputError(f"target: the instance has {problem.num_targets:,} targets; choose one "
+                             f"with --target")
+        return problem.target_list()[0]
+    if isinstance(problem, VectorSubsetSum):
+        raise InputError("target: a vector instance's target is chosen from the file (it must have one)")
+    return target
+
+
+def export_problem(problem: Problem, fmt: str, target=None, encoding: str = "auto") -> tuple[str, str]:
+    """The text of one target's file in format ``fmt``, and a one-line summary of it.
+
+    >>> from verify.problems import SubsetSum
+    >>> text, summary = export_problem(SubsetSum(weights=[3, -5, 7], targets=[2]), "opb")
+    >>> text.splitlines()[-1]
+    '+3 x1 -5 x2 +7 x3 = 2 ;'
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise InputError(f"format: expected one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
+    t = _pick_target(problem, target)
+    n = problem.n
+    comments = [f"slth-verify {__version__} export of {problem.kind} instance sha256 {problem.sha256}",
+                f"target {t}" + (f", exactly {problem.size} elements" if problem.size is not None else ""),
+                f"variables 1..{n}: x_i true = weight i chosen (0-based index i-1 in the instance)"]
+    if fmt == "opb":
+        columns = [[w[j] for w in problem.weights] for j in range(problem.dim)] \
+            if isinstance(problem, VectorSubsetSum) else [list(problem.weights)]
+        values = list(t) if isinstance(problem, VectorSubsetSum) else [t]
+        constraints = [PBConstraint(tuple((a, i + 1) for i, a in enumerate(col) if a) or ((0, 1),), "=", v)
+                       for col, v in zip(columns, values)]
+        if problem.size is not None:
+            constraints.append(PBConstraint(tuple((1, i + 1) for i in range(n)), "=", problem.size))
+        objective = [(1, i + 1) for i in range(n)] if problem.objective == "fewest" else None
+        text = write_opb(n, constraints, comments, objective)
+        return text, f"OPB, {n} variables, {len(constraints)} constraint(s)"
+    if isinstance(problem, VectorSubsetSum):
+        packed = scalarize(problem.weights, [t])
+        if packed.targets[0] is None:
+            raise InputError(f"target {t}: {packed.refutations[0]}; nothing to export")
+        weights, scalar = packed.weights, packed.targets[0]
+        comments.append("vector weights packed into integers (mixed radix): same solutions")
+    else:
+        weights, scalar = problem.weights, t
+    enc = encode_subset_sum(weights, scalar, encoding, problem.size)
+    comments.append(f"encoding {enc.encoding}: {len(enc.clauses):,} clauses, {enc.nvars:,} variables")
+    if enc.refuted_by_encoder:
+        comments.append("the encoder refuted the constraint by itself: the target is unreachable")
+    if fmt == "cnf":
+        return write_dimacs(enc.nvars, enc.clauses, comments), \
+            f"DIMACS CNF, {enc.encoding} encoding, {enc.nvars:,} variables, {len(enc.clauses):,} clauses"
+    hard, soft = fewest_wcnf(enc)
+    comments.append("soft clauses ~x_i of weight 1: the optimum cost is the fewest elements")
+    return write_wcnf(enc.nvars, hard, soft, comments), \
+        f"WCNF (fewest elements), {enc.encoding} encoding, {len(hard):,} hard and {len(soft)} soft clauses"

@@ -1,0 +1,213 @@
+"""Per-target answers from SAT and CP-SAT solvers, each graded by the evidence behind it.
+
+- SAT (``sat``): the target's CNF (``verify.encodings.cnf``) is solved by a PySAT solver in a
+  killable child process. A model becomes ``sat-verified`` once its subset replays in exact
+  integer arithmetic. An UNSAT is solved without assumptions with proof logging, and becomes
+  ``unsat-proof-checked`` only when the independent checker accepts the DRUP proof against
+  exactly the clauses solved; a rejected proof leaves it ``unsat-claimed``. An encoder that
+  refutes the constraint by itself (the empty clause) proves nothing: the exact pre-filter is
+  asked to confirm it (``unsat-exhaustive``), and without it the answer stays ``unsat-claimed``.
+- "Fewest elements" with SAT: RC2 (PySAT's MaxSAT solver) finds the optimum c on the WCNF, in a
+  killable child; its model is replayed, and optimality is certified by a proof-checked UNSAT of
+  the encoding with at most c-1 elements.
+- CP-SAT (``cpsat``): a found solution is replayed (``sat-verified``); INFEASIBLE carries no
+  proof, so it is ``unsat-claimed`` unless the exact pre-filter confirms it.
+
+Whenever a second exact method is asked, the two must agree, or ``MethodDisagreement`` names both.
+Time limits give ``unknown``, never "no". The limit covers the solver runs; proof checking, which
+is what certifies, is not cut short.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from verify.backends.proofcheck import check_drup
+from verify.backends.satrun import call_in_child, run_sat, solver_name
+from verify.encodings.cnf import cardinality_at_most, encode_subset_sum, fewest_wcnf
+from verify.encodings.formats import write_dimacs
+from verify.errors import MethodDisagreement
+from verify.problems import Problem
+from verify.status import Answer, Status
+from verify.witness import witness_error
+
+# decide(target) -> (reachable, method) from an exact pre-filter method, or None when none fits
+Backing = Callable[[int], "tuple[bool, str] | None"]
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """How solvers are run. ``time_limit`` in seconds per target (None: no limit);
+    ``proof_dir``: where CNF and DRUP files of checked refutations are kept (None: not kept);
+    ``engines``: proof-checker engines (``auto``: the pure-Python one, plus the native one when
+    installed, which must agree)."""
+
+    solver: str = "cadical195"
+    encoding: str = "auto"
+    time_limit: float | None = None
+    proof_dir: str | None = None
+    engines: str = "auto"
+
+
+def _replayed(problem: Problem, target, witness, method: str, optimal=None, extra=None) -> Answer:
+    why = witness_error(problem, target, witness)
+    if why is not None:
+        raise MethodDisagreement(f"{method} returned a subset for target {target} that does not "
+                                 f"replay in exact arithmetic: {why}")
+    return Answer(target, Status.SAT_VERIFIED, method,
+                  f"witness of {len(witness)} elements replayed in exact integer arithmetic",
+                  tuple(witness), optimal, extra or {})
+
+
+def _confirm_unsat(target, backing: Backing, t: int, method: str, claim: str) -> Answer:
+    """A solver's or encoder's "no" without a checked proof: confirmed by the exact pre-filter
+    when it fits (and contradicted loudly when it disagrees), else left as claimed."""
+    backed = backing(t)
+    if backed is None:
+        return Answer(target, Status.UNSAT_CLAIMED, method,
+                      f"{claim}; no exact method fits the memory budget to confirm it")
+    reachable, exact = backed
+    if reachable:
+        raise MethodDisagreement(f"target {target}: {method} says infeasible ({claim}) but "
+                                 f"{exact} finds a solution")
+    return Answer(target, Status.UNSAT_EXHAUSTIVE, exact, f"{claim}; confirmed by {exact}")
+
+
+def _keep_files(options: SolverOptions, stem: str, nvars: int, clauses, proof: list[str],
+                comments: list[str]) -> dict:
+    """Write the CNF and its DRUP proof under ``proof_dir``; return their paths and hashes."""
+    directory = Path(options.proof_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    cnf_text = write_dimacs(nvars, clauses, comments)
+    proof_text = "\n".join(proof) + "\n"
+    out = {}
+    for kind, suffix, text in (("cnf", ".cnf", cnf_text), ("proof", ".drup", proof_text)):
+        path = directory / f"{stem}{suffix}"
+        path.write_text(text)
+        out[kind] = str(path)
+        out[f"{kind}_sha256"] = hashlib.sha256(text.encode()).hexdigest()
+    return out
+
+
+def _refute(nvars, clauses, options: SolverOptions, label: str, stem: str, comments) -> tuple[str, dict]:
+    """Solve a formula expected to be UNSAT; returns (outcome, details) where outcome is
+    ``checked``, ``rejected``, ``sat`` or ``unknown``."""
+    run = run_sat(nvars, clauses, options.solver, options.time_limit, proof=True)
+    if run.outcome != "unsat":
+        return run.outcome, {"model": run.model, "reason": run.reason, "seconds": run.seconds}
+    check = check_drup(nvars, clauses, run.proof, options.engines)
+    details = {"proof_lines": len(run.proof), "checker": check.engines,
+               "solve_seconds": round(run.seconds, 6),
+               "check_seconds": {k: round(v, 6) for k, v in check.seconds.items()},
+               "message": check.message}
+    if check.ok and options.proof_dir:
+        details.update(_keep_files(options, stem, nvars, clauses, run.proof, comments))
+    return ("checked" if check.ok else "rejected"), details
+
+
+def sat_answer(problem: Problem, target, weights, t: int, options: SolverOptions,
+               backing: Backing, stem: str) -> Answer:
+    """Decide one target with a SAT solver (see the module docstring). ``weights`` and ``t`` are
+    the scalar (gcd-divided, packed for vectors) form of ``problem`` and ``target``: the CNF
+    speaks about them, and its variables 1..n are the same choices as the problem's."""
+    name = solver_name(options.solver, proof=True)
+    fewest = problem.objective == "fewest"
+    enc = encode_subset_sum(weights, t, options.encoding, problem.size)
+    method = f"sat:{name}/{enc.encoding}"
+    stats = {"encoding": enc.encoding, "clauses": len(enc.clauses), "variables": enc.nvars}
+    if enc.refuted_by_encoder:
+        return _confirm_unsat(target, backing, t, method,
+                              f"the {enc.encoding} encoder refuted the constraint by itself "
+                              f"(an empty clause), which is not a proof")
+    comments = [f"slth-verify refutation: instance sha256 {problem.sha256}, target {target}",
+                f"variables 1..{enc.n}: x_i true = weight i chosen; encoding {enc.encoding}"]
+    if fewest:
+        return _fewest_answer(problem, target, enc, options, backing, t, method, stem, comments, stats)
+    outcome, details = _refute(enc.nvars, enc.clauses, options, method, stem, comments)
+    if outcome == "sat":
+        witness = [i for i in range(enc.n) if details["model"][i] > 0]
+        return _replayed(problem, target, witness, method, extra=stats)
+    if outcome == "unknown":
+        return Answer(target, Status.UNKNOWN, method, details["reason"], extra=stats)
+    if outcome == "checked":
+        return Answer(target, Status.UNSAT_PROOF_CHECKED, method,
+                      f"DRUP proof of {details['proof_lines']:,} lines from {name} accepted by "
+                      f"the independent checker ({', '.join(details['checker'])})",
+                      extra={**stats, **{k: v for k, v in details.items() if k != 'message'}})
+    return _confirm_unsat(target, backing, t, method,
+                          f"{name} said UNSAT but its proof was rejected: {details['message']}")
+
+
+def _rc2(hard, soft):
+    """Child-process body: RC2's optimum and model on the WCNF (hard, soft)."""
+    from pysat.examples.rc2 import RC2
+    from pysat.formula import WCNF
+
+    wcnf = WCNF()
+    for clause in hard:
+        wcnf.append(clause)
+    for weight, clause in soft:
+        wcnf.append(clause, weight=weight)
+    with RC2(wcnf) as rc2:
+        model = rc2.compute()
+        return (None, None) if model is None else (rc2.cost, model)
+
+
+def _fewest_answer(problem, target, enc, options, backing, t, method, stem, comments, stats) -> Answer:
+    hard, soft = fewest_wcnf(enc)
+    payload, reason = call_in_child(_rc2, (hard, soft), options.time_limit, "rc2")
+    method = method + "+rc2"
+    if payload is None or payload[0] == "error":
+        return Answer(target, Status.UNKNOWN, method, reason or f"RC2 failed: {payload[1]}", extra=stats)
+    cost, model = payload[1]
+    if cost is None:
+        return _confirm_unsat(target, backing, t, method, "RC2 found the hard clauses unsatisfiable "
+                              "(no proof)")
+    chosen = set(model)
+    witness = [i for i in range(enc.n) if i + 1 in chosen]
+    stats = {**stats, "fewest": len(witness)}
+    if len(witness) != cost:
+        raise MethodDisagreement(f"target {target}: RC2 reports cost {cost} but its model has "
+                                 f"{len(witness)} elements")
+    if cost == 0:
+        return _replayed(problem, target, witness, method, True, {**stats, "optimality": "trivial"})
+    # Certify optimality: no solution with at most cost-1 elements, by a checked refutation.
+    fewer, top = cardinality_at_most(enc.n, cost - 1, enc.nvars + 1)
+    outcome, details = _refute(top, enc.clauses + fewer, options, method, stem + "-fewer",
+                               comments + [f"with at most {cost - 1} chosen weights"])
+    if outcome == "checked":
+        optimality = {"optimality": "unsat-proof-checked",
+                      "optimality_proof_lines": details["proof_lines"]}
+        optimality.update({k: details[k] for k in ("cnf", "cnf_sha256", "proof", "proof_sha256")
+                           if k in details})
+        return _replayed(problem, target, witness, method, True, {**stats, **optimality})
+    if outcome == "sat":
+        raise MethodDisagreement(f"target {target}: RC2 says the fewest elements is {cost} but "
+                                 f"{options.solver} finds a solution with fewer")
+    grade = "unknown" if outcome == "unknown" else "unsat-claimed (proof rejected)"
+    return _replayed(problem, target, witness, method, None, {**stats, "optimality": grade})
+
+
+def cpsat_answer(problem: Problem, target, t: int, options: SolverOptions, backing: Backing,
+                 workers: int | None = None) -> Answer:
+    """Decide one target with CP-SAT (see the module docstring); ``t`` is the scalar form of
+    ``target`` that ``backing`` understands."""
+    from verify.backends.cpsat import solve_model
+    from verify.encodings.cpsat import build_model
+
+    result = solve_model(build_model(problem, target), options.time_limit, workers)
+    method = "cpsat"
+    stats = {"cpsat_status": result.status_name, "seconds": round(result.seconds, 6)}
+    if result.outcome == "sat":
+        witness = [i for i, chosen in enumerate(result.assignment) if chosen]
+        if problem.objective == "fewest":
+            claim = "claimed (CP-SAT OPTIMAL, no proof)" if result.optimal else "not proven (FEASIBLE)"
+            stats = {**stats, "fewest": len(witness), "optimality": claim}
+        return _replayed(problem, target, witness, method, extra=stats)
+    if result.outcome == "unknown":
+        return Answer(target, Status.UNKNOWN, method,
+                      f"CP-SAT stopped with {result.status_name} (time limit or no answer)", extra=stats)
+    return _confirm_unsat(target, backing, t, method, "CP-SAT said INFEASIBLE, which carries no proof")
