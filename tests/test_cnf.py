@@ -74,7 +74,7 @@ def test_fewest_wcnf_optimum_is_the_fewest_elements(weights, data):
     sols = solutions(weights, target)
     encoded = encode_subset_sum(weights, target, "dd")
     if not sols:
-        assert encoded.refuted_by_encoder
+        assert encoded.refuted_by_encoder or encoded.proof is not None
         return
     hard, soft = fewest_wcnf(encoded)
     wcnf = WCNF()
@@ -87,6 +87,43 @@ def test_fewest_wcnf_optimum_is_the_fewest_elements(weights, data):
         assert rc2.cost == min(sum(x) for x in sols)
         chosen = [i for i in range(len(weights)) if i + 1 in set(model)]
         assert sum(weights[i] for i in chosen) == target
+
+
+@given(small_weights, st.data())
+def test_diagram_refutations_are_checked_proofs(weights, data):
+    from verify.backends.proofcheck import check_drup
+    lo = sum(a for a in weights if a < 0)
+    hi = sum(a for a in weights if a > 0)
+    target = data.draw(st.integers(lo, hi))
+    encoded = encode_subset_sum(weights, target, "dd")
+    if solutions(weights, target):
+        assert encoded.proof is None
+        return
+    assert encoded.proof is not None and not encoded.refuted_by_encoder
+    assert check_drup(encoded.nvars, encoded.clauses, encoded.proof).ok
+    for solver in SOLVERS:
+        assert models(encoded, solver) == set()
+
+
+def test_tampered_diagram_refutations_are_rejected():
+    from verify.backends.proofcheck import check_drup
+    from verify.prefilter.bitset import ReachableSums
+    weights = [37, -52, 61, 18, -29, 44, 73, -66, 25, 91, -12, 58]
+    table = ReachableSums(weights)
+    target = next(t for t in range(sum(weights) // 2, 10**6) if not table.has(t))
+    encoded = encode_subset_sum(weights, target, "dd")
+    proof = encoded.proof
+    assert len(proof) > 20 and check_drup(encoded.nvars, encoded.clauses, proof).ok
+    first = proof[0].split()
+    tampered = {
+        "truncated": proof[:-1],
+        "half": proof[: len(proof) // 2],
+        "flipped literal": [f"{-int(first[0])} 0"] + proof[1:],
+        "other formula": proof,
+    }
+    for name, lines in tampered.items():
+        clauses = encoded.clauses[1:] if name == "other formula" else encoded.clauses
+        assert not check_drup(encoded.nvars, clauses, lines).ok, name
 
 
 def test_unknown_encoding_is_named():

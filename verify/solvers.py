@@ -118,12 +118,14 @@ def sat_answer(problem: Problem, target, weights, t: int, options: SolverOptions
     enc = encode_subset_sum(weights, t, options.encoding, problem.size)
     method = f"sat:{name}/{enc.encoding}"
     stats = {"encoding": enc.encoding, "clauses": len(enc.clauses), "variables": enc.nvars}
+    comments = [f"slth-verify refutation: instance sha256 {problem.sha256}, target {target}",
+                f"variables 1..{enc.n}: x_i true = weight i chosen; encoding {enc.encoding}"]
+    if enc.proof is not None:
+        return _diagram_refutation(problem, target, enc, options, backing, t, stem, comments, stats)
     if enc.refuted_by_encoder:
         return _confirm_unsat(target, backing, t, method,
                               f"the {enc.encoding} encoder refuted the constraint by itself "
                               f"(an empty clause), which is not a proof")
-    comments = [f"slth-verify refutation: instance sha256 {problem.sha256}, target {target}",
-                f"variables 1..{enc.n}: x_i true = weight i chosen; encoding {enc.encoding}"]
     if fewest:
         return _fewest_answer(problem, target, enc, options, backing, t, method, stem, comments, stats)
     outcome, details = _refute(enc.nvars, enc.clauses, options, method, stem, comments)
@@ -139,6 +141,24 @@ def sat_answer(problem: Problem, target, weights, t: int, options: SolverOptions
                       extra={**stats, **{k: v for k, v in details.items() if k != 'message'}})
     return _confirm_unsat(target, backing, t, method,
                           f"{name} said UNSAT but its proof was rejected: {details['message']}")
+
+
+def _diagram_refutation(problem, target, enc, options, backing, t, stem, comments, stats) -> Answer:
+    """The decision diagram found the target unreachable and wrote its own DRUP refutation:
+    the independent checker decides whether it stands."""
+    check = check_drup(enc.nvars, enc.clauses, enc.proof, options.engines)
+    method = "dd-proof"
+    if not check.ok:
+        return _confirm_unsat(target, backing, t, method,
+                              f"the decision diagram's refutation was rejected: {check.message}")
+    details = {"proof_lines": len(enc.proof), "checker": check.engines,
+               "check_seconds": {k: round(v, 6) for k, v in check.seconds.items()}}
+    if options.proof_dir:
+        details.update(_keep_files(options, stem, enc.nvars, enc.clauses, enc.proof, comments))
+    return Answer(target, Status.UNSAT_PROOF_CHECKED, method,
+                  f"DRUP refutation of {len(enc.proof):,} lines read off the decision diagram, "
+                  f"accepted by the independent checker ({', '.join(check.engines)})",
+                  extra={**stats, **details})
 
 
 def _rc2(hard, soft):
@@ -189,6 +209,29 @@ def _fewest_answer(problem, target, enc, options, backing, t, method, stem, comm
                                  f"{options.solver} finds a solution with fewer")
     grade = "unknown" if outcome == "unknown" else "unsat-claimed (proof rejected)"
     return _replayed(problem, target, witness, method, None, {**stats, "optimality": grade})
+
+
+def cpsat_answers(problem: Problem, targets: list, scalars: list[int], options: SolverOptions,
+                  backing: Backing) -> list[Answer]:
+    """Decide several targets with ONE CP-SAT reachability model (each solution names a
+    reachable target and its near neighbours, which leave the model; the final INFEASIBLE
+    claims the rest): faster than one model per target on most target sets measured
+    (``benchmarks/cpsat_multi.py``). Same grading as :func:`cpsat_answer`; ``time_limit``
+    covers the whole set."""
+    from verify.backends.cpsat import reachable_targets
+
+    results = reachable_targets(problem, targets, options.time_limit)
+    out = []
+    for target, t in zip(targets, scalars):
+        outcome, assignment = results[target]
+        if outcome == "sat":
+            out.append(_replayed(problem, target, [i for i, c in enumerate(assignment) if c], "cpsat"))
+        elif outcome == "unknown":
+            out.append(Answer(target, Status.UNKNOWN, "cpsat", "CP-SAT stopped (time limit or no answer)"))
+        else:
+            out.append(_confirm_unsat(target, backing, t, "cpsat",
+                                      "CP-SAT said INFEASIBLE, which carries no proof"))
+    return out
 
 
 def cpsat_answer(problem: Problem, target, t: int, options: SolverOptions, backing: Backing,

@@ -34,7 +34,7 @@ from verify.prefilter.conditions import Conditions, gcd_of
 from verify.prefilter.counting import SolutionCounts
 from verify.prefilter.mitm import INT64_SAFE, MeetInTheMiddle, memory_needed
 from verify.prefilter.vector import scalarize
-from verify.solvers import SolverOptions, cpsat_answer, sat_answer
+from verify.solvers import SolverOptions, cpsat_answer, cpsat_answers, sat_answer
 from verify.problems import Problem, SubsetSum, TargetRange, VectorSubsetSum  # noqa: F401 (SubsetSum: doctests)
 from verify.status import Answer, Status
 from verify.witness import replay_rows, witness_error
@@ -398,6 +398,13 @@ def _search_solver(plain: _Plain, method: str, options: SolverOptions, budget) -
         answers[i] = a
     backing = _backing(plain, budget)
     t1 = time.perf_counter()
+    if method == "cpsat" and plain.todo.size > 1 and plain.problem.objective is None:
+        todo = plain.todo.tolist()
+        found = cpsat_answers(plain.problem, [plain.target(i) for i in todo], plain.scalar.tolist(),
+                              options, backing)
+        for i, a in zip(todo, found):
+            answers[i] = a
+        return answers, {"search": time.perf_counter() - t1}
     for i, t in zip(plain.todo.tolist(), plain.scalar.tolist()):
         target = plain.target(i)
         if method == "sat":

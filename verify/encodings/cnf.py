@@ -42,7 +42,11 @@ DD_MAX_TABLE_BYTES = 1 << 29  # the prefix and suffix bitsets of every level, at
 
 @dataclass
 class Encoded:
-    """A CNF over variables 1..nvars whose first n variables are the weights' choices."""
+    """A CNF over variables 1..nvars whose first n variables are the weights' choices.
+
+    ``refuted_by_encoder``: the CNF is just the empty clause (no proof of anything).
+    ``proof``: for an unsatisfiable CNF whose refutation the encoder knows (the decision
+    diagram's, see :func:`refutation_dd`), its DRUP proof lines, to be checked independently."""
 
     n: int
     nvars: int
@@ -50,6 +54,7 @@ class Encoded:
     encoding: str
     refuted_by_encoder: bool = False
     stats: dict = field(default_factory=dict)
+    proof: list[str] | None = None
 
 
 def _bits(x: int, nbits: int) -> np.ndarray:
@@ -144,6 +149,60 @@ def encode_dd(weights, target: int, first_var: int) -> tuple[list[list[int]], in
         for node, l, h in zip(ids[i].tolist(), lo.tolist(), hi.tolist()):
             clauses.extend(_ite_clauses(node, order[i] + 1, h, l))
     return clauses, nxt - 1, {"nodes": int(nxt - first_var)}
+
+
+DD_PROOF_MAX_NODES = 1_000_000  # beyond this the refutation costs more than the exhaustive table
+
+
+def refutation_dd(weights, target: int, first_var: int):
+    """For an unreachable target: a CNF of ``Σ a_i x_i = target`` and its DRUP refutation, both
+    read off the forward diagram; None when the diagram exceeds ``DD_PROOF_MAX_NODES``.
+
+    Node variable d(i, s) means "x over the first i levels sums to s". Nodes are the prefix
+    sums s that the suffix could still bring to the target by its range ([min, max] of the
+    suffix's subset sums). Clauses: d(0, 0); for each node and its level's variable x,
+    ``d & ~x -> d(i+1, s)`` and ``d & x -> d(i+1, s + a)``, the implication reduced to a binary
+    clause when that child is not a node. The proof derives ``~d(i, s)`` for every node from the
+    last level back to the root (each is RUP: both its edges lead to refuted nodes), then the
+    empty clause: every line is checkable by unit propagation, so an independent checker can
+    confirm the target is unreachable without trusting this code.
+    Returns (clauses, last variable, proof lines, stats)."""
+    n = len(weights)
+    order = dd_order(weights)
+    w = [weights[i] for i in order]
+    suffix_lo = [sum(min(a, 0) for a in w[i:]) for i in range(n + 1)]
+    suffix_hi = [sum(max(a, 0) for a in w[i:]) for i in range(n + 1)]
+    if not suffix_lo[0] <= target <= suffix_hi[0]:
+        return None  # the range condition refutes it; nothing to encode
+    levels, prefix, offset, total = [], 1, 0, 0
+    for i in range(n + 1):
+        if i:
+            a = w[i - 1]
+            prefix |= prefix << abs(a)
+            offset += min(a, 0)
+        width = sum(abs(a) for a in w[:i]) + 1
+        sums = _bits(prefix, width) + offset
+        keep = (sums >= target - suffix_hi[i]) & (sums <= target - suffix_lo[i])
+        levels.append(sums[keep])
+        total += int(keep.sum())
+        if total > DD_PROOF_MAX_NODES:
+            return None
+    ids, nxt = [], first_var
+    for lv in levels:
+        ids.append(np.arange(nxt, nxt + lv.size, dtype=np.int64))
+        nxt += lv.size
+    clauses: list[list[int]] = [[int(ids[0][0])]]
+    for i in range(n):
+        x = order[i] + 1
+        below = levels[i + 1]
+        for sign, step in ((x, 0), (-x, w[i])):
+            child = _child(below, ids[i + 1], levels[i] + step) if below.size else \
+                np.full(levels[i].size, -1, dtype=np.int64)
+            for d, c in zip(ids[i].tolist(), child.tolist()):
+                clauses.append([-d, sign, c] if c > 0 else [-d, sign])
+    proof = [f"-{d} 0" for lv in reversed(ids) for d in lv.tolist()]
+    proof.append("0")
+    return clauses, nxt - 1, proof, {"nodes": int(nxt - first_var)}
 
 
 def _child(level: np.ndarray, ids: np.ndarray, sums: np.ndarray) -> np.ndarray:
@@ -248,8 +307,13 @@ def encode_subset_sum(weights, target: int, encoding: str = "auto", size: int | 
     weights = [int(a) for a in weights]
     n = len(weights)
     chosen = choose_encoding(weights, target, encoding)
+    proof = None
     if chosen == "dd":
         clauses, top, stats = encode_dd(weights, target, n + 1)
+        if clauses == [[]]:
+            refutation = refutation_dd(weights, target, n + 1)
+            if refutation is not None:
+                clauses, top, proof, stats = refutation
     else:
         clauses, top = encode_pb(weights, target, chosen, n + 1)
         stats = {}
@@ -258,8 +322,11 @@ def encode_subset_sum(weights, target: int, encoding: str = "auto", size: int | 
         clauses = clauses + more
     top = max(top, n)
     refuted = any(len(c) == 0 for c in clauses)
+    if proof is not None and size is not None:
+        proof = None  # the added cardinality clauses are not part of the refutation's premises
+        clauses, top, refuted = [[]], n, True
     stats.update({"clauses": len(clauses), "variables": top})
-    return Encoded(n, top, clauses, chosen, refuted, stats)
+    return Encoded(n, top, clauses, chosen, refuted, stats, proof)
 
 
 def fewest_wcnf(encoded: Encoded) -> tuple[list[list[int]], list[tuple[int, list[int]]]]:
