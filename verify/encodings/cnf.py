@@ -301,8 +301,9 @@ def encode_subset_sum(weights, target: int, encoding: str = "auto", size: int | 
     >>> e = encode_subset_sum([3, -5, 7], 2, "dd")
     >>> e.n, e.encoding, e.refuted_by_encoder
     (3, 'dd', False)
-    >>> encode_subset_sum([2, 4], 3, "dd").refuted_by_encoder
-    True
+    >>> refuted = encode_subset_sum([2, 4], 3, "dd")   # unreachable: a CNF and its refutation
+    >>> refuted.refuted_by_encoder, refuted.proof
+    (False, ['-5 0', '-4 0', '-3 0', '0'])
     """
     weights = [int(a) for a in weights]
     n = len(weights)
