@@ -45,3 +45,36 @@ def test_dp_and_mitm_agree_near_the_bitset_limit(n, bits, seed):
     sized = SolutionCounts(p.weights, size=n // 3)
     for t in targets[:4]:
         assert sized.count(t) == meet.count(t, n // 3)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(weight_lists(max_n=8), st.data())
+def test_thousands_of_instances_every_method_agrees(weights, data):
+    """Brute force, pre-filter (dp, mitm), CP-SAT and SAT (two solvers, several encodings),
+    with sizes and the fewest objective: every answer the same, every witness replayed."""
+    from verify.solvers import SolverOptions
+    from verify.solving import solve
+    from verify.status import Status
+
+    table = brute.subset_table(weights)
+    lo, hi = min(table), max(table)
+    targets = sorted(set(data.draw(st.lists(st.integers(lo - 1, hi + 1), min_size=1, max_size=3))))
+    opts = data.draw(st.sampled_from([{}, {"objective": "fewest"}])
+                     | st.integers(0, len(weights)).map(lambda k: {"size": k}))
+    problem = SubsetSum(weights=weights, targets=targets, **opts)
+    size = opts.get("size")
+    runs = [("dp", None), ("mitm", None), ("cpsat", None)]
+    runs += [("sat", SolverOptions(solver=s, encoding=data.draw(st.sampled_from(
+        ["auto", "dd", "bdd", "seqcounter", "sortnetwrk", "adder", "binmerge", "totalizer",
+         "mixedradix", "watchdog"])))) for s in ("cadical195", "glucose4")]
+    for method, options in runs:
+        for a in solve(problem, method, options=options).answers:
+            reachable = bool(table.get(a.target, {})) if size is None \
+                else table.get(a.target, {}).get(size, 0) > 0
+            assert a.status.is_sat == reachable, (method, options, a)
+            if a.status.is_sat:
+                assert witness_error(problem, a.target, a.witness) is None
+                if "objective" in opts and method != "cpsat":
+                    assert len(a.witness) == min(table[a.target])
+            else:
+                assert a.status in (Status.UNSAT_EXHAUSTIVE, Status.UNSAT_PROOF_CHECKED), (method, a)

@@ -213,3 +213,19 @@ def test_cpsat_infeasible_is_only_claimed_without_backing():
     assert answer.status is Status.UNSAT_CLAIMED and "no proof" in answer.evidence
     backed = solve(SubsetSum(weights=[2, 4, 7], targets=[5]), "cpsat").answers[0]
     assert backed.status is Status.UNSAT_EXHAUSTIVE and "CP-SAT said INFEASIBLE" in backed.evidence
+
+
+def test_time_limit_gives_unknown_and_leaves_no_solver_running():
+    import multiprocessing
+    import time as clock
+
+    from verify.generators import subset_sum_instance
+    p = subset_sum_instance(44, bits=40, zero=False, target="middle", seed=3)
+    start = clock.monotonic()
+    answer = solve(p, "sat", options=SolverOptions(encoding="mixedradix", time_limit=1.0)).answers[0]
+    assert clock.monotonic() - start < 10
+    assert not multiprocessing.active_children()
+    if answer.status is Status.UNKNOWN:
+        assert "time limit" in answer.evidence
+    else:  # solved within the second after all: then it must agree with meet-in-the-middle
+        assert answer.status.is_sat == solve(p, "mitm").answers[0].status.is_sat

@@ -92,7 +92,7 @@ def _keep_files(options: SolverOptions, stem: str, nvars: int, clauses, proof: l
     return out
 
 
-def _refute(nvars, clauses, options: SolverOptions, label: str, stem: str, comments) -> tuple[str, dict]:
+def _refute(nvars, clauses, options: SolverOptions, stem: str, comments) -> tuple[str, dict]:
     """Solve a formula expected to be UNSAT; returns (outcome, details) where outcome is
     ``checked``, ``rejected``, ``sat`` or ``unknown``."""
     run = run_sat(nvars, clauses, options.solver, options.time_limit, proof=True)
@@ -128,7 +128,7 @@ def sat_answer(problem: Problem, target, weights, t: int, options: SolverOptions
                               f"(an empty clause), which is not a proof")
     if fewest:
         return _fewest_answer(problem, target, enc, options, backing, t, method, stem, comments, stats)
-    outcome, details = _refute(enc.nvars, enc.clauses, options, method, stem, comments)
+    outcome, details = _refute(enc.nvars, enc.clauses, options, stem, comments)
     if outcome == "sat":
         witness = [i for i in range(enc.n) if details["model"][i] > 0]
         return _replayed(problem, target, witness, method, extra=stats)
@@ -196,7 +196,7 @@ def _fewest_answer(problem, target, enc, options, backing, t, method, stem, comm
         return _replayed(problem, target, witness, method, True, {**stats, "optimality": "trivial"})
     # Certify optimality: no solution with at most cost-1 elements, by a checked refutation.
     fewer, top = cardinality_at_most(enc.n, cost - 1, enc.nvars + 1)
-    outcome, details = _refute(top, enc.clauses + fewer, options, method, stem + "-fewer",
+    outcome, details = _refute(top, enc.clauses + fewer, options, stem + "-fewer",
                                comments + [f"with at most {cost - 1} chosen weights"])
     if outcome == "checked":
         optimality = {"optimality": "unsat-proof-checked",
