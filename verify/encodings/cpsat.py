@@ -120,7 +120,7 @@ def build_model(problem: Problem, target) -> CpsatModel:
     columns = _columns(problem)
     _check_weights(columns)
     t = _as_tuple(problem, target, "target")
-    for j, v in enumerate(t):
+    for v in t:
         if abs(v) >= INT64_SAFE:
             raise InputError(f"target: |{v}| is not below 2^{INT64_SAFE_BITS}, the limit of CP-SAT's "
                              f"64-bit arithmetic")
