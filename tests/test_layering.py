@@ -16,6 +16,7 @@ LAYERS = {
     "verify.status": 2,
     "verify.problems": 2,
     "verify.witness": 2,
+    "verify.networks": 2,
     "verify.seeding": 3,
     "verify.generators": 3,
     "verify.prefilter": 4,

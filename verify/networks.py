@@ -1,0 +1,216 @@
+"""Quantized bias-free ReLU networks as validated, immutable data, with exact evaluation.
+
+A network ``f(x) = W_L σ(... σ(W_1 x))`` holds integer matrices ``W_i`` (shape d_i × d_{i-1})
+with per-layer precision exponents ``k_i``: the real weight is ``W_i / 2^k_i``, on the grid
+S_δ with δ = 2^-k_i when |W_i| <= 2^k_i. Inputs are scaled integers too (``x / 2^k_x``).
+
+Rounding schedule of hidden and output values (THEORY.md §1, "mixed precision"):
+
+- ``none``: exact arithmetic throughout.
+- ``double`` (γ-double): every layer's output, the last one included, is lowered to γ = 2^-m.
+- ``triple`` (γ-triple): only the outputs of layers 2, 4, 6, ... are lowered (the odd layers are
+  the "hidden half" of a target layer in the depth-2ℓ construction); the last layer's output is
+  lowered when its index is even.
+
+Lowering uses ``verify.numbers`` with an explicit rounding mode (default nearest, ties to even),
+applied after the ReLU (lowering commutes with ReLU for every mode here, since 0 is on every
+grid and each mode is monotone). Evaluation is exact: int64 where a bound proves no overflow,
+Python integers otherwise, and every value carries its scale.
+
+Masks are tuples of bool arrays of the weights' shapes; density always means kept / total.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from verify.errors import InputError
+from verify.numbers import RoundingMode, rescale_array
+
+SCHEDULES = ("none", "double", "triple")
+INT64_LIMIT = 2**62  # values and partial sums stay below this in int64 mode
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """Which layer outputs are lowered (``schedule``), to γ = 2^-``gamma`` with ``mode``."""
+
+    schedule: str = "none"
+    gamma: int | None = None
+    mode: RoundingMode = RoundingMode.NEAREST_EVEN
+
+    def __post_init__(self):
+        if self.schedule not in SCHEDULES:
+            raise InputError(f"rounding schedule: expected one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
+        object.__setattr__(self, "mode", RoundingMode.parse(self.mode))
+        if self.schedule == "none":
+            if self.gamma is not None:
+                raise InputError("rounding: gamma is only meaningful with schedule double or triple")
+        elif isinstance(self.gamma, bool) or not isinstance(self.gamma, int) or self.gamma < 0:
+            raise InputError(f"rounding gamma: expected an exponent m >= 0 (γ = 2^-m), got {self.gamma!r}")
+
+    def lowers(self, layer: int) -> bool:
+        """Is the output of ``layer`` (1-based) lowered to γ?"""
+        return self.schedule == "double" or (self.schedule == "triple" and layer % 2 == 0)
+
+    def to_json(self) -> dict:
+        return {"schedule": self.schedule, "gamma": self.gamma, "mode": self.mode.value}
+
+
+def _int_matrix(w, where: str) -> np.ndarray:
+    a = np.asarray(w)
+    if a.ndim != 2 or a.size == 0:
+        raise InputError(f"{where}: expected a non-empty 2-D integer matrix, got shape {a.shape}")
+    if a.dtype.kind == "b" or a.dtype.kind not in "iuO":
+        raise InputError(f"{where}: expected integers, got dtype {a.dtype}")
+    if a.dtype.kind == "O":
+        for idx, v in np.ndenumerate(a):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                raise InputError(f"{where}{list(idx)}: expected an integer, got {v!r}")
+        if max(abs(int(v)) for v in a.ravel()) >= INT64_LIMIT:
+            raise InputError(f"{where}: entries must be below 2^62 in magnitude")
+    out = a.astype(np.int64)
+    out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True)
+class QuantizedNetwork:
+    """A bias-free ReLU MLP with integer weights ``W_i / 2^k_i`` (see the module docstring).
+
+    >>> net = QuantizedNetwork([[[2, -1]], [[3]]], scales=[1, 0])
+    >>> net.widths
+    (2, 1, 1)
+    >>> net.forward(np.array([[2, 1]]), input_scale=0)   # σ(2·2/2 - 1/2) = 1.5, times 3
+    (array([[9]]), 1)
+    """
+
+    weights: tuple
+    scales: tuple
+    rounding: Rounding = Rounding()
+
+    def __post_init__(self):
+        ws = tuple(_int_matrix(w, f"weights[{i}]") for i, w in enumerate(self.weights))
+        if not ws:
+            raise InputError("weights: expected at least one layer")
+        for i in range(1, len(ws)):
+            if ws[i].shape[1] != ws[i - 1].shape[0]:
+                raise InputError(f"weights[{i}]: expected {ws[i - 1].shape[0]} columns (the width of "
+                                 f"layer {i}), got {ws[i].shape[1]}")
+        scales = tuple(self.scales)
+        if len(scales) != len(ws) or any(isinstance(k, bool) or not isinstance(k, (int, np.integer))
+                                         or k < 0 for k in scales):
+            raise InputError(f"scales: expected {len(ws)} exponents k >= 0 (one per layer), got {list(scales)}")
+        object.__setattr__(self, "weights", ws)
+        object.__setattr__(self, "scales", tuple(int(k) for k in scales))
+        if not isinstance(self.rounding, Rounding):
+            raise InputError("rounding: expected a Rounding")
+
+    @property
+    def depth(self) -> int:
+        return len(self.weights)
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """(d_0, d_1, ..., d_L): input width, then each layer's output width."""
+        return (self.weights[0].shape[1],) + tuple(w.shape[0] for w in self.weights)
+
+    @property
+    def num_weights(self) -> int:
+        return sum(w.size for w in self.weights)
+
+    def header(self) -> dict:
+        """The JSON description of everything but the arrays, with the content hash."""
+        return {"kind": "quantized-mlp", "version": 1, "widths": list(self.widths),
+                "scales": list(self.scales), "rounding": self.rounding.to_json(),
+                "sha256": self.sha256}
+
+    @property
+    def sha256(self) -> str:
+        """sha256 of the canonical JSON of (scales, rounding, weights as nested lists)."""
+        canonical = {"scales": list(self.scales), "rounding": self.rounding.to_json(),
+                     "weights": [w.tolist() for w in self.weights]}
+        text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def pruned(self, mask) -> QuantizedNetwork:
+        """The network with the weights where ``mask`` is False set to 0."""
+        mask = check_mask(self, mask)
+        return QuantizedNetwork([np.where(m, w, 0) for w, m in zip(self.weights, mask)],
+                                self.scales, self.rounding)
+
+    def lowered(self, k: int, mode=RoundingMode.NEAREST_EVEN) -> QuantizedNetwork:
+        """``[g]_δ``: every weight lowered (or exactly raised) to precision δ = 2^-k."""
+        return QuantizedNetwork([rescale_array(w, s, k, mode) for w, s in zip(self.weights, self.scales)],
+                                [k] * self.depth, self.rounding)
+
+    def forward(self, x, input_scale: int) -> tuple[np.ndarray, int]:
+        """Exact outputs for a batch ``x`` (rows of d_0 scaled integers at ``input_scale``):
+        returns (integer array, scale), the real outputs being ``array / 2^scale``."""
+        values = np.asarray(x)
+        if values.ndim != 2 or values.shape[1] != self.widths[0]:
+            raise InputError(f"inputs: expected a batch of shape (B, {self.widths[0]}), got {values.shape}")
+        values = values.astype(object) if values.dtype.kind == "O" else values.astype(np.int64)
+        scale = input_scale
+        for i, (w, k) in enumerate(zip(self.weights, self.scales), start=1):
+            values = _matmul_exact(values, w)
+            scale += k
+            if i < self.depth:
+                values = np.maximum(values, 0)
+            if self.rounding.lowers(i):
+                values = _lower(values, scale, self.rounding.gamma, self.rounding.mode)
+                scale = self.rounding.gamma
+        return values, scale
+
+
+def _matmul_exact(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """x @ w.T exactly: int64 when |x|·Σ|w| provably stays below 2^62, Python integers otherwise."""
+    if x.dtype != object and x.size:
+        bound = int(np.abs(x).max()) * int(np.abs(w).sum(axis=1).max())
+        if bound < INT64_LIMIT:
+            out = np.zeros((x.shape[0], w.shape[0]), dtype=np.int64)
+            for j in range(w.shape[1]):  # integer matmul has no BLAS: accumulate column by column
+                col = w[:, j]
+                if col.any():
+                    out += np.outer(x[:, j], col)
+            return out
+    return np.dot(x.astype(object), w.T.astype(object))
+
+
+def _lower(values: np.ndarray, scale: int, gamma: int, mode: RoundingMode) -> np.ndarray:
+    if values.dtype != object:
+        if scale >= gamma or int(np.abs(values).max(initial=0)) < INT64_LIMIT >> (gamma - scale):
+            return rescale_array(values, scale, gamma, mode)
+        values = values.astype(object)
+    from verify.numbers import rescale
+
+    return np.vectorize(lambda v: rescale(int(v), scale, gamma, mode), otypes=[object])(values)
+
+
+def check_mask(network: QuantizedNetwork, mask) -> tuple[np.ndarray, ...]:
+    """A mask as a tuple of bool arrays of the weights' shapes, or a one-line error."""
+    mask = tuple(np.asarray(m) for m in mask)
+    if len(mask) != network.depth:
+        raise InputError(f"mask: expected {network.depth} layers, got {len(mask)}")
+    for i, (m, w) in enumerate(zip(mask, network.weights)):
+        if m.dtype != bool or m.shape != w.shape:
+            raise InputError(f"mask[{i}]: expected a bool array of shape {w.shape}, got {m.dtype} {m.shape}")
+    return mask
+
+
+def density(mask) -> tuple[int, int]:
+    """(kept, total) of a mask; density = kept / total."""
+    return sum(int(np.count_nonzero(m)) for m in mask), sum(int(np.size(m)) for m in mask)
+
+
+def same_outputs(a: tuple[np.ndarray, int], b: tuple[np.ndarray, int]) -> np.ndarray:
+    """Row-wise exact equality of two (values, scale) outputs as rationals."""
+    (va, sa), (vb, sb) = a, b
+    s = max(sa, sb)
+    va = va.astype(object) * (1 << (s - sa))
+    vb = vb.astype(object) * (1 << (s - sb))
+    return np.all(va == vb, axis=1)
