@@ -24,6 +24,7 @@ LAYERS = {
     "verify.solvers": 6,
     "verify.backends": 6,
     "verify.solving": 6,
+    "verify.constructions": 7,
     "verify.demo": 10,
     "verify.cli": 10,
 }

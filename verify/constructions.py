@@ -1,0 +1,156 @@
+"""The paper's constructive pruning: Theorem 1 (depth 2ℓ, Lemmas 5-7), exactly.
+
+Given a target ``T`` (depth ℓ, widths d_0..d_ℓ) and a random network ``R`` of depth 2ℓ whose
+layer 2i-1 has ``c·d_{i-1}`` rows (group j = rows ``j·c .. j·c+c-1`` reads input j) and layer
+2i has d_i rows, the construction works on ``[R]_δ`` (weights lowered to δ = 2^-k) and, for
+every target layer i:
+
+1. prunes layer 2i-1 to its block-diagonal part: unit h of group j keeps only its weight u_h
+   from input j (units with u_h = 0 are useless: σ(0·x) = 0);
+2. for every output o and input j, with the target weight w = T_i[o, j] moved to the product
+   grid δ²ℤ (exact, since δ² <= δ_t), chooses branch A: units with u_h > 0, and a subset S_A
+   with Σ_{h∈S_A} v_{oh} u_h = w; branch B: units with u_h < 0, a subset S_B with the same sum.
+   For x_j > 0 only branch A's units are active and contribute w·x_j; for x_j < 0 only branch
+   B's; so ``Σ_h v_{oh} σ(u_h x_j) = w·x_j`` for every real x_j (Lemma 5);
+3. keeps v_{oh} exactly for the chosen units.
+
+Each subset choice is a one-dimensional subset-sum problem decided by ``verify.solving.solve``
+(the exact pre-filter, or a solver with checked evidence), so every success carries a replayed
+witness and every failure names the target weight, the branch, and the status and evidence of
+its "no". The pruned network is then evaluated exactly and compared with the target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from verify.errors import InputError
+from verify.networks import QuantizedNetwork, Rounding, density
+from verify.numbers import RoundingMode
+from verify.problems import SubsetSum
+from verify.solving import solve
+from verify.status import Answer, Status
+
+
+@dataclass
+class WeightChoice:
+    """The evidence for one target weight and branch: which units, and how it was decided."""
+
+    layer: int  # target layer, 1-based
+    output: int
+    input: int
+    branch: str  # "A" (u > 0, used for x > 0) or "B" (u < 0, used for x < 0)
+    target: int  # the target weight on the product grid (scale 2k)
+    units: tuple[int, ...]  # hidden units (rows of layer 2i-1) chosen, when found
+    answer: Answer
+
+
+@dataclass
+class Construction:
+    """The mask and the per-weight evidence; ``failures`` lists the choices with no subset."""
+
+    mask: tuple
+    k: int
+    choices: list[WeightChoice] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[WeightChoice]:
+        return [c for c in self.choices if not c.answer.status.is_sat]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def summary(self, target: QuantizedNetwork) -> dict:
+        kept, total = density(self.mask)
+        return {"kept": kept, "total": total, "density": kept / total,
+                "overparameterization": total / target.num_weights,
+                "target_weights": target.num_weights, "failures": len(self.failures)}
+
+
+def theorem1_shapes(target: QuantizedNetwork, c: int) -> list[tuple[int, int]]:
+    """Shapes of the random network of Theorem 1 with ``c`` hidden units per input."""
+    shapes = []
+    for d_in, d_out in zip(target.widths[:-1], target.widths[1:]):
+        shapes += [(c * d_in, d_in), (d_out, c * d_in)]
+    return shapes
+
+
+def check_precisions(k_target: int, k: int, k_random: int) -> None:
+    """Theorem 1's grids: δ_in² <= δ² <= δ_t, i.e. k_random >= k and 2k >= k_target."""
+    if not (k_random >= k and 2 * k >= k_target):
+        raise InputError(f"precisions: Theorem 1 needs δ_in² <= δ² <= δ_t, i.e. k_in >= k and "
+                         f"2k >= k_t; got k_in = {k_random}, k = {k}, k_t = {k_target}")
+
+
+def construct_theorem1(target: QuantizedNetwork, random: QuantizedNetwork, k: int,
+                       mode=RoundingMode.NEAREST_EVEN, method: str = "auto",
+                       budget=None) -> Construction:
+    """Theorem 1's mask for ``random`` (lowered to δ = 2^-k with ``mode``) to equal ``target``.
+
+    >>> T = QuantizedNetwork([[[3, -2]]], [2])          # one layer: 0.75 x_0 - 0.5 x_1
+    >>> from verify.seeding import as_generator, uniform_ints
+    >>> rng = as_generator(1)
+    >>> R = QuantizedNetwork([uniform_ints(rng, -2, 2, s[0] * s[1]).reshape(s)
+    ...                       for s in theorem1_shapes(T, 40)], [1, 1])
+    >>> construct_theorem1(T, R, 1).ok
+    True
+    """
+    if len(set(target.scales)) != 1:
+        raise InputError(f"target scales: expected one precision for all layers, got {list(target.scales)}")
+    k_t = target.scales[0]
+    if random.depth != 2 * target.depth:
+        raise InputError(f"random network: Theorem 1 needs depth {2 * target.depth} (twice the "
+                         f"target's), got {random.depth}")
+    check_precisions(k_t, k, min(random.scales))
+    widths = target.widths
+    c = random.weights[0].shape[0] // widths[0] if widths[0] else 0
+    if [w.shape for w in random.weights] != theorem1_shapes(target, c):
+        raise InputError(f"random network shapes: expected {theorem1_shapes(target, c)} for "
+                         f"{c} units per input, got {[w.shape for w in random.weights]}")
+    low = random.lowered(k, mode)
+    masks: list[np.ndarray] = []
+    result = Construction((), k)
+    for i, w_target in enumerate(target.weights, start=1):
+        u_mat, v_mat = low.weights[2 * i - 2], low.weights[2 * i - 1]
+        d_out, d_in = w_target.shape
+        first = np.zeros(u_mat.shape, dtype=bool)
+        second = np.zeros(v_mat.shape, dtype=bool)
+        for j in range(d_in):
+            rows = np.arange(j * c, (j + 1) * c)
+            u = u_mat[rows, j]
+            for o in range(d_out):
+                w = int(w_target[o, j]) << (2 * k - k_t)  # onto the product grid δ²ℤ
+                for branch, units in (("A", rows[u > 0]), ("B", rows[u < 0])):
+                    choice = _choose(i, o, j, branch, w, units, u_mat[units, j], v_mat[o, units],
+                                     method, budget)
+                    result.choices.append(choice)
+                    second[o, list(choice.units)] = True
+                    first[list(choice.units), j] = True
+        masks += [first, second]
+    result.mask = tuple(masks)
+    return result
+
+
+def _choose(layer, output, inp, branch, w, units, u, v, method, budget) -> WeightChoice:
+    if w == 0:
+        answer = Answer(0, Status.SAT_VERIFIED, "empty", "the empty subset sums to 0", ())
+        return WeightChoice(layer, output, inp, branch, 0, (), answer)
+    if units.size == 0:
+        answer = Answer(w, Status.UNSAT_EXHAUSTIVE, "range",
+                        f"branch {branch} of input {inp} has no unit (no first-layer weight of that sign)")
+        return WeightChoice(layer, output, inp, branch, w, (), answer)
+    products = (v.astype(object) * u.astype(object)).tolist()
+    answer = solve(SubsetSum(weights=products, targets=[w]), method, budget).answers[0]
+    chosen = tuple(int(units[i]) for i in answer.witness) if answer.status.is_sat else ()
+    return WeightChoice(layer, output, inp, branch, w, chosen, answer)
+
+
+def pruned_network(random: QuantizedNetwork, construction: Construction, gamma: int | None = None,
+                   mode=RoundingMode.NEAREST_EVEN) -> QuantizedNetwork:
+    """``[R ⊙ S]_δ`` with the γ-triple schedule when the target rounds (γ-double), else none."""
+    low = random.lowered(construction.k).pruned(construction.mask)
+    rounding = Rounding() if gamma is None else Rounding("triple", gamma, mode)
+    return QuantizedNetwork(low.weights, low.scales, rounding)
