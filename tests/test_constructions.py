@@ -12,11 +12,11 @@ from verify.networks import QuantizedNetwork, Rounding, same_outputs
 from verify.seeding import as_generator, uniform_ints
 
 
-def random_target(widths, k_t, seed, rounding=Rounding()):
+def random_target(widths, k_t, seed, rounding=None):
     rng = as_generator(seed)
     return QuantizedNetwork([uniform_ints(rng, -(1 << k_t), 1 << k_t, a * b).reshape(b, a)
                              for a, b in zip(widths[:-1], widths[1:])], [k_t] * (len(widths) - 1),
-                            rounding)
+                            rounding or Rounding())
 
 
 def random_network(target, c, k_in, seed):
