@@ -91,3 +91,41 @@ def test_invalid_rounding_and_masks():
     net = QuantizedNetwork([[[1, 2]]], [0])
     with pytest.raises(InputError, match=r"mask\[0\]: expected a bool array of shape \(1, 2\)"):
         net.pruned([np.array([[1, 0]])])
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".json"])
+def test_files_round_trip_and_detect_tampering(tmp_path, suffix):
+    from verify.networks import load_network, save_network
+    net = QuantizedNetwork([[[3, -5], [7, 2]], [[1, -1]]], [3, 2], Rounding("double", 2, "floor"))
+    path = tmp_path / f"net{suffix}"
+    save_network(net, path)
+    back = load_network(path)
+    assert back.sha256 == net.sha256 and back.rounding == net.rounding
+    if suffix == ".json":
+        text = path.read_text().replace("7", "6", 1)
+        path.write_text(text)
+        with pytest.raises(InputError, match="sha256"):
+            load_network(path)
+
+
+def test_float_import_names_the_offending_entry():
+    from verify.networks import from_float_weights
+    net = from_float_weights([[[0.5, -0.25]], [[1.0]]], 2)
+    assert net.weights[0].tolist() == [[2, -1]]
+    with pytest.raises(InputError, match=r"weights\[1\]\[0, 0\]: value 0.3 is not on the grid"):
+        from_float_weights([[[0.5, -0.25]], [[0.3]]], 2)
+
+
+def test_bad_network_files(tmp_path):
+    from verify.errors import MissingFileError
+    from verify.networks import load_network
+    with pytest.raises(MissingFileError):
+        load_network(tmp_path / "none.npz")
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(InputError, match="not a network file"):
+        load_network(bad)
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text('{"kind": "quantized-mlp", "version": 1, "scales": [0], "weights": [[[1.5]]]}')
+    with pytest.raises(InputError, match="wrong.json"):
+        load_network(wrong)

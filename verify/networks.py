@@ -214,3 +214,94 @@ def same_outputs(a: tuple[np.ndarray, int], b: tuple[np.ndarray, int]) -> np.nda
     va = va.astype(object) * (1 << (s - sa))
     vb = vb.astype(object) * (1 << (s - sb))
     return np.all(va == vb, axis=1)
+
+
+def network_to_json(net: QuantizedNetwork) -> dict:
+    """The JSON form (for small networks): header fields plus the weights as nested lists."""
+    return {**net.header(), "weights": [w.tolist() for w in net.weights]}
+
+
+def network_from_json(obj, source: str = "<network>") -> QuantizedNetwork:
+    """Validate and build a network from its JSON form; one-line errors prefixed by ``source``."""
+    try:
+        if not isinstance(obj, dict) or obj.get("kind") != "quantized-mlp":
+            raise InputError(f"field 'kind': expected 'quantized-mlp', got {obj.get('kind') if isinstance(obj, dict) else obj!r}")
+        if obj.get("version") != 1:
+            raise InputError(f"field 'version': expected 1, got {obj.get('version')!r}")
+        r = obj.get("rounding", {"schedule": "none", "gamma": None, "mode": "nearest-even"})
+        if not isinstance(r, dict):
+            raise InputError(f"field 'rounding': expected an object, got {r!r}")
+        net = QuantizedNetwork([np.array(w, dtype=object) for w in obj.get("weights", [])],
+                               obj.get("scales", []),
+                               Rounding(r.get("schedule", "none"), r.get("gamma"), r.get("mode", "nearest-even")))
+        if "sha256" in obj and obj["sha256"] != net.sha256:
+            raise InputError(f"field 'sha256': the content hashes to {net.sha256}, not {obj['sha256']}")
+        return net
+    except InputError as e:
+        raise InputError(f"{source}: {e}") from None
+    except (TypeError, ValueError) as e:
+        raise InputError(f"{source}: malformed network: {e}") from None
+
+
+def save_network(net: QuantizedNetwork, path) -> None:
+    """Write ``.npz`` (arrays W0, W1, ... plus a JSON header) or ``.json``, atomically."""
+    from pathlib import Path
+
+    from verify.problems import dumps_readable, write_text_atomic
+
+    path = Path(path)
+    if path.suffix == ".json":
+        write_text_atomic(path, dumps_readable(network_to_json(net)) + "\n")
+        return
+    if path.suffix != ".npz":
+        raise InputError(f"{path}: expected a .npz or .json file name")
+    import io
+    import os
+    import tempfile
+
+    buffer = io.BytesIO()
+    np.savez(buffer, header=np.array(json.dumps(net.header(), sort_keys=True)),
+             **{f"W{i}": w for i, w in enumerate(net.weights)})
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
+    with os.fdopen(fd, "wb") as f:
+        f.write(buffer.getvalue())
+    os.replace(tmp, path)
+
+
+def load_network(path) -> QuantizedNetwork:
+    """Read a network from ``.npz`` or ``.json``; the content hash in the header must match."""
+    from pathlib import Path
+
+    from verify.errors import MissingFileError
+    from verify.problems import read_json_file
+
+    path = Path(path)
+    if path.suffix == ".json":
+        return network_from_json(read_json_file(path), str(path))
+    if not path.exists():
+        raise MissingFileError(f"{path}: no such file")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            header = json.loads(str(data["header"]))
+            weights = [data[f"W{i}"] for i in range(len(header["scales"]))]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise InputError(f"{path}: not a network file ({type(e).__name__}: {e})") from None
+    return network_from_json({**header, "weights": [w.tolist() for w in weights]}, str(path))
+
+
+def from_float_weights(weights, k: int, rounding: Rounding = Rounding()) -> QuantizedNetwork:
+    """Import float weights that lie exactly on the grid 2^-k (scale k for every layer); an
+    entry off the grid is an error naming its layer and position."""
+    from verify.numbers import to_scaled
+
+    layers = []
+    for i, w in enumerate(weights):
+        a = np.asarray(w, dtype=float)
+        out = np.zeros(a.shape, dtype=np.int64)
+        for idx, v in np.ndenumerate(a):
+            try:
+                out[idx] = to_scaled(float(v), k)
+            except InputError as e:
+                raise InputError(f"weights[{i}]{list(idx)}: {e}") from None
+        layers.append(out)
+    return QuantizedNetwork(layers, [k] * len(layers), rounding)
