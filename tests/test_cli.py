@@ -152,3 +152,20 @@ def test_solve_with_sat_and_a_proof_dir(tmp_path, capsys):
     statuses = {a["target"]: a["status"] for a in result["answers"]}
     assert code == 0 and statuses == {14: "unsat-proof-checked", 12: "sat-verified"}
     assert any(p.suffix == ".drup" for p in (tmp_path / "proofs").iterdir())
+
+
+def test_network_commands_construct_a_ticket(tmp_path, capsys):
+    t, r, m = (str(tmp_path / name) for name in ("t.npz", "r.npz", "m.npz"))
+    assert run(capsys, "generate", "target", "--widths", "2,2", "--bits", "2", "--seed", "1", "-o", t)[0] == 0
+    assert run(capsys, "generate", "random", "--for", t, "--width-per-weight", "64", "--seed", "2",
+               "-o", r)[0] == 0
+    code, out, _ = run(capsys, "construct", "--target", t, "--random", r, "-o", m, "--json")
+    report = json.loads(out)
+    assert code == 0 and report["ok"] and report["equal_on_random_inputs"]
+    assert report["kept"] < report["total"] and (tmp_path / "m.npz").exists()
+    small = str(tmp_path / "small.npz")
+    run(capsys, "generate", "random", "--for", t, "--width-per-weight", "1", "--seed", "2", "-o", small)
+    code, out, _ = run(capsys, "construct", "--target", t, "--random", small, "-o", str(tmp_path / "x.npz"))
+    assert code == 1 and "FAILED" in out and not (tmp_path / "x.npz").exists()
+    code, _, err = run(capsys, "construct", "--target", t, "--random", t, "-o", m)
+    assert code == 2 and "needs depth 2" in err and err.count("\n") == 1

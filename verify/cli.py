@@ -1,6 +1,7 @@
 """The ``slth-verify`` command line: a thin shell over the library.
 
-Exit codes: 0 success (whatever the answer), 2 bad input or arguments, a missing file or an
+Exit codes: 0 success (whatever the answer), 1 a construction that failed (its report names
+every target weight and branch without a subset), 2 bad input or arguments, a missing file or an
 over-budget request, 3 an internal error (a witness that does not replay, methods that
 disagree). Errors print one line; ``--debug`` shows the traceback.
 """
@@ -170,6 +171,93 @@ def cmd_count(args) -> int:
     return 0
 
 
+def _ints(text: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+
+
+def cmd_generate_target(args) -> int:
+    from verify.generators import target_network
+    from verify.networks import Rounding, save_network
+
+    rounding = Rounding() if args.rounding == "none" else Rounding(args.rounding, args.gamma, args.mode)
+    net = target_network(args.widths, args.bits, args.seed, rounding)
+    save_network(net, args.output)
+    print(f"wrote {args.output}: target, widths {list(net.widths)}, {net.num_weights} weights on "
+          f"the grid 2^-{args.bits}, sha256 {net.sha256}", file=sys.stderr)
+    return 0
+
+
+def cmd_generate_random(args) -> int:
+    from verify.generators import theorem1_random_network
+    from verify.networks import load_network, save_network
+
+    target = load_network(args.target_file)
+    k_t = target.scales[0]
+    bits = args.bits if args.bits is not None else -(-k_t // 2)
+    if args.width_per_weight is not None:
+        c = args.width_per_weight
+    else:
+        c = args.c * max(bits, 1)  # Theorem 1: C·log2(1/δ) units per input
+    net = theorem1_random_network(target, c, bits, args.seed, zero=not args.no_zero)
+    save_network(net, args.output)
+    print(f"wrote {args.output}: Theorem 1 random network, widths {list(net.widths)}, {c} units per "
+          f"input, weights on the grid 2^-{bits}, sha256 {net.sha256}", file=sys.stderr)
+    return 0
+
+
+def cmd_construct(args) -> int:
+    import numpy as np
+
+    from verify.constructions import construct_theorem1, pruned_network
+    from verify.networks import load_network, same_outputs
+
+    target, random = load_network(args.target), load_network(args.random)
+    k = args.delta_bits if args.delta_bits is not None else min(random.scales)
+    built = construct_theorem1(target, random, k, budget=args.memory_budget)
+    summary = built.summary(target)
+    failures = [{"layer": c.layer, "output": c.output, "input": c.input, "branch": c.branch,
+                 "target": c.target, "status": c.answer.status.value, "method": c.answer.method,
+                 "evidence": c.answer.evidence} for c in built.failures]
+    report = {"ok": built.ok, "delta_bits": k, **summary, "target_sha256": target.sha256,
+              "random_sha256": random.sha256, "failures": failures,
+              "evidence": dict(sorted(_count(c.answer.status.value for c in built.choices).items()))}
+    if built.ok:
+        pruned = pruned_network(random, built, target.rounding.gamma, target.rounding.mode)
+        rng = np.random.default_rng(0)
+        d0 = target.widths[0]
+        x = rng.integers(-4, 5, size=(2000, d0))
+        report["equal_on_random_inputs"] = bool(same_outputs(target.forward(x, 2), pruned.forward(x, 2)).all())
+        np.savez(args.output, header=np.array(f'{{"kind": "mask", "random_sha256": "{random.sha256}"}}'),
+                 **{f"M{i}": m for i, m in enumerate(built.mask)})
+    if args.json:
+        print(dumps_readable(report))
+    else:
+        lines = [f"target    {args.target}: widths {list(target.widths)}, {target.num_weights} weights",
+                 f"random    {args.random}: widths {list(random.widths)}, lowered to 2^-{k}",
+                 f"kept      {summary['kept']:,} of {summary['total']:,} weights (density "
+                 f"{summary['density']:.4f} = kept / total), overparameterization "
+                 f"{summary['overparameterization']:.1f} random weights per target weight",
+                 f"evidence  {report['evidence']}"]
+        for f in failures[:SHOWN]:
+            lines.append(f"FAILED    layer {f['layer']} weight ({f['output']}, {f['input']}) branch "
+                         f"{f['branch']}: {f['status']} [{f['method']}] {f['evidence']}")
+        if built.ok:
+            lines.append(f"equal     {report['equal_on_random_inputs']} on 2,000 random inputs; "
+                         f"mask written to {args.output}")
+        print("\n".join(lines))
+    return 0 if built.ok else 1
+
+
+def _count(values) -> dict:
+    out: dict = {}
+    for v in values:
+        out[v] = out.get(v, 0) + 1
+    return out
+
+
 def cmd_export(args) -> int:
     problem = load_problem(args.instance)
     text, summary = export_problem(problem, args.format, args.target, args.encoding)
@@ -224,6 +312,36 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     v.add_argument("-o", "--output", help="output file (default: standard output)")
     v.set_defaults(func=cmd_generate_vector)
+
+    t = gsub.add_parser("target", help="a seeded target network (.npz or .json)")
+    t.add_argument("--widths", type=_ints, required=True, help="d_0,d_1,...,d_l")
+    t.add_argument("--bits", type=int, default=3, help="weights on S_d, d = 2^-bits (default 3)")
+    t.add_argument("--rounding", choices=["none", "double"], default="none",
+                   help="lower every layer's output to 2^-gamma (gamma-double) or not")
+    t.add_argument("--gamma", type=int, help="with --rounding double: gamma = 2^-GAMMA")
+    t.add_argument("--mode", default="nearest-even", help="rounding mode (default nearest-even)")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("-o", "--output", required=True)
+    t.set_defaults(func=cmd_generate_target)
+    r = gsub.add_parser("random", help="the random network of Theorem 1 for a target")
+    r.add_argument("--for", dest="target_file", required=True, help="the target network file")
+    r.add_argument("--theorem", choices=["1"], default="1", help="Theorem 1 (depth 2l)")
+    r.add_argument("--c", type=int, default=8, help="C: C*log2(1/delta) units per input (default 8)")
+    r.add_argument("--width-per-weight", type=int, help="units per input directly (instead of --c)")
+    r.add_argument("--bits", type=int, help="delta_in = 2^-BITS (default ceil(target bits / 2))")
+    r.add_argument("--no-zero", action="store_true", help="exclude 0 from the weight grid")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("-o", "--output", required=True)
+    r.set_defaults(func=cmd_generate_random)
+
+    k = sub.add_parser("construct", help="Theorem 1's mask: prune the random network into the target")
+    k.add_argument("--target", required=True, help="target network (.npz or .json)")
+    k.add_argument("--random", required=True, help="random network (.npz or .json)")
+    k.add_argument("--delta-bits", type=int, help="lower the random weights to 2^-K (default: their own precision)")
+    k.add_argument("--memory-budget", metavar="SIZE")
+    k.add_argument("--json", action="store_true")
+    k.add_argument("-o", "--output", required=True, help="mask file (.npz), written on success")
+    k.set_defaults(func=cmd_construct)
 
     for name, func, text in (("solve", cmd_solve, "decide every target, with a witness or evidence for a no"),
                              ("cover", cmd_cover, "decide all targets at once; list the unreachable ones"),

@@ -249,3 +249,35 @@ def vector_instance(n: int, dim: int, *, bits: int, zero: bool = True, target="p
     meta = _provenance("vector-subset-sum", params, seed)
     meta.update(extra_meta)
     return VectorSubsetSum(weights=weights, targets=targets, size=size, meta=meta)
+
+
+def target_network(widths, bits: int, seed: int = 0, rounding=None):
+    """A seeded target network: weights i.i.d. uniform on S_δ_t (δ_t = 2^-bits, scaled), one
+    matrix per consecutive pair of ``widths`` (d_0, d_1, ..., d_ℓ)."""
+    from verify.networks import QuantizedNetwork, Rounding
+
+    widths = [int(w) for w in widths]
+    if len(widths) < 2 or any(w < 1 for w in widths):
+        raise InputError(f"widths: expected at least two positive widths, got {widths}")
+    _resolve_bound(1, bits, None, None)
+    rng = as_generator(seed)
+    bound = 1 << bits
+    layers = [uniform_ints(rng, -bound, bound, a * b).reshape(b, a) for a, b in zip(widths[:-1], widths[1:])]
+    return QuantizedNetwork(layers, [bits] * len(layers), rounding or Rounding())
+
+
+def theorem1_random_network(target, units_per_input: int, bits: int, seed: int = 0, zero: bool = True):
+    """The random network of Theorem 1 for ``target``: depth 2ℓ, layer 2i-1 of shape
+    (c·d_{i-1}) × d_{i-1} and layer 2i of shape d_i × (c·d_{i-1}), c = ``units_per_input``,
+    weights i.i.d. uniform on S_δ_in (δ_in = 2^-bits; without 0 if ``zero=False``)."""
+    from verify.networks import QuantizedNetwork
+
+    if isinstance(units_per_input, bool) or not isinstance(units_per_input, int) or units_per_input < 1:
+        raise InputError(f"units per input: expected a positive integer, got {units_per_input!r}")
+    _resolve_bound(1, bits, None, None)
+    rng = as_generator(seed)
+    layers = []
+    for d_in, d_out in zip(target.widths[:-1], target.widths[1:]):
+        for rows, cols in ((units_per_input * d_in, d_in), (d_out, units_per_input * d_in)):
+            layers.append(np.array(uniform_weights(rng, rows * cols, 1 << bits, zero)).reshape(rows, cols))
+    return QuantizedNetwork(layers, [bits] * len(layers))
