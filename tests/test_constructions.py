@@ -77,3 +77,24 @@ def test_precision_and_shape_mismatches_are_errors():
         construct_theorem1(target, random, 1)  # 2k = 2 < k_t = 4
     with pytest.raises(InputError, match="needs depth 2"):
         construct_theorem1(target, QuantizedNetwork(random.weights[:1], [2]), 2)
+
+
+@pytest.mark.parametrize("widths, bits, schedule", [
+    ((2, 2), 2, "none"),
+    ((2, 3, 2), 2, "double"),
+    ((2, 2, 2, 2), 3, "double"),
+])
+def test_theorem2_copy_and_combine_reproduces_the_target(widths, bits, schedule):
+    from verify.constructions import construct_theorem2
+    from verify.generators import theorem2_random_network
+    rounding = Rounding() if schedule == "none" else Rounding("double", 2)
+    target = random_target(widths, bits, seed=11, rounding=rounding)
+    random = theorem2_random_network(target, 48, 24, bits, seed=4)
+    built = construct_theorem2(target, random, bits, 48, 24)
+    assert built.ok, [(c.layer, c.output, c.input, c.branch, c.answer.evidence) for c in built.failures]
+    pruned = pruned_network(random, built, rounding.gamma, theorem=2)
+    assert pruned.depth == target.depth + 1
+    x = grid_inputs(widths[0], 2)
+    assert same_outputs(target.forward(x, 2), pruned.forward(x, 2)).all()
+    for row in x[:: max(1, len(x) // 10)]:
+        assert reference(target, row, 2) == reference(pruned, row, 2)

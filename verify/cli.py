@@ -191,41 +191,52 @@ def cmd_generate_target(args) -> int:
 
 
 def cmd_generate_random(args) -> int:
-    from verify.generators import theorem1_random_network
+    from verify.generators import theorem1_random_network, theorem2_random_network
     from verify.networks import load_network, save_network
 
     target = load_network(args.target_file)
     k_t = target.scales[0]
-    bits = args.bits if args.bits is not None else -(-k_t // 2)
-    if args.width_per_weight is not None:
-        c = args.width_per_weight
+    if args.theorem == "1":
+        bits = args.bits if args.bits is not None else -(-k_t // 2)  # δ_in² <= δ² <= δ_t
     else:
-        c = args.c * max(bits, 1)  # Theorem 1: C·log2(1/δ) units per input
-    net = theorem1_random_network(target, c, bits, args.seed, zero=not args.no_zero)
+        bits = args.bits if args.bits is not None else k_t  # δ_in <= δ <= δ_t
+    # C·log2(1/δ) units per input (Theorem 1), or the number given directly
+    c = args.width_per_weight if args.width_per_weight is not None else args.c * max(bits, 1)
+    if args.theorem == "1":
+        net = theorem1_random_network(target, c, bits, args.seed, zero=not args.no_zero)
+        what = f"{c} units per input"
+    else:
+        copies = args.copies if args.copies is not None else max(bits, 1)  # the paper: log2(1/δ)
+        net = theorem2_random_network(target, c, copies, bits, args.seed, zero=False)
+        what = f"{c} first-layer units per input, {copies} copies per neuron"
     save_network(net, args.output)
-    print(f"wrote {args.output}: Theorem 1 random network, widths {list(net.widths)}, {c} units per "
-          f"input, weights on the grid 2^-{bits}, sha256 {net.sha256}", file=sys.stderr)
+    print(f"wrote {args.output}: Theorem {args.theorem} random network, widths {list(net.widths)}, "
+          f"{what}, weights on the grid 2^-{bits}, sha256 {net.sha256}", file=sys.stderr)
     return 0
 
 
 def cmd_construct(args) -> int:
     import numpy as np
 
-    from verify.constructions import construct_theorem1, pruned_network
+    from verify.constructions import construct_theorem1, construct_theorem2, pruned_network
     from verify.networks import load_network, same_outputs
 
     target, random = load_network(args.target), load_network(args.random)
     k = args.delta_bits if args.delta_bits is not None else min(random.scales)
-    built = construct_theorem1(target, random, k, budget=args.memory_budget)
+    theorem = 1 if random.depth == 2 * target.depth else 2
+    if theorem == 1:
+        built = construct_theorem1(target, random, k, budget=args.memory_budget)
+    else:
+        built = construct_theorem2(target, random, k, budget=args.memory_budget)
     summary = built.summary(target)
     failures = [{"layer": c.layer, "output": c.output, "input": c.input, "branch": c.branch,
                  "target": c.target, "status": c.answer.status.value, "method": c.answer.method,
                  "evidence": c.answer.evidence} for c in built.failures]
-    report = {"ok": built.ok, "delta_bits": k, **summary, "target_sha256": target.sha256,
+    report = {"ok": built.ok, "theorem": theorem, "delta_bits": k, **summary, "target_sha256": target.sha256,
               "random_sha256": random.sha256, "failures": failures,
               "evidence": dict(sorted(_count(c.answer.status.value for c in built.choices).items()))}
     if built.ok:
-        pruned = pruned_network(random, built, target.rounding.gamma, target.rounding.mode)
+        pruned = pruned_network(random, built, target.rounding.gamma, target.rounding.mode, theorem)
         rng = np.random.default_rng(0)
         d0 = target.widths[0]
         x = rng.integers(-4, 5, size=(2000, d0))
@@ -323,9 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("-o", "--output", required=True)
     t.set_defaults(func=cmd_generate_target)
-    r = gsub.add_parser("random", help="the random network of Theorem 1 for a target")
+    r = gsub.add_parser("random", help="the random network of Theorem 1 or 2 for a target")
     r.add_argument("--for", dest="target_file", required=True, help="the target network file")
-    r.add_argument("--theorem", choices=["1"], default="1", help="Theorem 1 (depth 2l)")
+    r.add_argument("--theorem", choices=["1", "2"], default="1",
+                   help="1: depth 2l, products (default); 2: depth l+1, copy and combine")
+    r.add_argument("--copies", type=int, help="Theorem 2: copies per neuron (default log2(1/delta))")
     r.add_argument("--c", type=int, default=8, help="C: C*log2(1/delta) units per input (default 8)")
     r.add_argument("--width-per-weight", type=int, help="units per input directly (instead of --c)")
     r.add_argument("--bits", type=int, help="delta_in = 2^-BITS (default ceil(target bits / 2))")
@@ -334,7 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--output", required=True)
     r.set_defaults(func=cmd_generate_random)
 
-    k = sub.add_parser("construct", help="Theorem 1's mask: prune the random network into the target")
+    k = sub.add_parser("construct", help="the paper's mask (Theorem 1 or 2, from the depths): prune "
+                                         "the random network into the target")
     k.add_argument("--target", required=True, help="target network (.npz or .json)")
     k.add_argument("--random", required=True, help="random network (.npz or .json)")
     k.add_argument("--delta-bits", type=int, help="lower the random weights to 2^-K (default: their own precision)")

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from verify.errors import InputError
-from verify.networks import QuantizedNetwork, Rounding, density
+from verify.networks import QuantizedNetwork, Rounding, density, theorem1_shapes, theorem2_shapes
 from verify.numbers import RoundingMode
 from verify.problems import SubsetSum
 from verify.solving import solve
@@ -70,14 +70,6 @@ class Construction:
                 "target_weights": target.num_weights, "failures": len(self.failures)}
 
 
-def theorem1_shapes(target: QuantizedNetwork, c: int) -> list[tuple[int, int]]:
-    """Shapes of the random network of Theorem 1 with ``c`` hidden units per input."""
-    shapes = []
-    for d_in, d_out in zip(target.widths[:-1], target.widths[1:]):
-        shapes += [(c * d_in, d_in), (d_out, c * d_in)]
-    return shapes
-
-
 def check_precisions(k_target: int, k: int, k_random: int) -> None:
     """Theorem 1's grids: δ_in² <= δ² <= δ_t, i.e. k_random >= k and 2k >= k_target."""
     if not (k_random >= k and 2 * k >= k_target):
@@ -114,22 +106,82 @@ def construct_theorem1(target: QuantizedNetwork, random: QuantizedNetwork, k: in
     masks: list[np.ndarray] = []
     result = Construction((), k)
     for i, w_target in enumerate(target.weights, start=1):
-        u_mat, v_mat = low.weights[2 * i - 2], low.weights[2 * i - 1]
-        d_out, d_in = w_target.shape
-        first = np.zeros(u_mat.shape, dtype=bool)
-        second = np.zeros(v_mat.shape, dtype=bool)
-        for j in range(d_in):
-            rows = np.arange(j * c, (j + 1) * c)
-            u = u_mat[rows, j]
-            for o in range(d_out):
-                w = int(w_target[o, j]) << (2 * k - k_t)  # onto the product grid δ²ℤ
+        masks += _lemma5_layers(result, i, w_target, k_t, k, low.weights[2 * i - 2],
+                                low.weights[2 * i - 1], c, 1, method, budget)
+    result.mask = tuple(masks)
+    return result
+
+
+def _lemma5_layers(result: Construction, layer: int, w_target, k_t: int, k: int, u_mat, v_mat,
+                   c: int, copies: int, method, budget) -> list[np.ndarray]:
+    """Masks of the two random layers that realise target layer ``layer`` by Lemma 5: first
+    layer block-diagonal (group j = ``c`` units reading input j), second layer row
+    ``o·copies + q`` (copy q of output o) choosing its own subsets per input and branch."""
+    d_out, d_in = w_target.shape
+    first = np.zeros(u_mat.shape, dtype=bool)
+    second = np.zeros(v_mat.shape, dtype=bool)
+    for j in range(d_in):
+        rows = np.arange(j * c, (j + 1) * c)
+        u = u_mat[rows, j]
+        for o in range(d_out):
+            w = int(w_target[o, j]) << (2 * k - k_t)  # onto the product grid δ²ℤ
+            for q in range(copies):
+                r = o * copies + q
                 for branch, units in (("A", rows[u > 0]), ("B", rows[u < 0])):
-                    choice = _choose(i, o, j, branch, w, units, u_mat[units, j], v_mat[o, units],
+                    choice = _choose(layer, r, j, branch, w, units, u_mat[units, j], v_mat[r, units],
                                      method, budget)
                     result.choices.append(choice)
-                    second[o, list(choice.units)] = True
+                    second[r, list(choice.units)] = True
                     first[list(choice.units), j] = True
-        masks += [first, second]
+    return [first, second]
+
+
+def construct_theorem2(target: QuantizedNetwork, random: QuantizedNetwork, k: int,
+                       c1: int | None = None, copies: int | None = None,
+                       mode=RoundingMode.NEAREST_EVEN, method: str = "auto",
+                       budget=None) -> Construction:
+    """Theorem 2's copy-and-combine mask (depth ℓ+1; THEORY.md §3): the first two random layers
+    realise target layer 1 by Lemma 5, every one of ``copies`` rows per target neuron choosing
+    its own subsets, so each neuron comes out ``copies`` times; then each later target weight
+    W_i[o, j] is a subset sum of *single* random weights over the copies of neuron j (their
+    values are equal and non-negative after the ReLU, so no sign split is needed). Needs
+    δ_in <= δ <= δ_t, i.e. random bits >= k >= target bits."""
+    if len(set(target.scales)) != 1:
+        raise InputError(f"target scales: expected one precision for all layers, got {list(target.scales)}")
+    if random.depth != target.depth + 1:
+        raise InputError(f"random network: Theorem 2 needs depth {target.depth + 1} (the target's "
+                         f"plus one), got {random.depth}")
+    # c1 and copies default to what the random network's shapes say
+    c1 = c1 or max(1, random.weights[0].shape[0] // target.widths[0])
+    copies = copies or (max(1, random.weights[2].shape[1] // target.widths[1]) if random.depth > 2 else 1)
+    k_t = target.scales[0]
+    if not (min(random.scales) >= k >= k_t):
+        raise InputError(f"precisions: Theorem 2 needs δ_in <= δ <= δ_t, i.e. k_in >= k >= k_t; got "
+                         f"k_in = {min(random.scales)}, k = {k}, k_t = {k_t}")
+    if [w.shape for w in random.weights] != theorem2_shapes(target, c1, copies):
+        raise InputError(f"random network shapes: expected {theorem2_shapes(target, c1, copies)} for "
+                         f"{c1} first-layer units per input and {copies} copies, got "
+                         f"{[w.shape for w in random.weights]}")
+    low = random.lowered(k, mode)
+    result = Construction((), k)
+    first_copies = copies if target.depth > 1 else 1
+    masks = _lemma5_layers(result, 1, target.weights[0], k_t, k, low.weights[0], low.weights[1],
+                           c1, first_copies, method, budget)
+    for i in range(2, target.depth + 1):
+        w_target, m = target.weights[i - 1], low.weights[i]
+        reps = copies if i < target.depth else 1
+        mask = np.zeros(m.shape, dtype=bool)
+        for o in range(w_target.shape[0]):
+            for q in range(reps):
+                r = o * reps + q
+                for j in range(w_target.shape[1]):
+                    cols = np.arange(j * copies, (j + 1) * copies)
+                    w = int(w_target[o, j]) << (k - k_t)
+                    choice = _choose(i, r, j, "copies", w, cols, np.ones(copies, dtype=np.int64),
+                                     m[r, cols], method, budget)
+                    result.choices.append(choice)
+                    mask[r, list(choice.units)] = True
+        masks.append(mask)
     result.mask = tuple(masks)
     return result
 
@@ -149,8 +201,10 @@ def _choose(layer, output, inp, branch, w, units, u, v, method, budget) -> Weigh
 
 
 def pruned_network(random: QuantizedNetwork, construction: Construction, gamma: int | None = None,
-                   mode=RoundingMode.NEAREST_EVEN) -> QuantizedNetwork:
-    """``[R ⊙ S]_δ`` with the γ-triple schedule when the target rounds (γ-double), else none."""
+                   mode=RoundingMode.NEAREST_EVEN, theorem: int = 1) -> QuantizedNetwork:
+    """``[R ⊙ S]_δ``; when the target rounds (γ-double), with the schedule that lowers exactly
+    the outputs realising target layers: γ-triple for Theorem 1, after-first for Theorem 2."""
     low = random.lowered(construction.k).pruned(construction.mask)
-    rounding = Rounding() if gamma is None else Rounding("triple", gamma, mode)
+    schedule = "triple" if theorem == 1 else "after-first"
+    rounding = Rounding() if gamma is None else Rounding(schedule, gamma, mode)
     return QuantizedNetwork(low.weights, low.scales, rounding)

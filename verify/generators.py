@@ -281,3 +281,21 @@ def theorem1_random_network(target, units_per_input: int, bits: int, seed: int =
         for rows, cols in ((units_per_input * d_in, d_in), (d_out, units_per_input * d_in)):
             layers.append(np.array(uniform_weights(rng, rows * cols, 1 << bits, zero)).reshape(rows, cols))
     return QuantizedNetwork(layers, [bits] * len(layers))
+
+
+def theorem2_random_network(target, units_per_input: int, copies: int, bits: int, seed: int = 0,
+                            zero: bool = False):
+    """The random network of Theorem 2 for ``target`` (depth ℓ+1, shapes of
+    ``verify.constructions.theorem2_shapes``), weights i.i.d. uniform on S_δ_in without 0 by
+    default (the theorem's grid). ``copies`` is a parameter: the paper's log2(1/δ) sits at the
+    threshold κ = 1 itself."""
+    from verify.networks import QuantizedNetwork, theorem2_shapes
+
+    for name, v in (("units per input", units_per_input), ("copies", copies)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise InputError(f"{name}: expected a positive integer, got {v!r}")
+    _resolve_bound(1, bits, None, None)
+    rng = as_generator(seed)
+    layers = [np.array(uniform_weights(rng, r * c, 1 << bits, zero)).reshape(r, c)
+              for r, c in theorem2_shapes(target, units_per_input, copies)]
+    return QuantizedNetwork(layers, [bits] * len(layers))

@@ -11,6 +11,8 @@ Rounding schedule of hidden and output values (THEORY.md §1, "mixed precision")
 - ``triple`` (γ-triple): only the outputs of layers 2, 4, 6, ... are lowered (the odd layers are
   the "hidden half" of a target layer in the depth-2ℓ construction); the last layer's output is
   lowered when its index is even.
+- ``after-first``: every layer's output but the first's (the depth-ℓ+1 construction of
+  Theorem 2, whose first layer is the hidden half of the target's first layer).
 
 Lowering uses ``verify.numbers`` with an explicit rounding mode (default nearest, ties to even),
 applied after the ReLU (lowering commutes with ReLU for every mode here, since 0 is on every
@@ -31,7 +33,7 @@ import numpy as np
 from verify.errors import InputError
 from verify.numbers import RoundingMode, rescale_array
 
-SCHEDULES = ("none", "double", "triple")
+SCHEDULES = ("none", "double", "triple", "after-first")
 INT64_LIMIT = 2**62  # values and partial sums stay below this in int64 mode
 
 
@@ -55,7 +57,8 @@ class Rounding:
 
     def lowers(self, layer: int) -> bool:
         """Is the output of ``layer`` (1-based) lowered to γ?"""
-        return self.schedule == "double" or (self.schedule == "triple" and layer % 2 == 0)
+        return (self.schedule == "double" or (self.schedule == "triple" and layer % 2 == 0)
+                or (self.schedule == "after-first" and layer >= 2))
 
     def to_json(self) -> dict:
         return {"schedule": self.schedule, "gamma": self.gamma, "mode": self.mode.value}
@@ -189,6 +192,28 @@ def _lower(values: np.ndarray, scale: int, gamma: int, mode: RoundingMode) -> np
     from verify.numbers import rescale
 
     return np.vectorize(lambda v: rescale(int(v), scale, gamma, mode), otypes=[object])(values)
+
+
+def theorem1_shapes(target: QuantizedNetwork, c: int) -> list[tuple[int, int]]:
+    """Shapes of the random network of Theorem 1 with ``c`` hidden units per input."""
+    shapes = []
+    for d_in, d_out in zip(target.widths[:-1], target.widths[1:]):
+        shapes += [(c * d_in, d_in), (d_out, c * d_in)]
+    return shapes
+
+
+def theorem2_shapes(target: QuantizedNetwork, c1: int, copies: int) -> list[tuple[int, int]]:
+    """Shapes of Theorem 2's random network (depth ℓ+1): ``c1`` first-layer units per input,
+    ``copies`` copies of every hidden target neuron (none of the output neurons)."""
+    widths, depth = target.widths, target.depth
+
+    def rows(i):  # rows realising target layer i
+        return widths[i] * (copies if i < depth else 1)
+
+    shapes = [(c1 * widths[0], widths[0]), (rows(1), c1 * widths[0])]
+    for i in range(2, depth + 1):
+        shapes.append((rows(i), copies * widths[i - 1]))
+    return shapes
 
 
 def check_mask(network: QuantizedNetwork, mask) -> tuple[np.ndarray, ...]:
