@@ -118,8 +118,10 @@ def _print_report(problem, path, report, as_json: bool, with_answers: bool = Tru
 
 
 def _solver_options(args) -> SolverOptions:
-    if args.time_limit is not None and args.time_limit <= 0:
-        raise InputError(f"--time-limit: expected a positive number of seconds, got {args.time_limit}")
+    if args.time_limit is not None and not 0 < args.time_limit <= 1e6:
+        raise InputError(f"--time-limit: expected a number of seconds in (0, 10^6], got {args.time_limit}")
+    if args.proof_dir is not None and os.path.exists(args.proof_dir) and not os.path.isdir(args.proof_dir):
+        raise InputError(f"--proof-dir: {args.proof_dir} exists and is not a directory")
     return SolverOptions(solver=args.solver, encoding=args.encoding, time_limit=args.time_limit,
                          proof_dir=args.proof_dir)
 
@@ -392,7 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="cnf (the equality, via --encoding), opb (pseudo-Boolean), "
                         "wcnf (fewest elements: hard equality, soft ~x_i of weight 1)")
     e.add_argument("--encoding", choices=ENCODINGS, default="auto", help="CNF encoding (default auto)")
-    e.add_argument("--target", type=int, help="which target (needed when the instance has several)")
+    e.add_argument("--target", help="which target, an integer or comma-separated for vectors "
+                                     "(needed when the instance has several)")
     e.add_argument("-o", "--output", required=True, help="output file")
     e.set_defaults(func=cmd_export)
     return parser

@@ -30,7 +30,7 @@ from verify.backends.satrun import call_in_child, run_sat, solver_name
 from verify.encodings.cnf import cardinality_at_most, encode_subset_sum, fewest_wcnf
 from verify.encodings.formats import write_dimacs
 from verify.errors import MethodDisagreement
-from verify.problems import Problem
+from verify.problems import Problem, write_text_atomic
 from verify.status import Answer, Status
 from verify.witness import witness_error
 
@@ -78,7 +78,8 @@ def _confirm_unsat(target, backing: Backing, t: int, method: str, claim: str) ->
 
 def _keep_files(options: SolverOptions, stem: str, nvars: int, clauses, proof: list[str],
                 comments: list[str]) -> dict:
-    """Write the CNF and its DRUP proof under ``proof_dir``; return their paths and hashes."""
+    """Write the CNF and its DRUP proof under ``proof_dir`` (atomically); return their paths
+    and hashes."""
     directory = Path(options.proof_dir)
     directory.mkdir(parents=True, exist_ok=True)
     cnf_text = write_dimacs(nvars, clauses, comments)
@@ -86,7 +87,7 @@ def _keep_files(options: SolverOptions, stem: str, nvars: int, clauses, proof: l
     out = {}
     for kind, suffix, text in (("cnf", ".cnf", cnf_text), ("proof", ".drup", proof_text)):
         path = directory / f"{stem}{suffix}"
-        path.write_text(text)
+        write_text_atomic(path, text)
         out[kind] = str(path)
         out[f"{kind}_sha256"] = hashlib.sha256(text.encode()).hexdigest()
     return out
@@ -109,7 +110,7 @@ def _refute(nvars, clauses, options: SolverOptions, stem: str, comments) -> tupl
 
 
 def sat_answer(problem: Problem, target, weights, t: int, options: SolverOptions,
-               backing: Backing, stem: str) -> Answer:
+               backing: Backing, stem: str, divisor: int = 1) -> Answer:
     """Decide one target with a SAT solver (see the module docstring). ``weights`` and ``t`` are
     the scalar (gcd-divided, packed for vectors) form of ``problem`` and ``target``: the CNF
     speaks about them, and its variables 1..n are the same choices as the problem's."""
@@ -119,7 +120,12 @@ def sat_answer(problem: Problem, target, weights, t: int, options: SolverOptions
     method = f"sat:{name}/{enc.encoding}"
     stats = {"encoding": enc.encoding, "clauses": len(enc.clauses), "variables": enc.nvars}
     comments = [f"slth-verify refutation: instance sha256 {problem.sha256}, target {target}",
-                f"variables 1..{enc.n}: x_i true = weight i chosen; encoding {enc.encoding}"]
+                f"variables 1..{enc.n}: x_i true = weight i chosen; encoding {enc.encoding}",
+                f"constraint encoded: sum a_i x_i = {t} with a = {list(weights)}"
+                + (f" (the instance's weights and target divided by their gcd {divisor})" if divisor > 1 else "")
+                + (" (vector weights packed into integers, an exact bijection)"
+                   if problem.kind == "vector-subset-sum" else "")
+                + (f", and exactly {problem.size} chosen" if problem.size is not None else "")]
     if enc.proof is not None:
         return _diagram_refutation(problem, target, enc, options, backing, t, stem, comments, stats)
     if enc.refuted_by_encoder:

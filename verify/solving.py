@@ -121,7 +121,7 @@ def _plain(problem: Problem) -> _Plain:
                             Status.UNSAT_EXHAUSTIVE, r.method, r.evidence)
     divisor = max(g, 1)
     return _Plain(problem, tuple(a // divisor for a in weights), divisor, targets,
-                  candidates[ok], packed[ok] // divisor, refuted)
+                  candidates[ok], _int_array((packed[ok] // divisor).tolist()), refuted)
 
 
 def _dp_cost(weights, cardinality: bool) -> tuple[int, int]:
@@ -407,11 +407,14 @@ def _search_solver(plain: _Plain, method: str, options: SolverOptions, budget) -
         return answers, {"search": time.perf_counter() - t1}
     for i, t in zip(plain.todo.tolist(), plain.scalar.tolist()):
         target = plain.target(i)
-        if method == "sat":
-            answers[i] = sat_answer(plain.problem, target, plain.weights, t, options, backing,
-                                    f"{plain.problem.sha256[:16]}-target{i}")
-        else:
-            answers[i] = cpsat_answer(plain.problem, target, t, options, backing)
+        try:
+            if method == "sat":
+                answers[i] = sat_answer(plain.problem, target, plain.weights, t, options, backing,
+                                        f"{plain.problem.sha256[:16]}-target{i}", plain.g)
+            else:
+                answers[i] = cpsat_answer(plain.problem, target, t, options, backing)
+        except BudgetExceeded as e:  # this target cannot be encoded within the limits
+            answers[i] = Answer(target, Status.UNKNOWN, method, str(e))
     return answers, {"search": time.perf_counter() - t1}
 
 
@@ -431,7 +434,9 @@ def cover(problem: Problem, method: str = "auto", budget=None,
           options: SolverOptions | None = None) -> Report:
     """Decide every target of the problem's range or list at once, with a replayed witness for
     each reachable one. ``report.extra`` holds ``reachable_count``, ``unreachable`` (the exact
-    list of unreachable targets) and ``unsat_methods`` (how many each method refuted).
+    list of certainly unreachable targets), ``unsat_methods`` (how many each method refuted),
+    and when a solver was used ``claimed_unreachable`` (a "no" without checkable evidence) and
+    ``undecided`` (a limit was hit).
 
     >>> r = cover(SubsetSum(weights=[2, 3], targets={"range": [0, 5]}))
     >>> r.extra["reachable_count"], r.extra["unreachable"]
@@ -441,14 +446,18 @@ def cover(problem: Problem, method: str = "auto", budget=None,
     report.extra["reachable_count"] = int(reachable.sum())
     targets = problem.targets
     undecided = np.zeros(len(reachable), dtype=bool)
+    claimed = np.zeros(len(reachable), dtype=bool)
     if report._answers is not None:
         undecided[:] = [a.status is Status.UNKNOWN for a in report.answers]
+        claimed[:] = [a.status is Status.UNSAT_CLAIMED for a in report.answers]
 
     def at(mask):
         where = np.flatnonzero(mask).tolist()
         return [targets.lo + i for i in where] if isinstance(targets, TargetRange) else [targets[i] for i in where]
 
-    report.extra["unreachable"] = at(~reachable & ~undecided)
+    report.extra["unreachable"] = at(~reachable & ~undecided & ~claimed)
+    if claimed.any():
+        report.extra["claimed_unreachable"] = at(claimed)
     if undecided.any():
         report.extra["undecided"] = at(undecided)
     return report

@@ -38,6 +38,8 @@ PB_ENCODINGS = ("bdd", "seqcounter", "sortnetwrk", "adder", "binmerge", "totaliz
 ENCODINGS = ("auto", "dd") + PB_ENCODINGS
 DD_AUTO_MAX_NODES = 200_000  # above this the diagram's clauses cost more than an arithmetic encoding
 DD_MAX_TABLE_BYTES = 1 << 29  # the prefix and suffix bitsets of every level, at most 512 MiB
+DD_MAX_NODES = 3_000_000  # about 15 million clauses: beyond this the CNF alone needs gigabytes
+PB_MAX_SUM = 1 << 63
 
 
 @dataclass
@@ -136,6 +138,10 @@ def encode_dd(weights, target: int, first_var: int) -> tuple[list[list[int]], in
     levels = alive_levels(weights, target)
     if levels is None:
         return [[]], first_var - 1, {"nodes": 0}
+    nodes = sum(lv.size for lv in levels[:-1])
+    if nodes > DD_MAX_NODES:
+        raise BudgetExceeded(f"the decision diagram has {nodes:,} nodes, over its limit of "
+                             f"{DD_MAX_NODES:,}; use an arithmetic encoding such as mixedradix")
     ids = []  # ids[i][j]: variable of node j of level i; level n is the true terminal, id 0
     nxt = first_var
     for lv in levels[:-1]:
@@ -252,6 +258,11 @@ def encode_pb(weights, target: int, encoding: str, first_var: int) -> tuple[list
             lits.append(-(i + 1))
             coefs.append(-a)
             bound -= a  # a x = |a| (1 - x) - |a|: move -|a| to the right-hand side
+    if sum(coefs) >= PB_MAX_SUM:
+        # PySAT's encoders silently return the empty clause (or fail) beyond 64-bit sums:
+        # that would be a false "no", so refuse instead
+        raise BudgetExceeded(f"pseudo-Boolean encodings need Σ|a_i| < 2^63, got about "
+                             f"2^{sum(coefs).bit_length() - 1}; no CNF encoding applies")
     if bound < 0 or bound > sum(coefs):
         return [[]], first_var - 1
     if not lits:
@@ -323,9 +334,7 @@ def encode_subset_sum(weights, target: int, encoding: str = "auto", size: int | 
         clauses = clauses + more
     top = max(top, n)
     refuted = any(len(c) == 0 for c in clauses)
-    if proof is not None and size is not None:
-        proof = None  # the added cardinality clauses are not part of the refutation's premises
-        clauses, top, refuted = [[]], n, True
+    # With a size, the diagram's refutation still holds: extra clauses only help propagation.
     stats.update({"clauses": len(clauses), "variables": top})
     return Encoded(n, top, clauses, chosen, refuted, stats, proof)
 

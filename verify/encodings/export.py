@@ -27,13 +27,23 @@ EXPORT_FORMATS = ("cnf", "opb", "wcnf")
 
 
 def _pick_target(problem: Problem, target):
+    """The target to export: the instance's only one, or ``target`` (an int, a vector, or their
+    text form "5" / "1,2,3")."""
     if target is None:
         if problem.num_targets != 1:
             raise InputError(f"target: the instance has {problem.num_targets:,} targets; choose one "
                              f"with --target")
         return problem.target_list()[0]
-    if isinstance(problem, VectorSubsetSum):
-        raise InputError("target: a vector instance's target is chosen from the file (it must have one)")
+    if isinstance(target, str):
+        try:
+            values = tuple(int(v) for v in target.split(","))
+        except ValueError:
+            raise InputError(f"target: expected an integer or comma-separated integers, got {target!r}") from None
+        target = values if isinstance(problem, VectorSubsetSum) else (values[0] if len(values) == 1 else None)
+        if target is None:
+            raise InputError("target: expected one integer for a one-dimensional instance")
+    if isinstance(problem, VectorSubsetSum) and len(target) != problem.dim:
+        raise InputError(f"target: expected {problem.dim} comma-separated integers, got {len(target)}")
     return target
 
 
@@ -71,10 +81,19 @@ def export_problem(problem: Problem, fmt: str, target=None, encoding: str = "aut
         comments.append("vector weights packed into integers (mixed radix): same solutions")
     else:
         weights, scalar = problem.weights, t
+    lo = sum(a for a in weights if a < 0)
+    hi = sum(a for a in weights if a > 0)
+    if not lo <= scalar <= hi:
+        raise InputError(f"target {t}: outside the reachable range [{lo}, {hi}], so unreachable; "
+                         f"nothing to export")
     enc = encode_subset_sum(weights, scalar, encoding, problem.size)
     comments.append(f"encoding {enc.encoding}: {len(enc.clauses):,} clauses, {enc.nvars:,} variables")
     if enc.refuted_by_encoder:
-        comments.append("the encoder refuted the constraint by itself: the target is unreachable")
+        comments.append("the encoder produced the empty clause: it found the constraint "
+                        "unsatisfiable by itself, which is not a checkable proof")
+    if enc.proof is not None:
+        comments.append("the target is unreachable: this is the diagram's refutable CNF "
+                        "(slth-verify solve --method sat checks its DRUP proof)")
     if fmt == "cnf":
         return write_dimacs(enc.nvars, enc.clauses, comments), \
             f"DIMACS CNF, {enc.encoding} encoding, {enc.nvars:,} variables, {len(enc.clauses):,} clauses"
