@@ -195,3 +195,13 @@ def test_size_query_needs_a_cardinality_table():
         ReachableSums([1, 2]).has(1, k=1)
     with pytest.raises(InputError, match="size: expected an integer in 0..2"):
         ReachableSums([1, 2], cardinality=True).has(1, k=5)
+
+
+@given(weight_lists(max_n=10), st.integers(-200, 200))
+def test_small_witness_matches_brute_force(weights, target):
+    from verify.prefilter.bitset import small_witness
+    table = brute.subset_table(weights)
+    found = small_witness(weights, target)
+    assert (found is not None) == brute.reachable(table, target)
+    if found is not None:
+        check_subset(weights, found, target)

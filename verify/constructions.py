@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from verify.errors import InputError
+from verify.errors import InputError, InternalError
 from verify.networks import QuantizedNetwork, Rounding, density, theorem1_shapes, theorem2_shapes
 from verify.numbers import RoundingMode
+from verify.prefilter.bitset import small_witness
 from verify.problems import SubsetSum
 from verify.solving import solve
 from verify.status import Answer, Status
@@ -195,9 +196,33 @@ def _choose(layer, output, inp, branch, w, units, u, v, method, budget) -> Weigh
                         f"branch {branch} of input {inp} has no unit (no first-layer weight of that sign)")
         return WeightChoice(layer, output, inp, branch, w, (), answer)
     products = (v.astype(object) * u.astype(object)).tolist()
-    answer = solve(SubsetSum(weights=products, targets=[w]), method, budget).answers[0]
+    if method == "auto" and len(products) * max(abs(p) for p in products) < SMALL_TABLE_BITS:
+        answer = _small_answer(products, w)
+    else:
+        answer = solve(SubsetSum(weights=products, targets=[w]), method, budget).answers[0]
     chosen = tuple(int(units[i]) for i in answer.witness) if answer.status.is_sat else ()
     return WeightChoice(layer, output, inp, branch, w, chosen, answer)
+
+
+SMALL_TABLE_BITS = 1 << 16  # tables this small are decided in place (see small_witness)
+
+
+def _small_answer(products: list[int], w: int) -> Answer:
+    """The per-weight decision for a small table: a witness replayed in exact arithmetic, or
+    the exhaustive table's (or the range's) "no"."""
+    found = small_witness(products, w)
+    if found is None:
+        lo = sum(p for p in products if p < 0)
+        hi = sum(p for p in products if p > 0)
+        if not lo <= w <= hi:
+            return Answer(w, Status.UNSAT_EXHAUSTIVE, "range",
+                          f"target {w} is outside the reachable range [{lo}, {hi}]")
+        return Answer(w, Status.UNSAT_EXHAUSTIVE, "dp-bitset",
+                      f"the reachable-sum table of all 2^{len(products)} subsets does not contain it")
+    if sum(products[i] for i in found) != w:
+        raise InternalError(f"a subset for target weight {w} does not replay")
+    return Answer(w, Status.SAT_VERIFIED, "dp-bitset",
+                  f"witness of {len(found)} elements replayed in exact integer arithmetic", found)
 
 
 def pruned_network(random: QuantizedNetwork, construction: Construction, gamma: int | None = None,

@@ -98,6 +98,36 @@ def reachable_table(weights) -> int:
     return acc
 
 
+def small_witness(weights, target: int) -> tuple[int, ...] | None:
+    """Sorted indices of a subset of ``weights`` summing to ``target``, or None when none does:
+    the same table and walk as :class:`ReachableSums`, without its bookkeeping, for the many
+    tiny problems of the network constructions (tens of weights of a few bits, where the fixed
+    cost of a full ``solve`` is a hundred times the work).
+
+    >>> small_witness([3, -5, 7], 2), small_witness([3, -5, 7], 1)
+    ((1, 2), None)
+    """
+    offset = sum(a for a in weights if a < 0)
+    if not offset <= target <= sum(a for a in weights if a > 0):
+        return None
+    acc, layers = 1, [1]
+    for a in weights:
+        acc |= acc << abs(a)
+        layers.append(acc)
+    pos = target - offset
+    if not (acc >> pos) & 1:
+        return None
+    chosen = []
+    for i in range(len(weights) - 1, -1, -1):
+        a = weights[i]
+        took = not (layers[i] >> pos) & 1  # taking in absolute space = choosing a >= 0, skipping a < 0
+        if took:
+            pos -= abs(a)
+        if took != (a < 0):
+            chosen.append(i)
+    return tuple(sorted(chosen))
+
+
 def _layer_words(layer: int, nbits: int) -> np.ndarray:
     """A Python-int bitset as little-endian uint64 words covering ``nbits`` bits."""
     nwords = max(1, -(-nbits // 64))
