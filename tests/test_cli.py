@@ -162,7 +162,8 @@ def test_network_commands_construct_a_ticket(tmp_path, capsys):
                "-o", r)[0] == 0
     code, out, _ = run(capsys, "construct", "--target", t, "--random", r, "-o", m, "--json")
     report = json.loads(out)
-    assert code == 0 and report["ok"] and report["equal_on_random_inputs"]
+    assert code == 0 and report["ok"] and report["equal"] and report["equal_on"].startswith("every input")
+    assert all(c["status"] == "sat-verified" for c in report["choices"])
     assert report["kept"] < report["total"] and (tmp_path / "m.npz").exists()
     small = str(tmp_path / "small.npz")
     run(capsys, "generate", "random", "--for", t, "--width-per-weight", "1", "--seed", "2", "-o", small)
@@ -170,3 +171,9 @@ def test_network_commands_construct_a_ticket(tmp_path, capsys):
     assert code == 1 and "FAILED" in out and not (tmp_path / "x.npz").exists()
     code, _, err = run(capsys, "construct", "--target", t, "--random", t, "-o", m)
     assert code == 2 and "needs depth 2" in err and err.count("\n") == 1
+    code, _, err = run(capsys, "construct", "--target", t, "--random", r, "--delta-bits", "0", "-o", m)
+    assert code == 2 and "δ_in² <= δ² <= δ_t" in err and err.count("\n") == 1
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"garbage")
+    code, _, err = run(capsys, "construct", "--target", str(bad), "--random", r, "-o", m)
+    assert code == 2 and "not a network file" in err and err.count("\n") == 1

@@ -221,7 +221,7 @@ def cmd_construct(args) -> int:
     import numpy as np
 
     from verify.constructions import construct_theorem1, construct_theorem2, pruned_network
-    from verify.networks import load_network, same_outputs
+    from verify.networks import input_grid, load_network, same_outputs
 
     target, random = load_network(args.target), load_network(args.random)
     k = args.delta_bits if args.delta_bits is not None else min(random.scales)
@@ -237,12 +237,18 @@ def cmd_construct(args) -> int:
     report = {"ok": built.ok, "theorem": theorem, "delta_bits": k, **summary, "target_sha256": target.sha256,
               "random_sha256": random.sha256, "failures": failures,
               "evidence": dict(sorted(_count(c.answer.status.value for c in built.choices).items()))}
+    report["choices"] = [{"layer": c.layer, "row": c.output, "input": c.input, "branch": c.branch,
+                          "target": c.target, "units": list(c.units), "status": c.answer.status.value,
+                          "method": c.answer.method} for c in built.choices]
     if built.ok:
         pruned = pruned_network(random, built, target.rounding.gamma, target.rounding.mode, theorem)
-        rng = np.random.default_rng(0)
         d0 = target.widths[0]
-        x = rng.integers(-4, 5, size=(2000, d0))
-        report["equal_on_random_inputs"] = bool(same_outputs(target.forward(x, 2), pruned.forward(x, 2)).all())
+        if 9 ** d0 <= 1 << 16:  # every input of the grid 2^-2, negative ones included
+            x, how = input_grid(d0, 2), "every input of the grid 2^-2"
+        else:
+            x, how = np.random.default_rng(0).integers(-4, 5, size=(2000, d0)), "2,000 random inputs of the grid 2^-2"
+        report["equal"] = bool(same_outputs(target.forward(x, 2), pruned.forward(x, 2)).all())
+        report["equal_on"] = how
         np.savez(args.output, header=np.array(f'{{"kind": "mask", "random_sha256": "{random.sha256}"}}'),
                  **{f"M{i}": m for i, m in enumerate(built.mask)})
     if args.json:
@@ -258,8 +264,7 @@ def cmd_construct(args) -> int:
             lines.append(f"FAILED    layer {f['layer']} weight ({f['output']}, {f['input']}) branch "
                          f"{f['branch']}: {f['status']} [{f['method']}] {f['evidence']}")
         if built.ok:
-            lines.append(f"equal     {report['equal_on_random_inputs']} on 2,000 random inputs; "
-                         f"mask written to {args.output}")
+            lines.append(f"equal     {report['equal']} on {report['equal_on']}; mask written to {args.output}")
         print("\n".join(lines))
     return 0 if built.ok else 1
 

@@ -216,6 +216,20 @@ def theorem2_shapes(target: QuantizedNetwork, c1: int, copies: int) -> list[tupl
     return shapes
 
 
+def input_grid(d0: int, k: int, limit: int = 1 << 20) -> np.ndarray:
+    """Every input of the quantized domain S_δ^d0 (δ = 2^-k) as rows of scaled integers, for
+    exhaustive comparisons; refuses more than ``limit`` points.
+
+    >>> input_grid(2, 0).tolist()
+    [[-1, -1], [-1, 0], [-1, 1], [0, -1], [0, 0], [0, 1], [1, -1], [1, 0], [1, 1]]
+    """
+    side = (1 << (k + 1)) + 1
+    if side ** d0 > limit:
+        raise InputError(f"input grid: {side}^{d0} points exceed the limit of {limit:,}; sample inputs instead")
+    axes = [np.arange(-(1 << k), (1 << k) + 1, dtype=np.int64)] * d0
+    return np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, d0)
+
+
 def check_mask(network: QuantizedNetwork, mask) -> tuple[np.ndarray, ...]:
     """A mask as a tuple of bool arrays of the weights' shapes, or a one-line error."""
     mask = tuple(np.asarray(m) for m in mask)
