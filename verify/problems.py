@@ -127,8 +127,37 @@ def _canonical_sha256(obj: dict) -> str:
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
+class _JsonProblem:
+    """What both problem kinds share: versioned JSON, the content hash, reading from JSON."""
+
+    def _problem_json(self) -> dict:
+        out = {"kind": self.kind, "version": FORMAT_VERSION, **self._fields_json()}
+        if self.size is not None:
+            out["size"] = self.size
+        if self.objective is not None:
+            out["objective"] = self.objective
+        return out
+
+    def to_json(self) -> dict:
+        out = self._problem_json()
+        if self.meta:
+            out["meta"] = self.meta
+        return out
+
+    @property
+    def sha256(self) -> str:
+        """Content hash: sha256 of the canonical JSON of the problem fields (not ``meta``)."""
+        return _canonical_sha256(self._problem_json())
+
+    @classmethod
+    def from_json(cls, obj: dict):
+        _check_header(obj, cls.kind, {"weights", "targets", "size", "objective", "meta"})
+        return cls(weights=_required(obj, "weights"), targets=_required(obj, "targets"),
+                   size=obj.get("size"), objective=obj.get("objective"), meta=obj.get("meta", {}))
+
+
 @dataclass(frozen=True)
-class SubsetSum:
+class SubsetSum(_JsonProblem):
     """A one-dimensional subset-sum problem (see the module docstring).
 
     >>> p = SubsetSum(weights=[3, -5, 7], targets=[2])
@@ -169,36 +198,10 @@ class SubsetSum:
         """``(Σ negative weights, Σ positive weights)``: every subset sum lies in between."""
         return (sum(a for a in self.weights if a < 0), sum(a for a in self.weights if a > 0))
 
-    def _problem_json(self) -> dict:
-        out = {
-            "kind": self.kind,
-            "version": FORMAT_VERSION,
-            "weights": list(self.weights),
-            "targets": self.targets.to_json() if isinstance(self.targets, TargetRange)
-            else list(self.targets),
-        }
-        if self.size is not None:
-            out["size"] = self.size
-        if self.objective is not None:
-            out["objective"] = self.objective
-        return out
-
-    def to_json(self) -> dict:
-        out = self._problem_json()
-        if self.meta:
-            out["meta"] = self.meta
-        return out
-
-    @property
-    def sha256(self) -> str:
-        """Content hash: sha256 of the canonical JSON of the problem fields (not ``meta``)."""
-        return _canonical_sha256(self._problem_json())
-
-    @classmethod
-    def from_json(cls, obj: dict) -> SubsetSum:
-        _check_header(obj, cls.kind, {"weights", "targets", "size", "objective", "meta"})
-        return cls(weights=_required(obj, "weights"), targets=_required(obj, "targets"),
-                   size=obj.get("size"), objective=obj.get("objective"), meta=obj.get("meta", {}))
+    def _fields_json(self) -> dict:
+        return {"weights": list(self.weights),
+                "targets": self.targets.to_json() if isinstance(self.targets, TargetRange)
+                else list(self.targets)}
 
 
 def _vector_list(x, where: str, dim: int | None) -> tuple[tuple[int, ...], ...]:
@@ -216,7 +219,7 @@ def _vector_list(x, where: str, dim: int | None) -> tuple[tuple[int, ...], ...]:
 
 
 @dataclass(frozen=True)
-class VectorSubsetSum:
+class VectorSubsetSum(_JsonProblem):
     """Subset sum over integer vectors of dimension d, summed coordinate-wise.
 
     >>> p = VectorSubsetSum(weights=[[1, 2], [3, -1]], targets=[[4, 1]])
@@ -257,32 +260,8 @@ class VectorSubsetSum:
     def target_list(self) -> list[tuple[int, ...]]:
         return list(self.targets)
 
-    def _problem_json(self) -> dict:
-        out = {"kind": self.kind, "version": FORMAT_VERSION,
-               "weights": [list(v) for v in self.weights],
-               "targets": [list(t) for t in self.targets]}
-        if self.size is not None:
-            out["size"] = self.size
-        if self.objective is not None:
-            out["objective"] = self.objective
-        return out
-
-    def to_json(self) -> dict:
-        out = self._problem_json()
-        if self.meta:
-            out["meta"] = self.meta
-        return out
-
-    @property
-    def sha256(self) -> str:
-        """Content hash: sha256 of the canonical JSON of the problem fields (not ``meta``)."""
-        return _canonical_sha256(self._problem_json())
-
-    @classmethod
-    def from_json(cls, obj: dict) -> VectorSubsetSum:
-        _check_header(obj, cls.kind, {"weights", "targets", "size", "objective", "meta"})
-        return cls(weights=_required(obj, "weights"), targets=_required(obj, "targets"),
-                   size=obj.get("size"), objective=obj.get("objective"), meta=obj.get("meta", {}))
+    def _fields_json(self) -> dict:
+        return {"weights": [list(v) for v in self.weights], "targets": [list(t) for t in self.targets]}
 
 
 Problem = Union[SubsetSum, VectorSubsetSum]
