@@ -133,3 +133,15 @@ def test_unknown_encoding_is_named():
 
 def test_auto_picks_the_diagram_when_small():
     assert encode_subset_sum([3, 5, 7, 9], 12, "auto").encoding == "dd"
+
+
+@given(small_weights, st.data())
+def test_dd_witness_is_a_solution_exactly_when_one_exists(weights, data):
+    from verify.encodings.cnf import dd_witness
+    lo = sum(a for a in weights if a < 0)
+    hi = sum(a for a in weights if a > 0)
+    target = data.draw(st.integers(lo - 1, hi + 1))
+    found = dd_witness(weights, target) if lo <= target <= hi else None
+    assert (found is not None) == bool(solutions(weights, target))
+    if found is not None:
+        assert sum(weights[i] for i in found) == target

@@ -27,7 +27,8 @@ from typing import Callable
 
 from verify.backends.proofcheck import check_drup
 from verify.backends.satrun import call_in_child, run_sat, solver_name
-from verify.encodings.cnf import cardinality_at_most, encode_subset_sum, fewest_wcnf
+from verify.encodings.cnf import (cardinality_at_most, choose_encoding, dd_witness,
+                                  encode_subset_sum, fewest_wcnf)
 from verify.encodings.formats import write_dimacs
 from verify.errors import MethodDisagreement
 from verify.problems import Problem, write_text_atomic
@@ -116,6 +117,13 @@ def sat_answer(problem: Problem, target, weights, t: int, options: SolverOptions
     speaks about them, and its variables 1..n are the same choices as the problem's."""
     name = solver_name(options.solver, proof=True)
     fewest = problem.objective == "fewest"
+    if problem.size is None and not fewest and choose_encoding(weights, t, options.encoding) == "dd":
+        # The diagram decides by itself: a reachable target's witness is a path of it (replayed
+        # below); an unreachable one gets the diagram's own DRUP refutation (checked below).
+        path = dd_witness(weights, t)
+        if path is not None:
+            return _replayed(problem, target, list(path), "dd-path",
+                             extra={"encoding": "dd", "solver": "none: a path of the decision diagram"})
     enc = encode_subset_sum(weights, t, options.encoding, problem.size)
     method = f"sat:{name}/{enc.encoding}"
     stats = {"encoding": enc.encoding, "clauses": len(enc.clauses), "variables": enc.nvars}
