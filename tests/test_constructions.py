@@ -98,3 +98,13 @@ def test_theorem2_copy_and_combine_reproduces_the_target(widths, bits, schedule)
     assert same_outputs(target.forward(x, 2), pruned.forward(x, 2)).all()
     for row in x[:: max(1, len(x) // 10)]:
         assert reference(target, row, 2) == reference(pruned, row, 2)
+
+
+def test_larger_construction_matches_on_thousands_of_random_grid_inputs():
+    target = random_target((6, 6, 6), 3, seed=21, rounding=Rounding("double", 3, "toward-zero"))
+    random = random_network(target, c=96, k_in=2, seed=22)
+    built = construct_theorem1(target, random, 2)
+    assert built.ok
+    pruned = pruned_network(random, built, 3, "toward-zero")
+    x = np.random.default_rng(0).integers(-4, 5, size=(3000, 6))
+    assert same_outputs(target.forward(x, 2), pruned.forward(x, 2)).all()
