@@ -28,6 +28,7 @@ proof; the caller backs it with the exact pre-filter.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -68,6 +69,13 @@ def _bits(x: int, nbits: int) -> np.ndarray:
 
 
 def alive_levels(weights, target: int) -> list[np.ndarray] | None:
+    """See :func:`_alive_levels`; the last few results are kept, since choosing the encoding,
+    reading a witness and writing clauses all ask for the same levels."""
+    return _alive_levels(tuple(int(a) for a in weights), int(target))
+
+
+@lru_cache(maxsize=4)
+def _alive_levels(weights: tuple, target: int) -> list[np.ndarray] | None:
     """For each level i = 0..n the sorted partial sums s of x_1..x_i that are reachable from the
     prefix and from which the suffix can still reach ``target``; None when level 0 is dead
     (the target is unreachable). Built from prefix and suffix reachable-sum bitsets.
