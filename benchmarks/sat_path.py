@@ -57,10 +57,17 @@ def targets(weights):
 
 
 def timed(problem, encoding):
-    _alive_levels.cache_clear()  # no run may reuse the diagram another encoding's run built
-    start = time.perf_counter()
-    answer = solve(problem, "sat", options=SolverOptions(encoding=encoding, time_limit=LIMIT)).answers[0]
-    return time.perf_counter() - start, answer
+    """Best of up to 3 runs (runs under 0.5 s are repeated: sub-millisecond timings are noisy)."""
+    best = None
+    for _ in range(3):
+        _alive_levels.cache_clear()  # no run may reuse the diagram another run built
+        start = time.perf_counter()
+        answer = solve(problem, "sat", options=SolverOptions(encoding=encoding, time_limit=LIMIT)).answers[0]
+        seconds = time.perf_counter() - start
+        best = seconds if best is None else min(best, seconds)
+        if seconds > 0.5:
+            break
+    return best, answer
 
 
 def main(argv=None) -> int:
