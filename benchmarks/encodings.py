@@ -185,8 +185,10 @@ def fmt_int(x) -> str:
     return "" if x is None else f"{x:,}"
 
 
-def table(title: str, headers: list[str], rows: list[list], notes=(), left: int = 1) -> None:
-    """Print a plain table; the first ``left`` columns are left-aligned, the others right."""
+def table(title: str, headers: list[str], rows: list[list], notes=(), left: int = 1,
+          last_left: bool = True) -> None:
+    """Print a plain table; the first ``left`` columns (and the last one, a note, when
+    ``last_left``) are left-aligned, the others right-aligned."""
     rows = [["" if c is None else str(c) for c in r] for r in rows]
     widths = [len(h) for h in headers]
     for r in rows:
@@ -194,7 +196,9 @@ def table(title: str, headers: list[str], rows: list[list], notes=(), left: int 
             widths[i] = max(widths[i], len(c))
 
     def line(cells):
-        out = [c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))]
+        last = len(widths) - 1 if last_left else -1
+        out = [c.ljust(w) if i < left or i == last else c.rjust(w)
+               for i, (c, w) in enumerate(zip(cells, widths))]
         return "  ".join(out).rstrip()
 
     print()
@@ -332,12 +336,12 @@ def estimate(inst: Instance, kind: str, encoding: str) -> tuple[int | None, str]
         if kind == "infeasible" or inst.dd_nodes is None:
             return None, ""  # unreachable: the encoders refute (dd with its proof's CNF)
         per = CLAUSES_PER_DD_NODE if encoding == "dd" else CLAUSES_PER_BDD_NODE
-        return per * inst.dd_nodes, f"{per} x {inst.dd_nodes:,} diagram nodes"
+        return per * inst.dd_nodes, f"{per} x {inst.dd_nodes:,} nodes"
     if encoding == "seqcounter":
-        return SEQCOUNTER_FACTOR * n * side, f"{SEQCOUNTER_FACTOR} n b, b={side:,}"
+        return SEQCOUNTER_FACTOR * n * side, f"{SEQCOUNTER_FACTOR} n b"
     if encoding == "sortnetwrk":
         b = max(side, total // 4)
-        return SORTNETWRK_FACTOR * n * b, f"{SORTNETWRK_FACTOR} n max(b, T/4) = {SORTNETWRK_FACTOR} n {b:,}"
+        return SORTNETWRK_FACTOR * n * b, f"{SORTNETWRK_FACTOR} n max(b, T/4)"
     return None, ""
 
 
@@ -594,7 +598,7 @@ def run_encoding(inst: Instance, kind: str, encoding: str, args, ratios: dict) -
     est, how = estimate(inst, kind, encoding)
     if est is not None and est > args.clause_cap:
         r.limit_hit = True
-        r.note = f"skipped: ~{est:,} clauses est. ({how}) > cap {args.clause_cap:,}"
+        r.note = f"skipped: ~{est:.2g} clauses est. ({how})"
         r.extra["estimate"] = est
         return r
     ratio = min(ratios.get(encoding, [DEFAULT_RATIO]))
@@ -659,19 +663,18 @@ def run_encoding(inst: Instance, kind: str, encoding: str, args, ratios: dict) -
         r.error = True
         r.note = "DISAGREEMENT: infeasible target got a model"
     elif r.outcome == "refuted" and r.proof_lines is None:
-        r.note = "refuted by encoder, no proof (not certified)"
+        r.note = "encoder refuted it: no proof, not certified"
     elif not m.get("native_ok", False) or ("check_ok" in m and not m["check_ok"]):
         r.error = True
         r.note = f"proof REJECTED: {m.get('check_msg') or m.get('native_msg', '')}"[:160]
     elif "auto_skipped" in m:
         r.limit_hit = True
         r.value, r.lb = base + r.native_s, True
-        r.note = (f"auto check not run: native {fmt_s(r.native_s)} s x ratio {ratio:.1f} "
-                  f"> {args.solver_check_budget:g} s budget")
+        r.note = f"auto check not run: predicted {fmt_s(r.native_s)} x {ratio:.1f} > {args.solver_check_budget:g} s"
     else:
         r.value = base + r.check_s
         if r.outcome == "refuted":
-            r.note = "refuted by encoder, its own proof checked"
+            r.note = "encoder's own proof"
         elif (r.proof_lines or 0) >= RATIO_MIN_LINES and r.native_s:
             ratios.setdefault(encoding, []).append(r.check_s / r.native_s)
     return r
@@ -860,7 +863,8 @@ def main(argv=None) -> int:
                                     "infeasible (vs middle)", "dd nodes (feas.)", "prep s"],
           rows, [("feasible / infeasible: the reachable / unreachable target of [L, U] closest "
                   "to floor(sum/2); 'dd nodes': the reduced diagram of the feasible target; "
-                  "'prep s': table, targets and diagram size, not part of any timing below.")])
+                  "'prep s': table, targets and diagram size, not part of any timing below.")],
+          last_left=False)
 
     results: dict[tuple, list[Run]] = {}  # (klass, kind, method) -> one Run per seed, in order
     ratios: dict[str, list[float]] = {}
@@ -880,8 +884,7 @@ def main(argv=None) -> int:
                     t0 = time.perf_counter()
                     if method in ENCODINGS and over * 2 > args.seeds:
                         r = Run(method, kind, limit_hit=True,
-                                note=f"skipped: over a limit on {over} of {args.seeds} seeds "
-                                     f"(median decided)")
+                                note=f"skipped: median decided ({over} of {args.seeds} over a limit)")
                     elif method in ENCODINGS:
                         r = run_encoding(inst, kind, method, args, ratios)
                     elif method == "cp-sat":
@@ -957,7 +960,8 @@ def summaries(args, klasses, instances, results, ratios, problems) -> None:
                              show(d), show(b), ratio])
     table("Decision diagram (dd) vs PySAT's BDD: clause counts", ["class", "target", "seed",
                                                                   "dd nodes", "dd clauses",
-                                                                  "bdd clauses", "dd/bdd"], rows, left=2)
+                                                                  "bdd clauses", "dd/bdd"], rows, left=2,
+          last_left=False)
 
     methods = list(ENCODINGS) + ["cp-sat", "dp", "default"]
     med_rows, c1_rows, c2_rows = [], [], []
@@ -1007,7 +1011,7 @@ def summaries(args, klasses, instances, results, ratios, problems) -> None:
           med_rows, [("'over': nothing certified at the median (a limit hit without a bound, skipped as "
                       "too large, or an encoder refutation without proof); '>=': a lower bound; cp-sat, "
                       "dp, default (the tool's SAT path with encoding auto): wall time of the whole call.")],
-          left=2)
+          left=2, last_left=False)
     table("Criterion 1: auto within 1.5x of the best encoding (medians of solve+check)",
           ["class", "target", "best encoding (median s)", "auto encoding + CaDiCaL (s)", "ratio", "holds",
            "default SAT path (s)", "ratio", "holds", "note"], c1_rows,
@@ -1017,7 +1021,7 @@ def summaries(args, klasses, instances, results, ratios, problems) -> None:
           left=2)
     table("Criterion 2: at bits <= 8 the dd median beats every other encoding",
           ["class", "target", "dd median s", "best other (median s)", "other/dd", "holds"], c2_rows,
-          ["'auto' (which chooses dd there) is not counted as another encoding."], left=2)
+          ["'auto' (which chooses dd there) is not counted as another encoding."], left=2, last_left=False)
 
     rows, ok3_all, n3 = [], True, 0
     for k in klasses:
