@@ -25,6 +25,10 @@ LAYERS = {
     "verify.backends": 6,
     "verify.solving": 6,
     "verify.constructions": 7,
+    "verify.equality": 7,
+    "verify.miter": 7,
+    "verify.tickets": 7,
+    "verify.certificates": 8,
     "verify.demo": 10,
     "verify.cli": 10,
 }
