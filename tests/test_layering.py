@@ -29,6 +29,7 @@ LAYERS = {
     "verify.miter": 7,
     "verify.tickets": 7,
     "verify.certificates": 8,
+    "verify.certify": 8,
     "verify.demo": 10,
     "verify.cli": 10,
 }

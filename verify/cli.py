@@ -276,6 +276,49 @@ def _count(values) -> dict:
     return out
 
 
+def cmd_certify(args) -> int:
+    from verify.certify import certify
+
+    if args.mask and args.find:
+        raise InputError("--mask and --find exclude each other: certify a given mask, or search for one")
+    done = certify(args.target, args.random, args.output, args.find or "construction", args.mask,
+                   args.delta_bits, args.mode, args.input_bits, args.equality, args.method,
+                   args.time_limit, args.memory_budget)
+    s = done.summary
+    if args.json:
+        print(dumps_readable({"ok": done.ok, "ticket": done.ticket, "message": done.message,
+                              "certificate": args.output if done.certificate else None, **s}))
+    else:
+        lines = [f"search    {s['search']} ({s['layout']} layout), random weights lowered to 2^-{s['delta_bits']}"]
+        if "kept" in s:
+            lines.append(f"kept      {s['kept']:,} of {s['total']:,} weights (density {s['density']:.4f} = "
+                         f"kept / total), overparameterization {s['overparameterization']:.1f}")
+        if "width" in s:
+            lines.append(f"width     {s['width']} units per group used (Theorem 1 network: {s['theorem1_width']})")
+        if "equality" in s:
+            e = s["equality"]
+            lines.append(f"equality  {e['verdict']} by {e['method']} on {e['domain']}")
+        for f in s.get("failures", [])[:SHOWN]:
+            lines.append(f"FAILED    layer {f['layer']} weight ({f['row']}, {f['input']}) branch "
+                         f"{f['branch']}: {f['status']}: {f['evidence']}")
+        if "optimality" in s:
+            lines.append(f"optimum   {s['optimality']}")
+        if "claim" in s:
+            lines.append(f"claim     {s['claim']}")
+        lines.append(f"result    {done.message}" + (f"; certificate {args.output}" if done.certificate else ""))
+        print("\n".join(lines))
+    return 0 if done.ok else 1
+
+
+def cmd_check(args) -> int:
+    from verify.certificates import check_certificate
+
+    report = check_certificate(args.certificate, args.engines)
+    print("\n".join(report.lines))
+    print(f"{'verified' if report.ok else 'NOT VERIFIED'}: {args.certificate}")
+    return 0 if report.ok else 1
+
+
 def cmd_export(args) -> int:
     problem = load_problem(args.instance)
     text, summary = export_problem(problem, args.format, args.target, args.encoding)
@@ -363,6 +406,33 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--json", action="store_true")
     k.add_argument("-o", "--output", required=True, help="mask file (.npz), written on success")
     k.set_defaults(func=cmd_construct)
+
+    f = sub.add_parser("certify", help="find or take a mask, prove the pruned network equals the "
+                                       "target (or that no ticket exists), write a certificate")
+    f.add_argument("--target", required=True, help="target network (.npz or .json)")
+    f.add_argument("--random", required=True, help="random network (.npz or .json)")
+    f.add_argument("--mask", help="certify this mask (.npz, from construct) instead of searching")
+    f.add_argument("--find", choices=["construction", "any", "sparsest", "min-width"],
+                   help="construction (the paper's, default), any (a structured ticket or a certified "
+                        "no), sparsest (fewest kept weights, proven), min-width (fewest units per group, proven)")
+    f.add_argument("--delta-bits", type=int, help="lower the random weights to 2^-K (default: their own precision)")
+    f.add_argument("--mode", default="nearest-even", help="rounding mode for that lowering (default nearest-even)")
+    f.add_argument("--equality", choices=["auto", "collapse", "exhaustive", "miter"], default="auto",
+                   help="auto: collapse (every real input) when the mask is structured, else every "
+                        "input of the grid 2^-INPUT_BITS, else a CP-SAT miter (only claimed)")
+    f.add_argument("--input-bits", type=int, help="input grid for exhaustive/miter equality (default: the target's bits)")
+    f.add_argument("--method", choices=["auto", "cpsat", "sat"], default="auto",
+                   help="--find any: decide components by the exact tables (auto) or as joint models")
+    f.add_argument("--time-limit", type=float, metavar="S", help="seconds per solver run")
+    f.add_argument("--memory-budget", metavar="SIZE")
+    f.add_argument("--json", action="store_true")
+    f.add_argument("-o", "--output", required=True, help="certificate file (.json); proofs go to <name>.proofs/")
+    f.set_defaults(func=cmd_certify)
+    ch = sub.add_parser("check", help="re-verify a certificate with no solver")
+    ch.add_argument("certificate")
+    ch.add_argument("--engines", choices=["auto", "python", "native", "both"], default="auto",
+                    help="proof checker engines (default auto: python, plus native when installed)")
+    ch.set_defaults(func=cmd_check)
 
     for name, func, text in (("solve", cmd_solve, "decide every target, with a witness or evidence for a no"),
                              ("cover", cmd_cover, "decide all targets at once; list the unreachable ones"),

@@ -344,3 +344,49 @@ def from_float_weights(weights, k: int, rounding: Rounding = Rounding()) -> Quan
                 raise InputError(f"weights[{i}]{list(idx)}: {e}") from None
         layers.append(out)
     return QuantizedNetwork(layers, [k] * len(layers), rounding)
+
+
+def save_mask(mask, path, random_sha256: str) -> None:
+    """Write a mask as ``.npz`` (bool arrays M0, M1, ... plus a JSON header naming the random
+    network it prunes), atomically."""
+    import io
+    import os
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise InputError(f"{path}: expected a .npz file name for a mask")
+    buffer = io.BytesIO()
+    header = json.dumps({"kind": "mask", "version": 1, "random_sha256": random_sha256})
+    np.savez(buffer, header=np.array(header), **{f"M{i}": np.asarray(m, dtype=bool) for i, m in enumerate(mask)})
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
+    with os.fdopen(fd, "wb") as f:
+        f.write(buffer.getvalue())
+    os.replace(tmp, path)
+
+
+def load_mask(path, network: QuantizedNetwork) -> tuple[np.ndarray, ...]:
+    """Read a mask written by :func:`save_mask` for ``network`` (its sha256 must match)."""
+    from pathlib import Path
+
+    from verify.errors import MissingFileError
+
+    path = Path(path)
+    if not path.exists():
+        raise MissingFileError(f"{path}: no such file")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            header = json.loads(str(data["header"]))
+            mask = [data[f"M{i}"] for i in range(sum(1 for name in data.files if name.startswith("M")))]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise InputError(f"{path}: not a mask file ({type(e).__name__}: {e})") from None
+    if header.get("kind") != "mask":
+        raise InputError(f"{path}: not a mask file (header kind {header.get('kind')!r})")
+    if header.get("random_sha256") != network.sha256:
+        raise InputError(f"{path}: the mask is for the random network {header.get('random_sha256')}, "
+                         f"not {network.sha256}")
+    try:
+        return check_mask(network, mask)
+    except InputError as e:
+        raise InputError(f"{path}: {e}") from None

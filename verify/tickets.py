@@ -1,0 +1,418 @@
+"""Exact search for tickets beyond the paper's construction: any, the sparsest, the narrowest.
+
+The family searched (the masks the theory uses; Theorem 1 layout, random depth 2ℓ): in the pair
+of random layers (U, V) = (layer 2i-1, layer 2i) standing for target layer i, hidden unit h of
+group j (rows j·c .. j·c+c-1) keeps at most its weight U[h, j] from input j, and each pair
+computes its target layer exactly before rounding (``verify.equality.collapse`` proves the
+network equal then). With products p[o, h] = V[o, h]·U[h, j] on the grid δ²ℤ this is, per
+output o, input j and branch (A: U[h, j] > 0, B: U[h, j] < 0), the subset sum
+``Σ_h p[o, h]·y[o, h] = W_i[o, j]`` with y[o, h] => s[h] (a second-layer weight needs its unit).
+Pair 1 needs both branches (its inputs take both signs); later pairs only branch A: their inputs
+are ReLU outputs, >= 0, so branch-B units never fire there (the construction keeps them anyway).
+With ``width`` w only the first w units of each group may be used.
+
+Kept weights = Σ s + Σ y (density = kept / total). The constraint graph (networkx) splits into
+independent components, one per (layer, input, branch) with a non-empty branch; each is decided
+on its own and the results assemble into one mask:
+
+- ``any``: per subset sum, by the exact pre-filter (a component is feasible iff each of its
+  sums is), or one joint model per component in CP-SAT or CNF (``method``);
+- ``sparsest``: per component, CP-SAT minimizes the kept weights; the lower bound is certified
+  by a DRUP refutation of the component's CNF with at most (optimum - 1) kept weights, checked
+  by the independent checker;
+- ``min-width``: for every subset sum, the shortest prefix of its group that reaches it
+  (incremental reachable-sum bitsets); the network's minimal width is the largest, and the sum
+  that needs it, cut to one unit fewer, is the certified "no" (its exhaustive table).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from verify.errors import InputError, MethodDisagreement
+from verify.networks import QuantizedNetwork, theorem1_shapes
+from verify.numbers import RoundingMode
+from verify.prefilter.bitset import small_witness
+
+SEARCHES = ("any", "sparsest", "min-width")
+COMPONENT_METHODS = ("auto", "cpsat", "sat")
+
+
+@dataclass(frozen=True)
+class SumSpec:
+    """One subset sum of the family: ``Σ products[i]·y_i = target`` over ``units`` (rows of
+    the pair's first layer, in group order), all at scale 2k (the product grid δ²ℤ)."""
+
+    layer: int  # target layer, 1-based
+    output: int
+    input: int
+    branch: str  # "A" or "B"
+    units: tuple[int, ...]
+    products: tuple[int, ...]
+    target: int
+
+    def key(self) -> dict:
+        return {"layer": self.layer, "row": self.output, "input": self.input, "branch": self.branch}
+
+
+@dataclass(frozen=True)
+class Component:
+    """The sums sharing first-layer units: one (layer, input, branch), every output."""
+
+    layer: int
+    input: int
+    branch: str
+    units: tuple[int, ...]
+    sums: tuple[SumSpec, ...]
+
+    def key(self) -> dict:
+        return {"layer": self.layer, "input": self.input, "branch": self.branch}
+
+
+@dataclass
+class Search:
+    """What a search found. ``chosen`` maps each sum (by index in ``sums``) to its units;
+    ``refuted`` is the sum (possibly cut to a narrower prefix) with no subset, with its
+    evidence; ``bounds`` are per-component certified lower bounds (sparsest)."""
+
+    search: str
+    width: int
+    sums: list[SumSpec]
+    chosen: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    refuted: tuple[SumSpec, str, str] | None = None  # (sum, method, evidence)
+    bounds: list[dict] = field(default_factory=list)
+    optimal: bool | None = None
+    narrower: tuple[SumSpec, str, str] | None = None  # min-width: the "no" one unit narrower
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def found(self) -> bool:
+        return self.refuted is None and len(self.chosen) == len(self.sums)
+
+
+def group_size(target: QuantizedNetwork, random: QuantizedNetwork) -> int:
+    """c, the units per input of a Theorem 1 random network, checking every shape."""
+    if random.depth != 2 * target.depth:
+        raise InputError(f"random network: the searched family needs Theorem 1's layout, depth "
+                         f"2ℓ = {2 * target.depth}, got depth {random.depth}")
+    c = random.weights[0].shape[0] // max(1, target.widths[0])
+    if c < 1 or [w.shape for w in random.weights] != theorem1_shapes(target, c):
+        raise InputError(f"random network shapes: expected {theorem1_shapes(target, max(c, 1))} "
+                         f"(Theorem 1 with {max(c, 1)} units per input), got "
+                         f"{[w.shape for w in random.weights]}")
+    return c
+
+
+def family_sums(target: QuantizedNetwork, random: QuantizedNetwork, k: int,
+                mode=RoundingMode.NEAREST_EVEN, width: int | None = None) -> list[SumSpec]:
+    """Every subset sum of the family (module docstring) for ``[R]_δ`` (δ = 2^-k, ``mode``),
+    using the first ``width`` units of each group (default: all). Target weights are moved to
+    the product grid (needs 2k >= k_t, as Theorem 1)."""
+    c = group_size(target, random)
+    width = c if width is None else width
+    if isinstance(width, bool) or not isinstance(width, int) or not 0 <= width <= c:
+        raise InputError(f"width: expected 0..{c} units per group, got {width!r}")
+    if len(set(target.scales)) != 1:
+        raise InputError(f"target scales: expected one precision for all layers, got {list(target.scales)}")
+    k_t = target.scales[0]
+    if 2 * k < k_t:
+        raise InputError(f"precision: the products of δ = 2^-{k} live on δ² = 2^-{2 * k}, coarser "
+                         f"than the target's 2^-{k_t}")
+    low = random.lowered(k, mode)
+    out = []
+    for i, w in enumerate(target.weights, start=1):
+        u_mat, v_mat = low.weights[2 * i - 2], low.weights[2 * i - 1]
+        for j in range(w.shape[1]):
+            group = np.arange(j * c, j * c + width)
+            u = u_mat[group, j]
+            for branch, units in (("A", group[u > 0]), ("B", group[u < 0])):
+                if branch == "B" and i > 1:
+                    continue
+                for o in range(w.shape[0]):
+                    products = tuple(int(v_mat[o, h]) * int(u_mat[h, j]) for h in units)
+                    out.append(SumSpec(i, o, j, branch, tuple(int(h) for h in units), products,
+                                       int(w[o, j]) << (2 * k - k_t)))
+    return out
+
+
+def components(sums: list[SumSpec]) -> list[Component]:
+    """The connected components of the constraint graph: nodes are first-layer units s[h] and
+    second-layer weights y[o, h]; a sum links its y's, and each y links its unit."""
+    import networkx as nx
+
+    g = nx.Graph()
+    for n, s in enumerate(sums):
+        g.add_node(("sum", n))
+        for h in s.units:
+            g.add_edge(("sum", n), ("y", s.layer, s.output, h))
+            g.add_edge(("y", s.layer, s.output, h), ("s", s.layer, h))
+    out = []
+    for nodes in nx.connected_components(g):
+        group = [sums[n] for n in sorted(x[1] for x in nodes if x[0] == "sum")]
+        units = sorted(x[2] for x in nodes if x[0] == "s")
+        first = group[0]
+        out.append(Component(first.layer, first.input, first.branch, tuple(units), tuple(group)))
+    return sorted(out, key=lambda c: (c.layer, c.input, c.branch))
+
+
+# ------------------------------------------------------------------------------------- any
+
+def decide_sum(s: SumSpec) -> tuple[tuple[int, ...] | None, str, str]:
+    """(chosen units or None, method, evidence) for one sum, exactly: the empty subset, the
+    range, or the reachable-sum table (every "no" here is exhaustive)."""
+    if s.target == 0:
+        return (), "empty", "the empty subset sums to 0"
+    lo = sum(p for p in s.products if p < 0)
+    hi = sum(p for p in s.products if p > 0)
+    if not lo <= s.target <= hi:
+        return None, "range", f"target {s.target} is outside the reachable range [{lo}, {hi}]"
+    found = small_witness(list(s.products), s.target)
+    if found is None:
+        return None, "dp-bitset", (f"the reachable-sum table of all 2^{len(s.products)} subsets "
+                                   f"does not contain {s.target}")
+    return tuple(s.units[i] for i in found), "dp-bitset", "witness replayed"
+
+
+def _replay(s: SumSpec, units) -> None:
+    index = {h: i for i, h in enumerate(s.units)}
+    if len(set(units)) != len(units) or any(h not in index for h in units) \
+            or sum(s.products[index[h]] for h in units) != s.target:
+        raise MethodDisagreement(f"layer {s.layer} row {s.output} input {s.input} branch "
+                                 f"{s.branch}: units {list(units)} do not sum to {s.target}")
+
+
+def find_any(sums: list[SumSpec], width: int, method: str = "auto",
+             time_limit: float | None = None) -> Search:
+    """A mask of the family, or the first sum with no subset (an exhaustive "no"). ``method``
+    ``cpsat``/``sat`` solve each component as one joint model; every "no" they give is then
+    pinned on one sum by the exact table (they must agree, or MethodDisagreement)."""
+    if method not in COMPONENT_METHODS:
+        raise InputError(f"method: expected one of {', '.join(COMPONENT_METHODS)}, got {method!r}")
+    result = Search("any", width, sums)
+    index = {id(s): n for n, s in enumerate(sums)}
+    for comp in components(sums):
+        if method != "auto":
+            solved = _joint(comp, method, None, time_limit)
+            if solved["outcome"] == "sat":
+                for s, units in zip(comp.sums, solved["chosen"]):
+                    _replay(s, units)
+                    result.chosen[index[id(s)]] = units
+                continue
+            if solved["outcome"] == "unknown":
+                result.stats["unknown"] = f"{comp.key()}: {solved['reason']}"
+                return result
+        for s in comp.sums:
+            units, how, why = decide_sum(s)
+            if units is None:
+                result.refuted = (s, how, why)
+                return result
+            if method != "auto":
+                raise MethodDisagreement(f"{method} says component {comp.key()} has no solution, "
+                                         f"but every one of its sums has a subset")
+            _replay(s, units)
+            result.chosen[index[id(s)]] = units
+    return result
+
+
+# --------------------------------------------------------------------------- joint models
+
+def _layout(comp: Component) -> tuple[list[int], list[list[int]]]:
+    """Variable numbers 1..N of the component: s[h] first, then y[o, h] per sum."""
+    s_var = {h: n + 1 for n, h in enumerate(comp.units)}
+    nxt = len(comp.units) + 1
+    y_vars = []
+    for s in comp.sums:
+        y_vars.append(list(range(nxt, nxt + len(s.units))))
+        nxt += len(s.units)
+    return [s_var[h] for h in comp.units], y_vars
+
+
+def component_cnf(comp: Component, at_most: int | None = None) -> tuple[int, list[list[int]]]:
+    """The component's CNF (deterministic, so a checker can rebuild it): each sum through
+    ``verify.encodings.cnf.encode_subset_sum`` (``auto``), y => s, and, with ``at_most``,
+    at most that many kept weights (a totalizer over variables 1..N)."""
+    from verify.encodings.cnf import cardinality_at_most, encode_subset_sum
+
+    s_vars, y_vars = _layout(comp)
+    unit_var = dict(zip(comp.units, s_vars))
+    top = len(s_vars) + sum(len(y) for y in y_vars)
+    clauses: list[list[int]] = []
+    for s, ys in zip(comp.sums, y_vars):
+        enc = encode_subset_sum(list(s.products), s.target, "auto")
+        n = enc.n
+        shift = top - n  # auxiliary variable v > n becomes v + shift
+
+        def relabel(v, ys=ys, n=n, shift=shift):
+            a = abs(v)
+            new = ys[a - 1] if a <= n else a + shift
+            return new if v > 0 else -new
+
+        clauses += [[relabel(v) for v in c] for c in enc.clauses]
+        top = max(top, enc.nvars + shift)
+        clauses += [[-y, unit_var[h]] for y, h in zip(ys, s.units)]
+    if at_most is not None:
+        more, top = cardinality_at_most(len(s_vars) + sum(len(y) for y in y_vars), at_most, top + 1)
+        clauses += more
+    return top, clauses
+
+
+def _joint(comp: Component, method: str, at_most: int | None, time_limit,
+           minimize: bool = False) -> dict:
+    """Solve the component's joint model; returns outcome, chosen units per sum, cost."""
+    s_vars, y_vars = _layout(comp)
+    n = len(s_vars) + sum(len(y) for y in y_vars)
+    if method == "sat":
+        from verify.backends.satrun import run_sat
+
+        nvars, clauses = component_cnf(comp, at_most)
+        run = run_sat(nvars, clauses, "cadical195", time_limit, proof=False)
+        if run.outcome != "sat":
+            return {"outcome": run.outcome, "reason": run.reason}
+        true = {v for v in run.model if v > 0}
+    else:
+        from ortools.sat.python import cp_model
+
+        from verify.backends.cpsat import solve_model
+        from verify.encodings.cpsat import CpsatModel
+
+        model = cp_model.CpModel()
+        x = [model.new_bool_var(f"v{i + 1}") for i in range(n)]
+        unit_var = dict(zip(comp.units, s_vars))
+        for s, ys in zip(comp.sums, y_vars):
+            model.add(sum(p * x[y - 1] for p, y in zip(s.products, ys) if p) == s.target)
+            for y, h in zip(ys, s.units):
+                model.add_implication(x[y - 1], x[unit_var[h] - 1])
+        if at_most is not None:
+            model.add(sum(x) <= at_most)
+        if minimize:
+            model.minimize(sum(x))
+        res = solve_model(CpsatModel(model, x, minimize), time_limit)
+        if res.outcome != "sat":
+            return {"outcome": res.outcome, "reason": f"CP-SAT {res.status_name}"}
+        true = {i + 1 for i, b in enumerate(res.assignment) if b}
+        if minimize and not res.optimal:
+            return {"outcome": "sat", "chosen": _chosen(comp, y_vars, true), "cost": len(true),
+                    "optimal": False}
+    return {"outcome": "sat", "chosen": _chosen(comp, y_vars, true),
+            "cost": len(true & set(range(1, n + 1))), "optimal": minimize or None}
+
+
+def _chosen(comp: Component, y_vars, true: set) -> list[tuple[int, ...]]:
+    return [tuple(h for h, y in zip(s.units, ys) if y in true) for s, ys in zip(comp.sums, y_vars)]
+
+
+def component_cost(comp: Component, chosen: list[tuple[int, ...]]) -> int:
+    """Kept weights of a solution: its units (each once) plus its second-layer weights."""
+    return len({h for units in chosen for h in units}) + sum(len(u) for u in chosen)
+
+
+# ------------------------------------------------------------------------------- sparsest
+
+def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = None,
+                  engines: str = "auto") -> Search:
+    """The fewest kept weights in the family: per component, CP-SAT's optimum c (replayed),
+    and a checked DRUP refutation of the component's CNF with at most c - 1 kept weights.
+    ``bounds`` lists, per component with c > 0, the refuted bound with the CNF and proof text
+    (``cnf_text``/``proof_lines``); ``optimal`` is True only when every bound is checked."""
+    from verify.backends.proofcheck import check_drup
+    from verify.backends.satrun import run_sat
+
+    first = find_any(sums, width)
+    if not first.found:
+        first.search = "sparsest"
+        return first
+    result = Search("sparsest", width, sums, optimal=True)
+    index = {id(s): n for n, s in enumerate(sums)}
+    for comp in components(sums):
+        best = _joint(comp, "cpsat", None, time_limit, minimize=True)
+        if best["outcome"] != "sat":  # the pre-filter found a solution: CP-SAT must too
+            if best["outcome"] == "unsat":
+                raise MethodDisagreement(f"CP-SAT says component {comp.key()} is infeasible, the "
+                                         f"exact tables found a solution")
+            result.stats["unknown"] = f"{comp.key()}: {best['reason']}"
+            return result
+        for s, units in zip(comp.sums, best["chosen"]):
+            _replay(s, units)
+            result.chosen[index[id(s)]] = units
+        cost = component_cost(comp, best["chosen"])
+        if not best.get("optimal"):
+            result.optimal = False
+        if cost == 0:
+            continue
+        nvars, clauses = component_cnf(comp, cost - 1)
+        run = run_sat(nvars, clauses, "cadical195", time_limit, proof=True)
+        bound = {**comp.key(), "kept": cost, "at_most": cost - 1, "outcome": run.outcome}
+        if run.outcome == "sat":
+            raise MethodDisagreement(f"component {comp.key()}: CP-SAT's optimum is {cost} kept "
+                                     f"weights but CaDiCaL finds fewer")
+        if run.outcome == "unsat":
+            check = check_drup(nvars, clauses, run.proof, engines)
+            bound.update(checked=check.ok, message=check.message, proof_lines=run.proof,
+                         nvars=nvars, clauses=clauses)
+            if not check.ok:
+                result.optimal = False
+        else:
+            result.optimal = False
+            bound["reason"] = run.reason
+        result.bounds.append(bound)
+    return result
+
+
+# ------------------------------------------------------------------------------ min-width
+
+def shortest_prefix(s: SumSpec, group_start: int) -> int | None:
+    """The fewest leading units of the group (counting units of either sign) among which the
+    sum's own units reach its target; None when the whole group does not. One incremental
+    reachable-sum table: bit b of ``acc`` is the sum ``offset + b``, offset the prefix's
+    negative total."""
+    if s.target == 0:
+        return 0
+    acc, offset = 1, 0
+    for h, p in zip(s.units, s.products):
+        acc |= acc << abs(p)
+        offset += min(p, 0)
+        if s.target >= offset and (acc >> (s.target - offset)) & 1:
+            return h - group_start + 1
+    return None
+
+
+def cut(s: SumSpec, group_start: int, width: int) -> SumSpec:
+    """The sum restricted to the first ``width`` units of its group."""
+    keep = [i for i, h in enumerate(s.units) if h < group_start + width]
+    return SumSpec(s.layer, s.output, s.input, s.branch, tuple(s.units[i] for i in keep),
+                   tuple(s.products[i] for i in keep), s.target)
+
+
+def find_min_width(target: QuantizedNetwork, random: QuantizedNetwork, k: int,
+                   mode=RoundingMode.NEAREST_EVEN) -> Search:
+    """The fewest units per group (a prefix of every group) for which the family has a
+    ticket, that ticket, and in ``narrower`` the sum that has no subset with one unit fewer
+    (an exhaustive "no"). With no ticket even at full width, ``refuted`` names the sum."""
+    c = group_size(target, random)
+    full = family_sums(target, random, k, mode)
+    need = [(shortest_prefix(s, s.input * c), s) for s in full]
+    missing = [s for m, s in need if m is None]
+    if missing:
+        result = Search("min-width", c, full)
+        units, how, why = decide_sum(missing[0])
+        if units is not None:
+            raise MethodDisagreement(f"{missing[0].key()}: the incremental table says no prefix "
+                                     f"reaches {missing[0].target}, the full table disagrees")
+        result.refuted = (missing[0], how, why)
+        return result
+    width, critical = max(need, key=lambda t: t[0])
+    result = find_any(family_sums(target, random, k, mode, width), width)
+    result.search = "min-width"
+    if not result.found:
+        raise MethodDisagreement(f"every sum reaches its target within {width} units per group, "
+                                 f"but the search at that width failed: {result.refuted}")
+    if width > 0:
+        narrow = cut(critical, critical.input * c, width - 1)
+        units, how, why = decide_sum(narrow)
+        if units is not None:
+            raise MethodDisagreement(f"{narrow.key()}: reachable with {width - 1} units per group, "
+                                     f"against the incremental table")
+        result.narrower = (narrow, how, why)
+    return result
