@@ -330,3 +330,32 @@ def reachable_targets_per_target(problem: Problem, targets=None, time_limit: flo
         if v[0] == "unsat":
             out[t] = v
     return out
+
+
+def solve_values(model: cp_model.CpModel, variables: list, time_limit: float | None,
+                 workers: int | None = None) -> tuple[str, list[int] | None, float, str]:
+    """Solve any CP-SAT ``model`` with this module's parameters (symmetry level, no dual
+    reductions, seed, workers; see the module docstring) within ``time_limit`` seconds.
+
+    Returns ``(outcome, values, seconds, status_name)``: the outcome as in ``outcome_of``, the
+    integer values of ``variables`` for ``"sat"`` (else None; the caller replays them), the
+    wall time of the solve, CP-SAT's status name. Raises ``InternalError`` on MODEL_INVALID.
+    """
+    _check_limit(time_limit)
+    solver = _new_solver()
+    params = solver.parameters
+    params.symmetry_level = SYMMETRY_LEVEL
+    params.num_workers = _check_workers(workers)
+    params.random_seed = RANDOM_SEED
+    params.keep_all_feasible_solutions_in_presolve = KEEP_ALL_SOLUTIONS
+    if time_limit is not None:
+        params.max_time_in_seconds = float(time_limit)
+    start = time.perf_counter()
+    status = solver.solve(model)
+    seconds = time.perf_counter() - start
+    if status == cp_model.MODEL_INVALID:
+        raise InternalError(f"CP-SAT rejected the model (MODEL_INVALID): "
+                            f"{model.validate() or 'no validation message'}")
+    outcome = outcome_of(status)
+    values = [int(solver.value(v)) for v in variables] if outcome == "sat" else None
+    return outcome, values, seconds, solver.status_name(status)
