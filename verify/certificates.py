@@ -113,6 +113,25 @@ def theorem3_bound(target: QuantizedNetwork, p: float = 1.0) -> float:
     return target.num_weights * math.log2((1 << (k_t + 1)) + 1) + math.log2(p)
 
 
+# ---------------------------------------------------------------------------------- records
+
+def refutation_record(s, width: int, method: str, why: str) -> dict:
+    """The evidence that one subset sum of the family (``verify.tickets.SumSpec``) has no
+    subset among the first ``width`` units of its group."""
+    return {"layer": s.layer, "row": s.output, "input": s.input, "branch": s.branch,
+            "width": width, "target": s.target, "method": method, "evidence": why}
+
+
+def equality_record(eq) -> dict:
+    return {"method": eq.method, "verdict": eq.verdict, "domain": eq.domain, "input_bits": eq.input_bits}
+
+
+CLAIM_KEYS = {"kind", "layout", "delta_bits", "lowering", "width", "statement"}
+TICKET_KEYS = {"kept", "total"}
+FLAGS = ("sparsest", "minimal_width")
+EVIDENCE_KEYS = {"equality", "witnesses", "lower_bounds", "narrower", "no_ticket"}
+
+
 # ---------------------------------------------------------------------------------- checker
 
 @dataclass
@@ -162,7 +181,18 @@ def check_certificate(path, engines: str = "auto") -> CheckReport:
 def _check(cert: dict, base: Path, engines: str, report: CheckReport) -> None:
     _require(isinstance(cert, dict) and cert.get("kind") == KIND, f"field 'kind': expected {KIND!r}")
     _require(cert.get("version") == VERSION, f"field 'version': expected {VERSION}")
+    _require(set(cert) == {"kind", "version", "claim", "files", "mask", "evidence", "info"},
+             f"fields: expected kind, version, claim, files, mask, evidence, info; got {sorted(cert)}")
     claim, files, evidence = cert["claim"], cert["files"], cert["evidence"]
+    ticket = claim.get("kind") == "ticket"
+    _require(ticket or claim.get("kind") == "no-ticket", f"claim.kind: expected ticket or no-ticket, got {claim.get('kind')!r}")
+    extra = set(claim) - CLAIM_KEYS - (TICKET_KEYS | set(FLAGS) if ticket else set())
+    _require(CLAIM_KEYS | (TICKET_KEYS if ticket else set()) <= set(claim) and not extra,
+             f"claim: unexpected or missing fields ({sorted(extra) or 'missing'})")
+    _require(all(claim.get(f) in (None, True) for f in FLAGS), "claim: sparsest and minimal_width are true or absent")
+    _require(set(evidence) == EVIDENCE_KEYS, f"evidence: expected the fields {sorted(EVIDENCE_KEYS)}")
+    _require(set(files) == {"target", "random"} and all(set(f) == {"path", "sha256"} for f in files.values()),
+             "files: expected target and random, each with path and sha256")
     nets = {}
     for role in ("target", "random"):
         f = files[role]
@@ -180,11 +210,16 @@ def _check(cert: dict, base: Path, engines: str, report: CheckReport) -> None:
     domain = equality["domain"] if equality else None
     _require(claim.get("statement") == statement(claim, domain), "claim.statement does not say what the claim's fields say")
 
-    if claim["kind"] == "no-ticket":
-        _require(cert.get("mask") is None and not evidence.get("witnesses"), "a no-ticket claim carries no mask or witness")
-        _check_refuted(evidence["no_ticket"], claim["width"], target, random, k, mode, report, "no ticket")
+    width = claim["width"]
+    _require(width is None or (isinstance(width, int) and not isinstance(width, bool) and width >= 0),
+             "claim.width: expected null or an integer >= 0")
+    if not ticket:
+        _require(cert["mask"] is None and evidence == {**dict.fromkeys(EVIDENCE_KEYS), "witnesses": [],
+                                                        "lower_bounds": [], "no_ticket": evidence["no_ticket"]},
+                 "a no-ticket claim carries only the refuted sum as evidence")
+        _check_refuted(evidence["no_ticket"], width, target, random, k, mode, report, "no ticket")
         return
-    _require(claim["kind"] == "ticket", f"claim.kind: expected ticket or no-ticket, got {claim['kind']!r}")
+    _require(evidence["no_ticket"] is None, "a ticket claim carries no no-ticket evidence")
     mask = mask_from_json(cert["mask"], "mask")
     pruned = ticket_network(target, random, mask, k, mode)
     kept, total = density(mask)
@@ -211,21 +246,22 @@ def _check(cert: dict, base: Path, engines: str, report: CheckReport) -> None:
         raise _Reject("equality: only claimed by a CP-SAT miter (no checkable evidence): not verified")
     else:
         raise _Reject(f"evidence.equality.method: unknown method {method!r}")
-    _require(result.verdict == "equal" and result.domain == domain,
-             f"equality by {method}: {result.verdict} on {result.domain} ({result.detail})")
+    _require(result.verdict == "equal" and equality_record(result) == equality,
+             f"equality by {method}: re-run gives {equality_record(result)} ({result.detail}), "
+             f"the certificate says {equality}")
     report.good(f"equality by {method}: equal on {domain}")
 
     if claim.get("sparsest"):
         _check_bounds(evidence.get("lower_bounds") or [], kept, target, random, k, mode,
                       claim["width"], base, engines, report)
     else:
-        _require(not evidence.get("lower_bounds"), "lower bounds given for a claim that is not 'sparsest'")
+        _require(evidence["lower_bounds"] == [], "lower bounds given for a claim that is not 'sparsest'")
     if claim.get("minimal_width"):
         _require(claim["width"] >= 1, "claim.width: a minimal width of 0 has no narrower case")
         _check_refuted(evidence["narrower"], claim["width"] - 1, target, random, k, mode, report,
                        "one unit narrower")
     else:
-        _require(not evidence.get("narrower"), "a narrower refutation given for a claim that is not 'minimal_width'")
+        _require(evidence["narrower"] is None, "a narrower refutation given for a claim that is not 'minimal_width'")
 
 
 def _positions(layout: str, layer: int, branch: str) -> tuple[int, int | None]:
@@ -240,7 +276,32 @@ def _positions(layout: str, layer: int, branch: str) -> tuple[int, int | None]:
     return 0, 1
 
 
+def expected_witnesses(layout: str, target: QuantizedNetwork, random: QuantizedNetwork,
+                       searched: bool) -> set[tuple]:
+    """(layer, row, input, branch) of every witness a certificate must list: both branches of
+    every weight of a pair fed by inputs of both signs, branch A only after the first pair of a
+    searched ticket (the construction lists B too), ``copies`` in Theorem 2's later layers."""
+    out = set()
+    for i, w in enumerate(target.weights, start=1):
+        if layout == "theorem2" and i >= 2:
+            rows, branches = random.weights[i].shape[0], ("copies",)
+        else:
+            rows = random.weights[2 * i - 1 if layout == "theorem1" else 1].shape[0]
+            branches = ("A",) if searched and i >= 2 else ("A", "B")
+        out |= {(i, r, j, b) for r in range(rows) for j in range(w.shape[1]) for b in branches}
+    return out
+
+
 def replay_witnesses(witnesses, target, random, k, mode, layout, width) -> list[np.ndarray]:
+    """Replay every witness in exact integer arithmetic against ``[R]_δ`` and ``T`` and return
+    the mask they imply (their union). Each (layer, row, input, branch) of
+    :func:`expected_witnesses` must appear exactly once; ``width`` (None: any unit of the
+    group) bounds the units a searched ticket may use."""
+    keys = [(w["layer"], w["row"], w["input"], w["branch"]) for w in witnesses]
+    expected = expected_witnesses(layout, target, random, width is not None)
+    _require(len(set(keys)) == len(keys) and set(keys) == expected,
+             f"evidence.witnesses: expected one witness for each of {len(expected)} (layer, row, input, "
+             f"branch), got {len(keys)} ({len(set(keys) - expected)} unexpected, {len(expected - set(keys))} missing)")
     low = random.lowered(k, mode)
     k_t = max(target.scales)
     union = [np.zeros(w.shape, dtype=bool) for w in low.weights]
@@ -291,10 +352,11 @@ def _sum_of(record, width, target, random, k, mode):
 def _check_refuted(record, width, target, random, k, mode, report, what) -> None:
     from verify.tickets import decide_sum
 
-    _require(record["width"] == width, f"refutation width {record['width']}, expected {width}")
+    _require(isinstance(record, dict) and record.get("width") == width,
+             f"{what}: expected a refuted sum at width {width}")
     s = _sum_of(record, width, target, random, k, mode)
     units, how, why = decide_sum(s)
-    _require(units is None and how == record["method"] and s.target == record["target"],
+    _require(units is None and record == refutation_record(s, width, how, why),
              f"{what}: layer {s.layer} row {s.output} input {s.input} branch {s.branch} at width "
              f"{width}: re-run gives {'a subset' if units is not None else how} ({why})")
     report.good(f"{what}: layer {s.layer} row {s.output} input {s.input} branch {s.branch} has no "

@@ -14,7 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from verify.certificates import (KIND, VERSION, check_certificate, layout_of, mask_to_json,
+from verify.certificates import (KIND, VERSION, check_certificate, equality_record, layout_of, mask_to_json,
+                                 refutation_record,
                                  replay_witnesses, statement, theorem3_bound)
 from verify.equality import decide_equality, ticket_network
 from verify.errors import InputError, InternalError
@@ -96,7 +97,7 @@ def certify(target_path, random_path, output, find: str = "construction", mask_p
             s, how, why = searched.refuted
             claim.update(kind="no-ticket")
             evidence = {"equality": None, "witnesses": [], "lower_bounds": [], "narrower": None,
-                        "no_ticket": _refutation(s, searched.width, how, why)}
+                        "no_ticket": refutation_record(s, searched.width, how, why)}
             mask = None
         elif not searched.found:
             return Certified(False, False, None, summary, f"the search stopped: {searched.stats.get('unknown')}")
@@ -113,7 +114,7 @@ def certify(target_path, random_path, output, find: str = "construction", mask_p
             if find == "min-width" and searched.narrower is not None:
                 claim["minimal_width"] = True
                 s, how, why = searched.narrower
-                evidence["narrower"] = _refutation(s, searched.width - 1, how, why)
+                evidence["narrower"] = refutation_record(s, searched.width - 1, how, why)
             mask = tuple(replay_witnesses(evidence["witnesses"], target, random, k, mode, layout,
                                           claim["width"]))
         summary["width"] = searched.width
@@ -129,8 +130,7 @@ def certify(target_path, random_path, output, find: str = "construction", mask_p
                              f"{list(eq.counterexample)} (scale 2^-{input_bits}), replayed")
         if eq.verdict not in ("equal", "equal-claimed"):
             return Certified(False, False, None, summary, f"equality undecided: {eq.detail}")
-        evidence["equality"] = {"method": eq.method, "verdict": eq.verdict, "domain": eq.domain,
-                                "input_bits": eq.input_bits}
+        evidence["equality"] = equality_record(eq)
         kept, total = density(mask)
         claim.update(kept=kept, total=total)
         summary.update(kept=kept, total=total, density=kept / total,
@@ -194,11 +194,6 @@ def _search(target, random, k, mode, find, method, time_limit, engines):
     if find == "any":
         return find_any(sums, c, method, time_limit)
     return find_sparsest(sums, c, time_limit, engines)
-
-
-def _refutation(s, width, how, why) -> dict:
-    return {"layer": s.layer, "row": s.output, "input": s.input, "branch": s.branch,
-            "width": width, "target": s.target, "method": how, "evidence": why}
 
 
 def _bound_files(b: dict, output: Path, base: Path, proofs: list) -> dict:
