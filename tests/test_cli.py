@@ -72,10 +72,55 @@ def test_generate_to_stdout_is_valid_json(capsys):
     assert code == 0 and json.loads(out)["targets"] == {"range": [-8, 8]}
 
 
-def test_demo_certifies(capsys):
-    code, out, _ = run(capsys, "demo")
+def test_demo_certifies(capsys, tmp_path):
+    code, out, _ = run(capsys, "demo", "--dir", str(tmp_path))
+    assert code == 0 and "every certificate verified" in out and out.count(": verified") == 3
+    for name in ("construction", "sparsest", "min-width"):
+        assert run(capsys, "check", str(tmp_path / f"{name}.json"))[0] == 0
+
+
+def test_subset_sum_demo_certifies(capsys):
+    code, out, _ = run(capsys, "demo", "--subset-sum")
     assert code == 0
     assert "sat-verified" in out and "unsat-exhaustive" in out and "all answers certified" in out
+
+
+def test_certify_and_check_from_the_command_line(capsys, tmp_path):
+    t, r = str(tmp_path / "t.npz"), str(tmp_path / "r.npz")
+    assert run(capsys, "generate", "target", "--widths", "2,2", "--bits", "2", "--seed", "3", "-o", t)[0] == 0
+    assert run(capsys, "generate", "random", "--for", t, "--c", "16", "--seed", "4", "-o", r)[0] == 0
+    cert = str(tmp_path / "c.json")
+    code, out, _ = run(capsys, "certify", "--target", t, "--random", r, "--find", "sparsest", "-o", cert, "--json")
+    assert code == 0 and json.loads(out)["ok"] and json.loads(out)["certificate"] == cert
+    code, out, _ = run(capsys, "check", cert)
+    assert code == 0 and out.rstrip().endswith(f"verified: {cert}") and "FAILED" not in out
+    tampered = json.loads(open(cert).read())
+    tampered["claim"]["kept"] -= 1
+    (tmp_path / "bad.json").write_text(json.dumps(tampered))
+    code, out, _ = run(capsys, "check", str(tmp_path / "bad.json"))
+    assert code == 1 and "FAILED" in out and "NOT VERIFIED" in out
+    # too few units: "any" certifies that no ticket exists (a certificate too: exit code 0)
+    small = str(tmp_path / "small.npz")
+    assert run(capsys, "generate", "random", "--for", t, "--width-per-weight", "1", "--seed", "4", "-o", small)[0] == 0
+    code, out, _ = run(capsys, "certify", "--target", t, "--random", small, "--find", "any", "-o", cert)
+    assert code == 0 and "no ticket exists (certified)" in out
+    assert run(capsys, "check", cert)[0] == 0
+
+
+@pytest.mark.parametrize("extra, fragment", [
+    (["--mask", "m.npz", "--find", "any"], "exclude each other"),
+    (["--find", "best"], "invalid choice"),
+    (["-o", "c.txt"], "a certificate is a .json file"),
+    (["--mask", "missing.npz"], "missing.npz: no such file"),
+])
+def test_certify_errors_are_one_line(capsys, tmp_path, extra, fragment):
+    t, r = str(tmp_path / "t.npz"), str(tmp_path / "r.npz")
+    run(capsys, "generate", "target", "--widths", "1,1", "--bits", "2", "-o", t)
+    run(capsys, "generate", "random", "--for", t, "-o", r)
+    args = ["certify", "--target", t, "--random", r, "-o", str(tmp_path / "c.json")]
+    code, out, err = run(capsys, *[a if not a.endswith((".npz", ".txt")) else str(tmp_path / a) for a in args + extra])
+    assert code == 2 and err.count("\n") == 1 and fragment in err
+    assert not (tmp_path / "c.json").exists()
 
 
 @pytest.mark.parametrize("name", sorted(json.loads((DATA / "invalid" / "expected.json").read_text())))

@@ -208,11 +208,11 @@ def find_any(sums: list[SumSpec], width: int, method: str = "auto",
             if units is None:
                 result.refuted = (s, how, why)
                 return result
-            if method != "auto":
-                raise MethodDisagreement(f"{method} says component {comp.key()} has no solution, "
-                                         f"but every one of its sums has a subset")
             _replay(s, units)
             result.chosen[index[id(s)]] = units
+        if method != "auto":  # the joint model said no, yet no sum of the component is refuted
+            raise MethodDisagreement(f"{method} says component {comp.key()} has no solution, "
+                                     f"but every one of its sums has a subset")
     return result
 
 
@@ -240,6 +240,10 @@ def component_cnf(comp: Component, at_most: int | None = None) -> tuple[int, lis
     top = len(s_vars) + sum(len(y) for y in y_vars)
     clauses: list[list[int]] = []
     for s, ys in zip(comp.sums, y_vars):
+        if not s.units:  # no weights: the encoder has no variable to hang a clause on
+            if s.target != 0:
+                clauses.append([])
+            continue
         enc = encode_subset_sum(list(s.products), s.target, "auto")
         n = enc.n
         shift = top - n  # auxiliary variable v > n becomes v + shift
