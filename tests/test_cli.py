@@ -207,9 +207,12 @@ def test_network_commands_construct_a_ticket(tmp_path, capsys):
                "-o", r)[0] == 0
     code, out, _ = run(capsys, "construct", "--target", t, "--random", r, "-o", m, "--json")
     report = json.loads(out)
-    assert code == 0 and report["ok"] and report["equal"] and report["equal_on"].startswith("every input")
+    assert code == 0 and report["ok"] and report["equal"] and report["equal_on"] == "every real input (collapse)"
     assert all(c["status"] == "sat-verified" for c in report["choices"])
     assert report["kept"] < report["total"] and (tmp_path / "m.npz").exists()
+    cert = str(tmp_path / "m.json")  # the written mask certifies as a given mask
+    assert run(capsys, "certify", "--target", t, "--random", r, "--mask", m, "-o", cert)[0] == 0
+    assert run(capsys, "check", cert)[0] == 0
     small = str(tmp_path / "small.npz")
     run(capsys, "generate", "random", "--for", t, "--width-per-weight", "1", "--seed", "2", "-o", small)
     code, out, _ = run(capsys, "construct", "--target", t, "--random", small, "-o", str(tmp_path / "x.npz"))

@@ -219,10 +219,9 @@ def cmd_generate_random(args) -> int:
 
 
 def cmd_construct(args) -> int:
-    import numpy as np
-
-    from verify.constructions import construct_theorem1, construct_theorem2, pruned_network
-    from verify.networks import input_grid, load_network, same_outputs
+    from verify.constructions import construct_theorem1, construct_theorem2
+    from verify.equality import decide_equality, ticket_network
+    from verify.networks import load_network, save_mask
 
     target, random = load_network(args.target), load_network(args.random)
     k = args.delta_bits if args.delta_bits is not None else min(random.scales)
@@ -242,16 +241,11 @@ def cmd_construct(args) -> int:
                           "target": c.target, "units": list(c.units), "status": c.answer.status.value,
                           "method": c.answer.method} for c in built.choices]
     if built.ok:
-        pruned = pruned_network(random, built, target.rounding.gamma, target.rounding.mode, theorem)
-        d0 = target.widths[0]
-        if 9 ** d0 <= 1 << 16:  # every input of the grid 2^-2, negative ones included
-            x, how = input_grid(d0, 2), "every input of the grid 2^-2"
-        else:
-            x, how = np.random.default_rng(0).integers(-4, 5, size=(2000, d0)), "2,000 random inputs of the grid 2^-2"
-        report["equal"] = bool(same_outputs(target.forward(x, 2), pruned.forward(x, 2)).all())
-        report["equal_on"] = how
-        np.savez(args.output, header=np.array(f'{{"kind": "mask", "random_sha256": "{random.sha256}"}}'),
-                 **{f"M{i}": m for i, m in enumerate(built.mask)})
+        pruned = ticket_network(target, random, built.mask, k)
+        eq = decide_equality(target, pruned, max(target.scales), budget=args.memory_budget)
+        report["equal"] = eq.verdict == "equal"
+        report["equal_on"] = f"{eq.domain} ({eq.method})"
+        save_mask(built.mask, args.output, random.sha256)
     if args.json:
         print(dumps_readable(report))
     else:
