@@ -136,10 +136,11 @@ def certify(target_path, random_path, output, find: str = "construction", mask_p
         summary.update(kept=kept, total=total, density=kept / total,
                        overparameterization=total / target.num_weights)
     claim["statement"] = statement(claim, evidence["equality"]["domain"] if evidence["equality"] else None)
-    info.update(summary, theorem3_bound=round(theorem3_bound(target), 3), seconds=None)
-    if find != "construction" and mask is not None and layout != "same-depth" and mask_path is None:
+    summary["theorem3_bound"] = round(theorem3_bound(target), 3)
+    if find != "construction" and mask is not None and mask_path is None:
         cmask, _, failure = _construction(target, random, layout, k, mode, budget)
-        info["construction_kept"] = density(cmask)[0] if not failure else None
+        summary["construction_kept"] = density(cmask)[0] if not failure else None
+    info.update(summary, seconds=None)
     from verify.solving import versions
 
     info["versions"] = versions()

@@ -296,6 +296,13 @@ def cmd_certify(args) -> int:
         for f in s.get("failures", [])[:SHOWN]:
             lines.append(f"FAILED    layer {f['layer']} weight ({f['row']}, {f['input']}) branch "
                          f"{f['branch']}: {f['status']}: {f['evidence']}")
+        if "construction_kept" in s:
+            made = s["construction_kept"]
+            lines.append(f"compare   the construction keeps {made:,} weights" if made is not None else
+                         "compare   the construction fails on this network")
+        if "kept" in s:
+            lines.append(f"theorem 3 a network from which every target of this shape can be pruned has >= "
+                         f"{s['theorem3_bound']:.1f} nonzero weights (a bound on R, not on one ticket)")
         if "optimality" in s:
             lines.append(f"optimum   {s['optimality']}")
         if "claim" in s:
