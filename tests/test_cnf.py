@@ -145,3 +145,13 @@ def test_dd_witness_is_a_solution_exactly_when_one_exists(weights, data):
     assert (found is not None) == bool(solutions(weights, target))
     if found is not None:
         assert sum(weights[i] for i in found) == target
+
+
+@pytest.mark.parametrize("encoding", ["dd", "adder", "auto"])
+def test_no_weights_encode_the_empty_sum(encoding):
+    from verify.backends.satrun import run_sat
+
+    assert encode_subset_sum([], 0, encoding).clauses == []
+    refuted = encode_subset_sum([], 3, encoding)
+    assert refuted.clauses == [[]] and refuted.refuted_by_encoder
+    assert run_sat(max(1, refuted.nvars), [[1, -1]] + encode_subset_sum([], 0, encoding).clauses).outcome == "sat"

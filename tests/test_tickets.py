@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from tests.brute import all_subsets
+from verify.backends.proofcheck import check_drup
 from verify.equality import collapse, exhaustive, ticket_network
 from verify.errors import InputError
 from verify.generators import target_network, theorem1_random_network
@@ -36,7 +37,7 @@ from verify.tickets import (
 
 MODES = list(RoundingMode)
 SHAPES = [(1, 1), (1, 2), (2, 1), (1, 1, 1), (2, 2), (1, 2, 1)]
-CASES = 120  # random instances per brute-force comparison
+CASES = 180  # random instances per brute-force comparison
 MAX_C = {(1, 1): 4, (1, 2): 4, (2, 1): 4, (1, 1, 1): 4, (2, 2): 2, (1, 2, 1): 3}  # <= 2^16 masks a pair
 
 
@@ -70,6 +71,13 @@ def planted_instance(rng, widths, c, miss=0.1):
     drawn among the values both branches reach (branch A only after layer 1) and that lie on
     the target's grid, preferring non-zero ones: most instances have non-trivial tickets."""
     base, random, k, mode = random_instance(rng, widths, c, zero_rate=0, fine=rng.random() < 0.7)
+    if rng.random() < 0.6:  # mirror units of layer 1 (-u, -v): both branches reach alike
+        u_mat, v_mat = (np.array(w) for w in random.weights[:2])
+        for j in range(base.widths[0]):
+            for r in range(c // 2):
+                h, mirror = j * c + r, j * c + c - 1 - r
+                u_mat[mirror, j], v_mat[:, mirror] = -u_mat[h, j], -v_mat[:, h]
+        random = QuantizedNetwork([u_mat, v_mat, *random.weights[2:]], random.scales)
     low = random.lowered(k, mode)
     k_t = base.scales[0]
     shift = 2 * k - k_t
@@ -227,28 +235,36 @@ def test_find_any_and_sparsest_match_brute_force_over_every_family_mask():
         c = int(rng.integers(2, MAX_C[widths] + 1))
         make = planted_instance if case % 3 else random_instance
         target, random, k, mode = make(rng, widths, c)
-        feasible, fewest = brute_family(target, random, k, mode)
-        sums = family_sums(target, random, k, mode)
-        any_ = find_any(sums, c)
+        width = c if case % 4 else int(rng.integers(0, c + 1))  # sometimes a prefix of each group
+        feasible, fewest = brute_family(target, random, k, mode, width)
+        sums = family_sums(target, random, k, mode, width)
+        any_ = find_any(sums, width)
         assert any_.found == feasible, (case, widths, c)
         if not feasible:
             stats["not"] += 1
             s, how, why = any_.refuted
             assert how in ("range", "dp-bitset") and why
             assert not reaches(s.products, s.target)
+            best = find_sparsest(sums, width)
+            assert not best.found and best.search == "sparsest" and best.refuted == any_.refuted
             continue
         stats["found"] += 1
         stats["kept"].append(fewest)
         check_ticket(target, random, k, mode, assemble(random, sums, any_.chosen), rng)
-        best = find_sparsest(sums, c)
+        best = find_sparsest(sums, width)
         assert best.found and best.optimal is True
         assert all(b["checked"] for b in best.bounds) and all(b["outcome"] == "unsat" for b in best.bounds)
         mask = assemble(random, sums, best.chosen)
         assert kept(mask) == fewest
+        assert all(h % c < width for m in mask[::2] for h in np.nonzero(m)[0])
         assert sum(b["kept"] for b in best.bounds) == fewest
         assert all(b["at_most"] == b["kept"] - 1 for b in best.bounds)
+        comps = {(x.layer, x.input, x.branch): x for x in components(sums)}
+        for b in best.bounds:  # each bound is a refutation of the component's own CNF
+            comp = comps[(b["layer"], b["input"], b["branch"])]
+            assert component_cnf(comp, b["at_most"]) == (b["nvars"], b["clauses"])
+            assert check_drup(b["nvars"], b["clauses"], b["proof_lines"]).ok
         check_ticket(target, random, k, mode, mask, rng)
-    print(stats)
     assert stats["found"] >= 30 and stats["not"] >= 10 and len(set(stats["kept"])) >= 5, stats
 
 
@@ -286,7 +302,6 @@ def test_min_width_matches_brute_force_and_its_narrower_sum_has_no_subset():
         w = int(target.weights[narrow.layer - 1][narrow.output, narrow.input])
         assert narrow.target == w << (2 * k - target.scales[0])
         assert not reaches(narrow.products, narrow.target)
-    print(seen)
     assert "none" in seen and len(seen) >= 3, seen
 
 
@@ -312,10 +327,11 @@ def test_shortest_prefix_is_the_first_prefix_that_reaches_the_target():
 def test_find_any_methods_agree():
     rng = np.random.default_rng(99)
     outcomes = set()
-    for case in range(24):
+    for case in range(36):
         widths = SHAPES[case % len(SHAPES)]
         c = int(rng.integers(2, 4))
-        target, random, k, mode = random_instance(rng, widths, c)
+        make = planted_instance if case % 2 else random_instance
+        target, random, k, mode = make(rng, widths, c)
         sums = family_sums(target, random, k, mode)
         auto = find_any(sums, c)
         outcomes.add(auto.found)
@@ -339,11 +355,17 @@ def test_joint_models_handle_sums_without_units_or_with_zero_products():
         [SumSpec(1, 0, 0, "A", (0, 1), (0, 0), 2)],
         [SumSpec(1, 0, 0, "A", (0, 1), (2, 0), 2), SumSpec(1, 1, 0, "A", (0, 1), (0, 3), 0),
          SumSpec(1, 0, 0, "B", (), (), 0), SumSpec(1, 1, 0, "B", (), (), 0)],
+        # one component whose first sums have subsets and whose last has none
+        [SumSpec(1, 0, 0, "A", (0, 1), (2, 3), 2), SumSpec(1, 1, 0, "A", (0, 1), (1, 1), 1),
+         SumSpec(1, 2, 0, "A", (0, 1), (1, 1), 5)],
     ]
     for sums in cases:
         feasible = all(reaches(s.products, s.target) for s in sums)
         for method in ("auto", "cpsat", "sat"):
-            assert find_any(sums, 2, method=method).found == feasible, (sums, method)
+            got = find_any(sums, 2, method=method)
+            assert got.found == feasible, (sums, method)
+            if not feasible:
+                assert got.refuted[0] in sums and not reaches(got.refuted[0].products, got.refuted[0].target)
         if feasible:
             best = find_sparsest(sums, 2)
             assert best.found and best.optimal is True
@@ -351,6 +373,44 @@ def test_joint_models_handle_sums_without_units_or_with_zero_products():
         for comp in components(sums):
             component_cnf(comp)
             component_cnf(comp, 0)
+
+
+def test_component_cnf_means_exactly_the_family_constraints():
+    """For every assignment of the component's variables (s[h] in unit order, then y[o, h]
+    per sum in unit order: 1..N), the CNF with its auxiliary variables is satisfiable iff
+    each sum holds, y => s, and (with ``at_most``) at most that many are true. The sparsest
+    search's certified lower bounds are refutations of exactly this CNF."""
+    from pysat.solvers import Solver
+
+    rng = np.random.default_rng(41)
+    tried = 0
+    for case in range(40):
+        widths = [(1, 1), (1, 2), (1, 3)][case % 3]
+        c = int(rng.integers(1, 4))
+        target, random, k, mode = planted_instance(rng, widths, c, miss=0.2)
+        for comp in components(family_sums(target, random, k, mode)):
+            n_s = len(comp.units)
+            n = n_s + sum(len(x.units) for x in comp.sums)
+            if n > 12:
+                continue
+            for at_most in (None, int(rng.integers(0, n + 1))):
+                nvars, clauses = component_cnf(comp, at_most)
+                assert component_cnf(comp, at_most) == (nvars, clauses)  # deterministic
+                assert all(0 < abs(v) <= nvars for cl in clauses for v in cl)
+                with Solver(name="cadical195", bootstrap_with=clauses) as solver:
+                    for bits in product((False, True), repeat=n):
+                        s_on = dict(zip(comp.units, bits[:n_s]))
+                        ok = at_most is None or sum(bits) <= at_most
+                        pos = n_s
+                        for x in comp.sums:
+                            ys = bits[pos:pos + len(x.units)]
+                            pos += len(x.units)
+                            ok &= sum(p for p, y in zip(x.products, ys) if y) == x.target
+                            ok &= all(s_on[h] for h, y in zip(x.units, ys) if y)
+                        assumptions = [v + 1 if b else -(v + 1) for v, b in enumerate(bits)]
+                        assert solver.solve(assumptions=assumptions) == ok, (comp, at_most, bits)
+                tried += 1
+    assert tried >= 40, tried
 
 
 # -------------------------------------------------- whole networks by exhaustive evaluation
@@ -372,39 +432,53 @@ def structured_masks(target, random):
         yield tuple(mask)
 
 
-@pytest.mark.parametrize("widths, c, seeds", [
-    ((1, 1), 4, range(10)),
-    ((1, 2), 3, range(8)),
-    ((2, 1), 3, range(3)),
-    ((1, 1, 1), 3, range(3)),
+def in_family(target, random, k, mode, mask) -> bool:
+    """Does a structured mask make every pair compute its target layer exactly (both
+    branches on layer 1, the positive one later)? Straight from the pruned matrices."""
+    low = random.lowered(k, mode)
+    for layer, w in enumerate(target.weights, start=1):
+        u = np.where(mask[2 * layer - 2], low.weights[2 * layer - 2], 0)
+        v = np.where(mask[2 * layer - 1], low.weights[2 * layer - 1], 0)
+        want = w.astype(np.int64) << (2 * k - target.scales[0])
+        if not np.array_equal(v @ np.where(u > 0, u, 0), want):
+            return False
+        if layer == 1 and not np.array_equal(v @ np.where(u < 0, u, 0), want):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("widths, c, seeds, miss", [
+    ((1, 1), 4, range(10), 0.25),
+    ((1, 2), 3, range(12), 0.25),
+    ((2, 1), 3, range(3), 0.25),
+    ((1, 1, 1), 3, range(3), 0.0),
 ])
-def test_whole_network_brute_force_by_exhaustive_evaluation(widths, c, seeds):
+def test_whole_network_brute_force_by_exhaustive_evaluation(widths, c, seeds, miss):
     """Every structured mask, compared with the target on the whole input grid (not by the
     family's equations). Family tickets must be among the equal masks, and the sparsest
     ticket can be no sparser than the sparsest equal mask. For one layer without rounding,
     equality on the grid (x = ±e_j) is exactly the family's equations: then existence and the
     minimum agree."""
-    rng = np.random.default_rng(len(widths) * 10 + c)
-    bits = 1
+    bits, outcomes = 1, set()
     grid = input_grid(widths[0], bits)
     for seed in seeds:
         r = np.random.default_rng([seed, *widths, c])
-        target, random, k, mode = planted_instance(r, widths, c, miss=0.1)
+        target, random, k, mode = planted_instance(r, widths, c, miss=miss)
         if seed % 2 == 0:  # and half of them without rounding
             target = QuantizedNetwork(target.weights, target.scales)
         want = target.forward(grid, bits)
-        equal_costs = []
-        family_ok = set()
-        for layer in range(1, target.depth + 1):
-            pb, _, ok, units, ys = pair_masks(target, random, k, mode, layer, c)
-            family_ok.add((layer, frozenset(
-                tuple(int(b) for b in row) for row in pb[ok])))
+        equal_costs, family_costs = [], []
         for mask in structured_masks(target, random):
             pruned = ticket_network(target, random, mask, k, mode)
-            if same_outputs(want, pruned.forward(grid, bits)).all():
+            equal = bool(same_outputs(want, pruned.forward(grid, bits)).all())
+            if equal:
                 equal_costs.append(kept(mask))
+            if in_family(target, random, k, mode, mask):
+                assert equal, "a mask of the family is not a ticket"
+                family_costs.append(kept(mask))
         fewest_equal = min(equal_costs) if equal_costs else None
         feasible, fewest = brute_family(target, random, k, mode)
+        assert (min(family_costs) if family_costs else None) == fewest  # two enumerations agree
         sums = family_sums(target, random, k, mode)
         found = find_any(sums, c)
         assert found.found == feasible
@@ -418,21 +492,22 @@ def test_whole_network_brute_force_by_exhaustive_evaluation(widths, c, seeds):
         if target.depth == 1 and target.rounding.schedule == "none":
             assert feasible == (fewest_equal is not None)
             assert fewest == fewest_equal
-        print(widths, seed, target.rounding.schedule, feasible, fewest, fewest_equal)
-    del rng
+        outcomes.add("none" if fewest is None else "zero" if fewest == 0 else "some")
+    assert "some" in outcomes, outcomes
 
 
 def test_every_family_mask_of_a_pair_is_a_ticket_for_that_pair():
     """Soundness of the family itself: every mask satisfying the pair equations (brute force)
     gives a network equal to the target, by collapse and on the grid."""
     rng = np.random.default_rng(3)
-    checked = 0
+    checked = nontrivial = 0
     for case in range(40):
         widths = [(1, 1), (1, 2), (2, 1)][case % 3]
         c = 2
-        target, random, k, mode = random_instance(rng, widths, c, zero_rate=0.6)
-        bits, _, ok, units, ys = pair_masks(target, random, k, mode, 1, c)
-        for row in bits[ok][:20]:
+        target, random, k, mode = planted_instance(rng, widths, c, miss=0)
+        bits, cost, ok, units, ys = pair_masks(target, random, k, mode, 1, c)
+        nontrivial += int((cost[ok] > 0).any())
+        for row in bits[ok][rng.permutation(int(ok.sum()))[:20]]:
             mask = [np.zeros(w.shape, dtype=bool) for w in random.weights]
             for on, h in zip(row[:len(units)], units):
                 mask[0][h, h // c] = bool(on)
@@ -440,7 +515,7 @@ def test_every_family_mask_of_a_pair_is_a_ticket_for_that_pair():
                 mask[1][o, h] = bool(on)
             check_ticket(target, random, k, mode, tuple(mask), rng)
             checked += 1
-    assert checked >= 20
+    assert checked >= 100 and nontrivial >= 20, (checked, nontrivial)
 
 
 # ------------------------------------------------------------------------------ components

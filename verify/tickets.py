@@ -112,8 +112,9 @@ def family_sums(target: QuantizedNetwork, random: QuantizedNetwork, k: int,
     the product grid (needs 2k >= k_t, as Theorem 1)."""
     c = group_size(target, random)
     width = c if width is None else width
-    if isinstance(width, bool) or not isinstance(width, int) or not 0 <= width <= c:
+    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or not 0 <= width <= c:
         raise InputError(f"width: expected 0..{c} units per group, got {width!r}")
+    width = int(width)
     if len(set(target.scales)) != 1:
         raise InputError(f"target scales: expected one precision for all layers, got {list(target.scales)}")
     k_t = target.scales[0]
@@ -319,7 +320,7 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
     """The fewest kept weights in the family: per component, CP-SAT's optimum c (replayed),
     and a checked DRUP refutation of the component's CNF with at most c - 1 kept weights.
     ``bounds`` lists, per component with c > 0, the refuted bound with the CNF and proof text
-    (``cnf_text``/``proof_lines``); ``optimal`` is True only when every bound is checked."""
+    (``nvars``/``clauses``/``proof_lines``); ``optimal`` is True only when every bound is checked."""
     from verify.backends.proofcheck import check_drup
     from verify.backends.satrun import run_sat
 

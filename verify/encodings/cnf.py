@@ -350,7 +350,9 @@ def encode_subset_sum(weights, target: int, encoding: str = "auto", size: int | 
     n = len(weights)
     chosen = choose_encoding(weights, target, encoding)
     proof = None
-    if chosen == "dd":
+    if n == 0:  # no variable to hang a clause on: the empty sum is 0
+        clauses, top, stats = ([] if target == 0 else [[]]), 0, {}
+    elif chosen == "dd":
         clauses, top, stats = encode_dd(weights, target, n + 1)
         if clauses == [[]]:
             refutation = refutation_dd(weights, target, n + 1)
