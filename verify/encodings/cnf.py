@@ -18,7 +18,8 @@ Encodings (``ENCODINGS``):
   ``adder``, ``binmerge``, ``totalizer``, ``mixedradix``, ``watchdog``): signs normalized first
   (``a x = |a| ~x - |a|`` for a < 0, since its equality rejects a negative bound), with a
   variable pool starting after x_n so auxiliary variables never collide.
-- ``auto``: ``dd`` when the diagram is small enough, else ``adder`` (see ``choose_encoding``).
+- ``auto``: ``dd``, PySAT's ``bdd``, ``totalizer`` or ``adder`` by measured rules (see
+  ``choose_encoding``).
 
 An exact size k adds ``Σ x_i = k`` through ``pysat.card``. An encoder may refute the constraint
 by itself (the empty clause): ``Encoded.refuted_by_encoder`` says so, because that is not a
@@ -322,18 +323,59 @@ def cardinality_at_most(n: int, k: int, first_var: int) -> tuple[list[list[int]]
     return [list(c) for c in cnf.clauses], max(pool.top, first_var - 1)
 
 
+AUTO_ORACLE_MAX_N = 24  # up to here meet in the middle decides reachability in about a millisecond
+AUTO_DD_MAX_WORK = 3_000_000  # n·Σ|a_i| of a reachable target above which the diagram is skipped
+AUTO_TOTALIZER_MAX_N = 16  # small n, wide weights: CaDiCaL's totalizer proofs beat the diagram's
+AUTO_TABLE_MAX_BITS = 1 << 28  # the reachable-sum table used as the oracle beyond n = 24
+
+
+def _reachable(weights, target: int) -> bool | None:
+    """Is ``target`` a subset sum? By meet in the middle (n <= 24) or the reachable-sum table
+    (when it has at most ``AUTO_TABLE_MAX_BITS`` bits); None when neither is cheap."""
+    n, span = len(weights), sum(abs(a) for a in weights)
+    if 0 < n <= AUTO_ORACLE_MAX_N and span * (n + 1) + n < 1 << 62:  # the oracle's int64 sums
+        from verify.prefilter.mitm import MeetInTheMiddle
+
+        return MeetInTheMiddle(weights).witness(target) is not None
+    if span <= AUTO_TABLE_MAX_BITS:
+        offset = sum(a for a in weights if a < 0)
+        if not offset <= target <= offset + span:
+            return False
+        acc = 1
+        for a in weights:
+            acc |= acc << abs(a)
+        return bool((acc >> (target - offset)) & 1)
+    return None
+
+
 def choose_encoding(weights, target: int, encoding: str) -> str:
-    """``auto``: the decision diagram when it has at most ``DD_AUTO_MAX_NODES`` nodes, else
-    ``adder`` (the fewest clauses at any bit width, and most often the fastest to solve among
-    PySAT's encodings on uniform weights, measured); any other name is checked and returned."""
+    """``auto``'s choice (measured in ``benchmarks/encodings.py``; every other name is checked
+    and returned). Reachability is decided first when that is cheap (:func:`_reachable`):
+
+    - reachable: ``dd`` (a path of the diagram, no solver) when n·Σ|a_i| <= ``AUTO_DD_MAX_WORK``
+      (above it the diagram's bitset levels cost more than a whole solver run) and the diagram
+      has at most ``DD_AUTO_MAX_NODES`` nodes; else PySAT's ``bdd`` for n <= 24 and ``adder``
+      beyond (the fewest clauses, and the fastest of PySAT's encodings there);
+    - unreachable: ``totalizer`` when n <= 16 and n·Σ|a_i| > 200,000 (its CaDiCaL proofs are
+      shorter than the diagram's refutation there), else ``dd`` (its own checked refutation;
+      when that is too large to write, ``encode_subset_sum`` falls back to a solver).
+
+    When reachability is not cheap: ``dd`` if the diagram has at most ``DD_AUTO_MAX_NODES``
+    nodes, else ``adder``. The choice never affects correctness, only speed."""
     if encoding not in ENCODINGS:
         raise InputError(f"encoding: expected one of {', '.join(ENCODINGS)}, got {encoding!r}")
     if encoding != "auto":
         return encoding
+    n, span = len(weights), sum(abs(a) for a in weights)
+    reachable = _reachable(weights, target)
+    if reachable is False:
+        return "totalizer" if n <= AUTO_TOTALIZER_MAX_N and n * span > 200_000 else "dd"
+    if reachable and n * span > AUTO_DD_MAX_WORK:
+        return "bdd" if n <= AUTO_ORACLE_MAX_N else "adder"
     if dd_table_bytes(weights) > DD_MAX_TABLE_BYTES:
         return "adder"
     nodes = dd_size(weights, target)
-    return "dd" if nodes is None or nodes <= DD_AUTO_MAX_NODES else "adder"
+    return "dd" if nodes is None or nodes <= DD_AUTO_MAX_NODES else ("bdd" if n <= AUTO_ORACLE_MAX_N else "adder")
 
 
 def encode_subset_sum(weights, target: int, encoding: str = "auto", size: int | None = None) -> Encoded:
@@ -358,6 +400,10 @@ def encode_subset_sum(weights, target: int, encoding: str = "auto", size: int | 
             refutation = refutation_dd(weights, target, n + 1)
             if refutation is not None:
                 clauses, top, proof, stats = refutation
+            elif encoding == "auto":  # too large to refute by itself: let a solver prove it
+                chosen = "totalizer" if n <= AUTO_ORACLE_MAX_N else "adder"
+                clauses, top = encode_pb(weights, target, chosen, n + 1)
+                stats = {}
     else:
         clauses, top = encode_pb(weights, target, chosen, n + 1)
         stats = {}
