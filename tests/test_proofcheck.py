@@ -182,9 +182,26 @@ def registered_native():
 
 def test_disagreement_raises(registered_native):
     registered_native(_fake_native(True))
-    with pytest.raises(MethodDisagreement, match="python checker rejected.*native checker "
-                                                  "accepted"):
+    with pytest.raises(MethodDisagreement, match="native checker accepted.*python checker "
+                                                  "rejected"):
         check_drup(3, ALL8, ["0"])
+
+
+def test_long_proofs_get_a_budgeted_second_opinion(registered_native, monkeypatch):
+    from verify.backends import proofcheck
+
+    registered_native(_fake_native(False))
+    monkeypatch.setattr(proofcheck, "PYTHON_INLINE_STEPS", 0)
+    # the python engine finishes in its child and disagrees with the fake: still an error
+    with pytest.raises(MethodDisagreement, match="python checker accepted"):
+        check_drup(3, ALL8, ALL8_PROOF)
+    # it cannot finish: the native verdict stands alone, and the message says why
+    monkeypatch.setattr(proofcheck, "PYTHON_BUDGET", 1e-6)
+    alone = check_drup(3, ALL8, ALL8_PROOF)
+    assert not alone.ok and alone.engines == {"native": False}
+    assert "python engine did not finish" in alone.message
+    registered_native(_fake_native(True))
+    assert check_drup(3, ALL8, ALL8_PROOF, engines="both").engines == {"native": True, "python": True}
 
 
 def test_disagreement_on_an_acceptance_raises(registered_native):

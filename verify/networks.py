@@ -24,6 +24,7 @@ Masks are tuples of bool arrays of the weights' shapes; density always means kep
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -132,7 +133,7 @@ class QuantizedNetwork:
                 "scales": list(self.scales), "rounding": self.rounding.to_json(),
                 "sha256": self.sha256}
 
-    @property
+    @functools.cached_property  # immutable, and hashing a large network costs milliseconds
     def sha256(self) -> str:
         """sha256 of the canonical JSON of (scales, rounding, weights as nested lists)."""
         canonical = {"scales": list(self.scales), "rounding": self.rounding.to_json(),
@@ -270,7 +271,8 @@ def network_from_json(obj, source: str = "<network>") -> QuantizedNetwork:
         r = obj.get("rounding", {"schedule": "none", "gamma": None, "mode": "nearest-even"})
         if not isinstance(r, dict):
             raise InputError(f"field 'rounding': expected an object, got {r!r}")
-        net = QuantizedNetwork([np.array(w, dtype=object) for w in obj.get("weights", [])],
+        net = QuantizedNetwork([w if isinstance(w, np.ndarray) else np.array(w, dtype=object)
+                                for w in obj.get("weights", [])],
                                obj.get("scales", []),
                                Rounding(r.get("schedule", "none"), r.get("gamma"), r.get("mode", "nearest-even")))
         if "sha256" in obj and obj["sha256"] != net.sha256:
@@ -325,7 +327,9 @@ def load_network(path) -> QuantizedNetwork:
             weights = [data[f"W{i}"] for i in range(len(header["scales"]))]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise InputError(f"{path}: not a network file ({type(e).__name__}: {e})") from None
-    return network_from_json({**header, "weights": [w.tolist() for w in weights]}, str(path))
+    # integer arrays go in as they are (validated whole); anything else takes the JSON route
+    return network_from_json({**header, "weights": weights if all(w.dtype.kind == "i" for w in weights)
+                              else [w.tolist() for w in weights]}, str(path))
 
 
 def from_float_weights(weights, k: int, rounding: Rounding = Rounding()) -> QuantizedNetwork:

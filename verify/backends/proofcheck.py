@@ -31,7 +31,7 @@ from pathlib import Path
 
 import dratify
 
-from verify.backends.satrun import check_formula
+from verify.backends.satrun import call_in_child, check_formula
 from verify.errors import (
     InputError,
     InternalError,
@@ -80,7 +80,7 @@ def _engines_to_run(engines: str) -> list[str]:
         return ["python"]
     if engines == "native":
         return ["native"]
-    return ["python", "native"] if native_available() else ["python"]
+    return ["native", "python"] if native_available() else ["python"]
 
 
 def _proof_text(proof) -> tuple[str | None, str]:
@@ -111,9 +111,12 @@ def check_drup(nvars: int, clauses: list[list[int]], proof: list[str] | str,
                engines: str = "auto") -> ProofCheck:
     """Check that ``proof`` (DRUP/DRAT, text) refutes ``clauses`` over variables 1..``nvars``.
 
-    ``engines``: ``"auto"`` runs the Python engine and, when installed, the native one;
-    ``"both"`` requires both; ``"python"`` or ``"native"`` runs only that one. When two run,
-    their verdicts must agree (else MethodDisagreement). Every step is checked forward (RUP,
+    ``engines``: ``"auto"`` runs the Python engine and, when installed, the native one first;
+    on a proof of more than ``PYTHON_INLINE_STEPS`` steps the Python engine then runs in a child
+    process for at most ``PYTHON_BUDGET`` seconds, and when it cannot finish the native verdict
+    stands alone (the message says so): both engines must agree on the proofs both finish.
+    ``"both"`` requires both, unbudgeted; ``"python"`` or ``"native"`` runs only that one. When
+    two run, their verdicts must agree (else MethodDisagreement). Every step is checked forward (RUP,
     else RAT); deletions of unit clauses are ignored, as by every mainstream checker.
 
     >>> check_drup(2, [[1, 2], [-1, 2], [1, -2], [-1, -2]], ["2 0", "0"]).ok
@@ -144,28 +147,48 @@ def check_drup(nvars: int, clauses: list[list[int]], proof: list[str] | str,
     for clause in clauses:
         formula.add_dimacs(clause)
 
-    results = {}
+    results: dict[str, tuple[bool, str]] = {}
+    unfinished = ""
     for engine in order:
         start = time.perf_counter()
+        if engine == "python" and engines == "auto" and results and len(steps) > PYTHON_INLINE_STEPS:
+            # a second opinion on a long proof: run it where it can be stopped
+            payload, why = call_in_child(_check_with, (formula, steps, "python"), PYTHON_BUDGET,
+                                         "proof checker")
+            seconds[engine] = time.perf_counter() - start
+            if payload is None:
+                unfinished = f"; the python engine did not finish ({why})"
+                continue
+            if payload[0] == "error":
+                raise InternalError(f"the python proof checker failed: {payload[1]}")
+            results[engine] = payload[1]
+            continue
         try:
-            results[engine] = dratify.check_proof(formula, steps, engine=engine)
+            results[engine] = _check_with(formula, steps, engine)
         except (TypeError, ValueError) as exc:
-            if engine == "python":
-                # dratify refuses steps it cannot interpret before any engine runs
-                return ProofCheck(False, {}, seconds, f"proof is not checkable: {exc}")
-            raise InternalError(f"the {engine} proof checker failed: {exc}") from exc
+            # dratify refuses steps it cannot interpret before any engine runs
+            return ProofCheck(False, {}, seconds, f"proof is not checkable: {exc}")
         seconds[engine] = time.perf_counter() - start
 
-    verdicts = {engine: bool(r.ok) for engine, r in results.items()}
+    verdicts = {engine: ok for engine, (ok, _) in results.items()}
     if len(set(verdicts.values())) > 1:
-        said = "; ".join(f"{engine} checker {'accepted' if r.ok else 'rejected'} it "
-                         f"({_verdict(r)})" for engine, r in results.items())
+        said = "; ".join(f"{engine} checker {'accepted' if ok else 'rejected'} it ({text})"
+                         for engine, (ok, text) in results.items())
         raise MethodDisagreement(f"proof checkers disagree on a {len(steps)}-step proof: {said}")
     ok = all(verdicts.values())
     names = " and ".join(results)
-    first = next(iter(results.values()))
-    message = f"proof {'accepted' if ok else 'rejected'} by {names}: {_verdict(first)}"
+    first = next(iter(results.values()))[1]
+    message = f"proof {'accepted' if ok else 'rejected'} by {names}: {first}{unfinished}"
     return ProofCheck(ok, verdicts, seconds, message)
+
+
+PYTHON_INLINE_STEPS = 20_000  # shorter proofs take the Python engine about a second at most
+PYTHON_BUDGET = 10.0  # seconds for the Python engine's second opinion on a longer proof
+
+
+def _check_with(formula, steps, engine: str) -> tuple[bool, str]:
+    result = dratify.check_proof(formula, steps, engine=engine)
+    return bool(result.ok), _verdict(result)
 
 
 def read_dimacs(path) -> tuple[int, list[list[int]]]:
