@@ -195,7 +195,7 @@ def find_any(sums: list[SumSpec], width: int, method: str = "auto",
     index = {id(s): n for n, s in enumerate(sums)}
     for comp in components(sums):
         if method != "auto":
-            solved = _joint(comp, method, None, time_limit)
+            solved = _joint(comp, method, time_limit)
             if solved["outcome"] == "sat":
                 for s, units in zip(comp.sums, solved["chosen"]):
                     _replay(s, units)
@@ -230,10 +230,22 @@ def _layout(comp: Component) -> tuple[list[int], list[list[int]]]:
     return [s_var[h] for h in comp.units], y_vars
 
 
+def _sum_encoding(s: SumSpec) -> str:
+    """The encoding of one sum in a component's CNF: the decision diagram while it is small,
+    else ``adder``. A fixed rule rather than ``auto`` (whose measured rules may change between
+    versions), so that a certificate's CNF can be rebuilt identically later."""
+    from verify.encodings.cnf import DD_AUTO_MAX_NODES, DD_MAX_TABLE_BYTES, dd_size, dd_table_bytes
+
+    if dd_table_bytes(s.products) > DD_MAX_TABLE_BYTES:
+        return "adder"
+    nodes = dd_size(list(s.products), s.target)
+    return "dd" if nodes is None or nodes <= DD_AUTO_MAX_NODES else "adder"
+
+
 def component_cnf(comp: Component, at_most: int | None = None) -> tuple[int, list[list[int]]]:
     """The component's CNF (deterministic, so a checker can rebuild it): each sum through
-    ``verify.encodings.cnf.encode_subset_sum`` (``auto``), y => s, and, with ``at_most``,
-    at most that many kept weights (a totalizer over variables 1..N)."""
+    ``verify.encodings.cnf.encode_subset_sum`` (:func:`_sum_encoding`), y => s, and, with
+    ``at_most``, at most that many kept weights (a totalizer over variables 1..N)."""
     from verify.encodings.cnf import cardinality_at_most, encode_subset_sum
 
     s_vars, y_vars = _layout(comp)
@@ -245,7 +257,7 @@ def component_cnf(comp: Component, at_most: int | None = None) -> tuple[int, lis
             if s.target != 0:
                 clauses.append([])
             continue
-        enc = encode_subset_sum(list(s.products), s.target, "auto")
+        enc = encode_subset_sum(list(s.products), s.target, _sum_encoding(s))
         n = enc.n
         shift = top - n  # auxiliary variable v > n becomes v + shift
 
@@ -263,15 +275,14 @@ def component_cnf(comp: Component, at_most: int | None = None) -> tuple[int, lis
     return top, clauses
 
 
-def _joint(comp: Component, method: str, at_most: int | None, time_limit,
-           minimize: bool = False) -> dict:
+def _joint(comp: Component, method: str, time_limit, minimize: bool = False) -> dict:
     """Solve the component's joint model; returns outcome, chosen units per sum, cost."""
     s_vars, y_vars = _layout(comp)
     n = len(s_vars) + sum(len(y) for y in y_vars)
     if method == "sat":
         from verify.backends.satrun import run_sat
 
-        nvars, clauses = component_cnf(comp, at_most)
+        nvars, clauses = component_cnf(comp)
         run = run_sat(nvars, clauses, "cadical195", time_limit, proof=False)
         if run.outcome != "sat":
             return {"outcome": run.outcome, "reason": run.reason}
@@ -289,8 +300,6 @@ def _joint(comp: Component, method: str, at_most: int | None, time_limit,
             model.add(sum(p * x[y - 1] for p, y in zip(s.products, ys) if p) == s.target)
             for y, h in zip(ys, s.units):
                 model.add_implication(x[y - 1], x[unit_var[h] - 1])
-        if at_most is not None:
-            model.add(sum(x) <= at_most)
         if minimize:
             model.minimize(sum(x))
         res = solve_model(CpsatModel(model, x, minimize), time_limit)
@@ -331,7 +340,7 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
     result = Search("sparsest", width, sums, optimal=True)
     index = {id(s): n for n, s in enumerate(sums)}
     for comp in components(sums):
-        best = _joint(comp, "cpsat", None, time_limit, minimize=True)
+        best = _joint(comp, "cpsat", time_limit, minimize=True)
         if best["outcome"] != "sat":  # the pre-filter found a solution: CP-SAT must too
             if best["outcome"] == "unsat":
                 raise MethodDisagreement(f"CP-SAT says component {comp.key()} is infeasible, the "
