@@ -129,7 +129,7 @@ def one_unit(mode, schedule="double", depth=1):
     return QuantizedNetwork([[[1]]] * depth, [0] * depth, Rounding(schedule, 0, mode))
 
 
-@pytest.mark.parametrize("m1,m2", itertools.combinations(MODES, 2))
+@pytest.mark.parametrize("m1,m2", list(itertools.combinations(MODES, 2)))
 def test_ties_decided_by_the_mode(m1, m2):
     # relu(x) lowered to the integers, x in {-1, -1/2, 0, 1/2, 1}: only x = 1/2 can tell modes
     # apart; without the ReLU x = -1/2 can too
