@@ -107,6 +107,11 @@ def test_certify_and_check_from_the_command_line(capsys, tmp_path):
     assert run(capsys, "check", cert)[0] == 0
 
 
+def test_check_of_a_missing_file_is_bad_input(capsys, tmp_path):
+    code, out, err = run(capsys, "check", str(tmp_path / "nope.json"))
+    assert code == 2 and out == "" and err.count("\n") == 1 and "nope.json: no such file" in err
+
+
 @pytest.mark.parametrize("extra, fragment", [
     (["--mask", "m.npz", "--find", "any"], "exclude each other"),
     (["--find", "best"], "invalid choice"),

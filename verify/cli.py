@@ -313,8 +313,13 @@ def cmd_certify(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from verify.certificates import check_certificate
+    from pathlib import Path
 
+    from verify.certificates import check_certificate
+    from verify.errors import MissingFileError
+
+    if not Path(args.certificate).is_file():  # bad input (exit 2), not a failed check (exit 1)
+        raise MissingFileError(f"{args.certificate}: no such file")
     report = check_certificate(args.certificate, args.engines)
     print("\n".join(report.lines))
     print(f"{'verified' if report.ok else 'NOT VERIFIED'}: {args.certificate}")
