@@ -131,8 +131,27 @@ def test_unknown_encoding_is_named():
         encode_subset_sum([1, 2], 3, "magic")
 
 
-def test_auto_picks_the_diagram_when_small():
-    assert encode_subset_sum([3, 5, 7, 9], 12, "auto").encoding == "dd"
+def test_auto_follows_its_measured_rules(monkeypatch):
+    from verify.encodings import cnf
+    from verify.encodings.cnf import choose_encoding
+
+    small = [3, 5, 7, 9]
+    assert choose_encoding(small, 12, "auto") == "dd"  # the tool reads a path of the diagram
+    assert encode_subset_sum(small, 12, "auto").encoding == "bdd"  # a solver gets a smaller CNF
+    refuted = encode_subset_sum(small, 13, "auto")  # unreachable: the diagram and its proof
+    assert refuted.encoding == "dd" and refuted.proof and not refuted.refuted_by_encoder
+    wide = [40_000 + 8 * i for i in range(16)]  # n <= 16, wide even weights, an odd target
+    assert choose_encoding(wide, sum(wide) // 2 + 1, "auto") == "totalizer"
+    assert choose_encoding(small, 13, "auto") == "dd"  # narrow: the diagram's refutation
+    many = [3 + (i % 5) for i in range(30)]
+    assert encode_subset_sum(many, 40, "auto").encoding == "adder"  # n > 24, reachable
+    # a refutation too large to write goes to a solver with a proof, never an unproved empty clause
+    monkeypatch.setattr(cnf, "DD_PROOF_MAX_NODES", 0)
+    fallback = encode_subset_sum([3, 5, 7, 11], 13, "auto")
+    assert fallback.encoding == "totalizer" and not fallback.refuted_by_encoder and fallback.proof is None
+    from verify.backends.satrun import run_sat
+
+    assert run_sat(fallback.nvars, fallback.clauses).outcome == "unsat"
 
 
 @given(small_weights, st.data())

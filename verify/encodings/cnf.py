@@ -19,7 +19,8 @@ Encodings (``ENCODINGS``):
   (``a x = |a| ~x - |a|`` for a < 0, since its equality rejects a negative bound), with a
   variable pool starting after x_n so auxiliary variables never collide.
 - ``auto``: ``dd``, PySAT's ``bdd``, ``totalizer`` or ``adder`` by measured rules (see
-  ``choose_encoding``).
+  ``choose_encoding``): the diagram where it decides by itself or refutes, a solver-friendly
+  encoding for a reachable target handed to a solver.
 
 An exact size k adds ``Σ x_i = k`` through ``pysat.card``. An encoder may refute the constraint
 by itself (the empty clause): ``Encoded.refuted_by_encoder`` says so, because that is not a
@@ -348,34 +349,42 @@ def _reachable(weights, target: int) -> bool | None:
     return None
 
 
-def choose_encoding(weights, target: int, encoding: str) -> str:
+def choose_encoding(weights, target: int, encoding: str, for_solver: bool = False) -> str:
     """``auto``'s choice (measured in ``benchmarks/encodings.py``; every other name is checked
     and returned). Reachability is decided first when that is cheap (:func:`_reachable`):
 
-    - reachable: ``dd`` (a path of the diagram, no solver) when n·Σ|a_i| <= ``AUTO_DD_MAX_WORK``
-      (above it the diagram's bitset levels cost more than a whole solver run) and the diagram
-      has at most ``DD_AUTO_MAX_NODES`` nodes; else PySAT's ``bdd`` for n <= 24 and ``adder``
-      beyond (the fewest clauses, and the fastest of PySAT's encodings there);
     - unreachable: ``totalizer`` when n <= 16 and n·Σ|a_i| > 200,000 (its CaDiCaL proofs are
       shorter than the diagram's refutation there), else ``dd`` (its own checked refutation;
-      when that is too large to write, ``encode_subset_sum`` falls back to a solver).
+      when that is too large to write, ``encode_subset_sum`` falls back to a solver);
+    - reachable, decided by the tool itself (``for_solver=False``): ``dd``, whose path is a
+      witness with no solver, when n·Σ|a_i| <= ``AUTO_DD_MAX_WORK`` (above it the diagram's
+      bitset levels cost more than a whole solver run) and the diagram has at most
+      ``DD_AUTO_MAX_NODES`` nodes;
+    - reachable, handed to a solver (``for_solver=True``, what :func:`encode_subset_sum` and
+      so ``export`` use), or too wide for the diagram: PySAT's ``bdd`` for n <= 16, and for
+      n <= 24 with n·Σ|a_i| > ``AUTO_DD_MAX_WORK``; else ``adder`` (the fewest clauses, and the
+      fastest for CaDiCaL there; the diagram's CNF of a reachable target is larger and slower).
 
-    When reachability is not cheap: ``dd`` if the diagram has at most ``DD_AUTO_MAX_NODES``
-    nodes, else ``adder``. The choice never affects correctness, only speed."""
+    When reachability is not cheap the diagram's size decides: unreachable -> ``dd``; reachable
+    as above with its node count. The choice never affects correctness, only speed."""
     if encoding not in ENCODINGS:
         raise InputError(f"encoding: expected one of {', '.join(ENCODINGS)}, got {encoding!r}")
     if encoding != "auto":
         return encoding
     n, span = len(weights), sum(abs(a) for a in weights)
+    wide = n * span > AUTO_DD_MAX_WORK
+    solver_choice = "bdd" if n <= AUTO_TOTALIZER_MAX_N or (n <= AUTO_ORACLE_MAX_N and wide) else "adder"
     reachable = _reachable(weights, target)
     if reachable is False:
         return "totalizer" if n <= AUTO_TOTALIZER_MAX_N and n * span > 200_000 else "dd"
-    if reachable and n * span > AUTO_DD_MAX_WORK:
-        return "bdd" if n <= AUTO_ORACLE_MAX_N else "adder"
+    if reachable and (for_solver or wide):
+        return solver_choice
     if dd_table_bytes(weights) > DD_MAX_TABLE_BYTES:
         return "adder"
     nodes = dd_size(weights, target)
-    return "dd" if nodes is None or nodes <= DD_AUTO_MAX_NODES else ("bdd" if n <= AUTO_ORACLE_MAX_N else "adder")
+    if nodes is None:
+        return "dd"
+    return "dd" if nodes <= DD_AUTO_MAX_NODES and not for_solver else solver_choice
 
 
 def encode_subset_sum(weights, target: int, encoding: str = "auto", size: int | None = None) -> Encoded:
@@ -390,7 +399,7 @@ def encode_subset_sum(weights, target: int, encoding: str = "auto", size: int | 
     """
     weights = [int(a) for a in weights]
     n = len(weights)
-    chosen = choose_encoding(weights, target, encoding)
+    chosen = choose_encoding(weights, target, encoding, for_solver=True)
     proof = None
     if n == 0:  # no variable to hang a clause on: the empty sum is 0
         clauses, top, stats = ([] if target == 0 else [[]]), 0, {}
