@@ -332,7 +332,13 @@ AUTO_TABLE_MAX_BITS = 1 << 28  # the reachable-sum table used as the oracle beyo
 
 def _reachable(weights, target: int) -> bool | None:
     """Is ``target`` a subset sum? By meet in the middle (n <= 24) or the reachable-sum table
-    (when it has at most ``AUTO_TABLE_MAX_BITS`` bits); None when neither is cheap."""
+    (when it has at most ``AUTO_TABLE_MAX_BITS`` bits); None when neither is cheap. The last
+    few answers are kept: the tool asks once to decide by itself, once to encode."""
+    return _reachable_cached(tuple(int(a) for a in weights), int(target))
+
+
+@lru_cache(maxsize=4)
+def _reachable_cached(weights: tuple, target: int) -> bool | None:
     n, span = len(weights), sum(abs(a) for a in weights)
     if 0 < n <= AUTO_ORACLE_MAX_N and span * (n + 1) + n < 1 << 62:  # the oracle's int64 sums
         from verify.prefilter.mitm import MeetInTheMiddle
