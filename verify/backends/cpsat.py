@@ -115,12 +115,9 @@ def outcome_of(status) -> str:
     raise InternalError(f"unmapped CP-SAT status {status!r}")
 
 
-def solve_model(m: CpsatModel, time_limit: float | None, workers: int | None = None) -> CpsatResult:
-    """Solve ``m`` within ``time_limit`` seconds on ``workers`` threads (see the module docstring).
-
-    Raises ``InternalError`` when CP-SAT rejects the model (with its validation message) or
-    returns a status that is not mapped.
-    """
+def _solve(model: cp_model.CpModel, time_limit: float | None, workers: int | None):
+    """One solve with this module's parameters: (solver, status, wall seconds). Raises
+    ``InternalError`` when CP-SAT rejects the model, with its validation message."""
     _check_limit(time_limit)
     solver = _new_solver()
     params = solver.parameters
@@ -131,11 +128,21 @@ def solve_model(m: CpsatModel, time_limit: float | None, workers: int | None = N
     if time_limit is not None:
         params.max_time_in_seconds = float(time_limit)
     start = time.perf_counter()
-    status = solver.solve(m.model)
+    status = solver.solve(model)
     seconds = time.perf_counter() - start
     if status == cp_model.MODEL_INVALID:
-        why = m.model.validate() or "no validation message"
-        raise InternalError(f"CP-SAT rejected the model (MODEL_INVALID): {why}")
+        raise InternalError(f"CP-SAT rejected the model (MODEL_INVALID): "
+                            f"{model.validate() or 'no validation message'}")
+    return solver, status, seconds
+
+
+def solve_model(m: CpsatModel, time_limit: float | None, workers: int | None = None) -> CpsatResult:
+    """Solve ``m`` within ``time_limit`` seconds on ``workers`` threads (see the module docstring).
+
+    Raises ``InternalError`` when CP-SAT rejects the model (with its validation message) or
+    returns a status that is not mapped.
+    """
+    solver, status, seconds = _solve(m.model, time_limit, workers)
     outcome = outcome_of(status)
     # solver.status_name() without an argument fails in OR-Tools 9.15; with one it works.
     name = solver.status_name(status)
@@ -341,21 +348,7 @@ def solve_values(model: cp_model.CpModel, variables: list, time_limit: float | N
     integer values of ``variables`` for ``"sat"`` (else None; the caller replays them), the
     wall time of the solve, CP-SAT's status name. Raises ``InternalError`` on MODEL_INVALID.
     """
-    _check_limit(time_limit)
-    solver = _new_solver()
-    params = solver.parameters
-    params.symmetry_level = SYMMETRY_LEVEL
-    params.num_workers = _check_workers(workers)
-    params.random_seed = RANDOM_SEED
-    params.keep_all_feasible_solutions_in_presolve = KEEP_ALL_SOLUTIONS
-    if time_limit is not None:
-        params.max_time_in_seconds = float(time_limit)
-    start = time.perf_counter()
-    status = solver.solve(model)
-    seconds = time.perf_counter() - start
-    if status == cp_model.MODEL_INVALID:
-        raise InternalError(f"CP-SAT rejected the model (MODEL_INVALID): "
-                            f"{model.validate() or 'no validation message'}")
+    solver, status, seconds = _solve(model, time_limit, workers)
     outcome = outcome_of(status)
     values = [int(solver.value(v)) for v in variables] if outcome == "sat" else None
     return outcome, values, seconds, solver.status_name(status)
