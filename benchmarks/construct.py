@@ -32,7 +32,7 @@ Checks (a failed check is printed and makes the exit status 1):
 - agreement, for every weight and branch: a CP-SAT solution must sum exactly to the target and
   the project must have found a subset too; a CP-SAT INFEASIBLE must match a project "unsat"
   status; a CP-SAT UNKNOWN (time limit) is a failure of the baseline and is counted;
-- exactness: when the construction succeeds, ``pruned_network(random, c).forward(x, 2)`` must
+- exactness: when the construction succeeds, ``ticket_network(target, random, c.mask, c.k).forward(x, 2)`` must
   equal ``target.forward(x, 2)`` (``verify.networks.same_outputs``) on ``--inputs`` random grid
   inputs x (scale 2: entries uniform on {-4..4}, i.e. on S_{1/4} ∩ [-1, 1]).
 
@@ -69,7 +69,8 @@ from ortools import __version__ as ortools_version
 from ortools.sat.python import cp_model
 
 from verify import __version__ as verify_version
-from verify.constructions import construct_theorem1, pruned_network
+from verify.constructions import construct_theorem1
+from verify.equality import ticket_network
 from verify.generators import target_network, theorem1_random_network
 from verify.networks import same_outputs
 
@@ -213,7 +214,7 @@ def run_point(width: int, depth: int, bits: int, args, failures: list[str]) -> t
             ok_count += 1
             x = np.random.default_rng([args.seed, width, depth, bits, s, 1]).integers(
                 -(1 << INPUT_SCALE), (1 << INPUT_SCALE) + 1, size=(args.inputs, width))
-            pruned = pruned_network(random, construction)
+            pruned = ticket_network(target, random, construction.mask, construction.k)
             same = same_outputs(target.forward(x, INPUT_SCALE), pruned.forward(x, INPUT_SCALE))
             equal_inputs += same.size
             equal_ok += int(np.count_nonzero(same))

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from tests.test_networks import reference
-from verify.constructions import construct_theorem1, pruned_network, theorem1_shapes
+from verify.constructions import construct_theorem1, theorem1_shapes
+from verify.equality import ticket_network
 from verify.errors import InputError
 from verify.networks import QuantizedNetwork, Rounding, same_outputs
 from verify.seeding import as_generator, uniform_ints
@@ -42,7 +43,7 @@ def test_construction_reproduces_the_target_exactly(widths, k_t, k_in, k, schedu
     random = random_network(target, c=48 * k, k_in=k_in, seed=7)  # generous: failures ~never
     built = construct_theorem1(target, random, k)
     assert built.ok, [(c.layer, c.output, c.input, c.branch, c.answer.evidence) for c in built.failures]
-    pruned = pruned_network(random, built, rounding.gamma)
+    pruned = ticket_network(target, random, built.mask, built.k)
     x = grid_inputs(widths[0], 2)  # every input on the grid 2^-2, negative ones included
     assert same_outputs(target.forward(x, 2), pruned.forward(x, 2)).all()
     for row in x[:: max(1, len(x) // 25)]:  # and an independent straightforward evaluator
@@ -92,7 +93,7 @@ def test_theorem2_copy_and_combine_reproduces_the_target(widths, bits, schedule)
     random = theorem2_random_network(target, 48, 24, bits, seed=4)
     built = construct_theorem2(target, random, bits, 48, 24)
     assert built.ok, [(c.layer, c.output, c.input, c.branch, c.answer.evidence) for c in built.failures]
-    pruned = pruned_network(random, built, rounding.gamma, theorem=2)
+    pruned = ticket_network(target, random, built.mask, built.k)
     assert pruned.depth == target.depth + 1
     x = grid_inputs(widths[0], 2)
     assert same_outputs(target.forward(x, 2), pruned.forward(x, 2)).all()
@@ -105,6 +106,6 @@ def test_larger_construction_matches_on_thousands_of_random_grid_inputs():
     random = random_network(target, c=96, k_in=2, seed=22)
     built = construct_theorem1(target, random, 2)
     assert built.ok
-    pruned = pruned_network(random, built, 3, "toward-zero")
+    pruned = ticket_network(target, random, built.mask, built.k)  # the target's toward-zero rounding
     x = np.random.default_rng(0).integers(-4, 5, size=(3000, 6))
     assert same_outputs(target.forward(x, 2), pruned.forward(x, 2)).all()

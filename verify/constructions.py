@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from verify.errors import InputError, InternalError
-from verify.networks import QuantizedNetwork, Rounding, density, theorem1_shapes, theorem2_shapes
+from verify.networks import QuantizedNetwork, density, theorem1_shapes, theorem2_shapes
 from verify.numbers import RoundingMode
 from verify.prefilter.bitset import small_witness
 from verify.problems import SubsetSum
@@ -223,13 +223,3 @@ def _small_answer(products: list[int], w: int) -> Answer:
         raise InternalError(f"a subset for target weight {w} does not replay")
     return Answer(w, Status.SAT_VERIFIED, "dp-bitset",
                   f"witness of {len(found)} elements replayed in exact integer arithmetic", found)
-
-
-def pruned_network(random: QuantizedNetwork, construction: Construction, gamma: int | None = None,
-                   mode=RoundingMode.NEAREST_EVEN, theorem: int = 1) -> QuantizedNetwork:
-    """``[R ⊙ S]_δ``; when the target rounds (γ-double), with the schedule that lowers exactly
-    the outputs realising target layers: γ-triple for Theorem 1, after-first for Theorem 2."""
-    low = random.lowered(construction.k).pruned(construction.mask)
-    schedule = "triple" if theorem == 1 else "after-first"
-    rounding = Rounding() if gamma is None else Rounding(schedule, gamma, mode)
-    return QuantizedNetwork(low.weights, low.scales, rounding)
