@@ -345,13 +345,9 @@ def _reachable_cached(weights: tuple, target: int) -> bool | None:
 
         return MeetInTheMiddle(weights).witness(target) is not None
     if span <= AUTO_TABLE_MAX_BITS:
-        offset = sum(a for a in weights if a < 0)
-        if not offset <= target <= offset + span:
-            return False
-        acc = 1
-        for a in weights:
-            acc |= acc << abs(a)
-        return bool((acc >> (target - offset)) & 1)
+        from verify.prefilter.bitset import ReachableSums
+
+        return ReachableSums(weights).has(target)
     return None
 
 
