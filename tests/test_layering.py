@@ -30,6 +30,7 @@ LAYERS = {
     "verify.tickets": 7,
     "verify.certificates": 8,
     "verify.certify": 8,
+    "verify.experiments": 9,
     "verify.demo": 10,
     "verify.cli": 10,
 }

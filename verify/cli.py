@@ -341,6 +341,50 @@ def cmd_demo(args) -> int:
     return 0 if ok else EXIT_INTERNAL
 
 
+def cmd_sweep(args) -> int:
+    from verify.experiments import experiments
+    from verify.experiments.progress import Progress
+    from verify.experiments.spec import load_spec
+    from verify.experiments.sweep import Interrupted, make_executor, run_sweep
+
+    spec = load_spec(args.spec, experiments())  # every field checked before any work starts
+    if args.print_spec:
+        from verify.experiments.spec import resolve_spec_path
+
+        print(resolve_spec_path(args.spec).read_text(encoding="utf-8"), end="")
+        return 0
+    if not args.db:
+        raise InputError("--db: required (the SQLite file the rows go to)")
+    executor, window, close = make_executor(args.workers, args.dask_local, args.dask, spec.kill_after)
+    where = (f"Dask at {args.dask}" if args.dask else f"a Dask LocalCluster of {args.dask_local}"
+             if args.dask_local else f"{args.workers or 1} local worker(s)")
+    print(f"sweep {spec.experiment.name}: {spec.size:,} tasks ({spec.source}) on {where}", file=sys.stderr)
+    try:
+        summary = run_sweep(spec, args.db, executor, window=window, retry_errors=args.retry_errors,
+                            progress=Progress(0, enabled=None if not args.quiet else False), limit=args.limit)
+    except Interrupted as e:
+        print(e.summary.text(spec, args.db), file=sys.stderr)
+        print("slth-verify: interrupted; run the same command again to finish (stored rows are kept, "
+              "finished tasks are not redone)", file=sys.stderr)
+        return 130
+    finally:
+        close()
+    print(summary.text(spec, args.db))
+    if summary.errors:
+        print(f"{summary.errors} task(s) failed: their rows have status error (see slth-verify report "
+              f"{args.db}; --retry-errors runs them again)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_report(args) -> int:
+    from verify.experiments import experiments
+    from verify.experiments.report import report
+
+    report(args.db, args.experiment, experiments(), args.csv, args.plot)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="slth-verify", description="Exact, certified answers about quantized "
                      "subset sum and pruned quantized networks.")
@@ -485,6 +529,31 @@ def build_parser() -> argparse.ArgumentParser:
                                      "(needed when the instance has several)")
     e.add_argument("-o", "--output", required=True, help="output file")
     e.set_defaults(func=cmd_export)
+
+    from verify.experiments import BUILTIN
+
+    sw = sub.add_parser("sweep", help="run an experiment over a parameter grid into a SQLite database "
+                                      "(resumable: run it again to finish an interrupted sweep)")
+    sw.add_argument("spec", help=f"a spec file (.toml), or a built-in spec: {', '.join(BUILTIN)}")
+    sw.add_argument("--db", help="results database (SQLite; created if missing)")
+    where = sw.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N", help="local worker processes (default 1)")
+    where.add_argument("--dask-local", type=int, metavar="N", help="a Dask LocalCluster of N workers "
+                       "(needs the dask extra)")
+    where.add_argument("--dask", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
+    sw.add_argument("--retry-errors", action="store_true", help="run again the tasks stored as errors")
+    sw.add_argument("--limit", type=int, metavar="K", help="run at most K of the missing tasks")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar (it is off anyway when "
+                    "stderr is not a terminal)")
+    sw.add_argument("--print-spec", action="store_true", help="print the spec (e.g. a built-in one, to "
+                    "copy and edit) and exit")
+    sw.set_defaults(func=cmd_sweep)
+    rp = sub.add_parser("report", help="tables (and CSV, plots) of an experiment's results")
+    rp.add_argument("db", help="results database written by sweep")
+    rp.add_argument("--experiment", help="which experiment (needed when the database holds several)")
+    rp.add_argument("--csv", metavar="FILE", help="write every row as CSV")
+    rp.add_argument("--plot", metavar="FILE.png", help="write the experiment's plots (needs matplotlib)")
+    rp.set_defaults(func=cmd_report)
     return parser
 
 

@@ -1,0 +1,198 @@
+"""Sweep specs: a TOML file naming an experiment, a parameter grid, seeds, methods and limits.
+
+```toml
+experiment = "threshold"
+description = "P(fixed target reachable) against n"   # optional
+seeds = 40                 # seeds 0..39; or a list [1, 5, 9]; or {start = 1000, count = 40}
+methods = ["dp"]           # optional: the experiment's first method
+time_limit = 10            # optional: seconds per task, handed to the solvers
+kill_after = 60            # optional: the local pool kills a task running longer (default
+                           # 2·time_limit + 30 s; none without a time limit)
+[parameters]               # a list is an axis of the grid; a scalar is fixed
+n = [8, 10, 12]
+bits = [8, 12]
+zero = false
+```
+
+Everything is validated when the spec is loaded, before any work starts: an unknown key,
+experiment, method or parameter, a missing required parameter or a bad value is a one-line
+``InputError`` naming the file and the field. A task's seed is used as is, so the row
+``(n=20, bits=12, seed=7)`` is the instance ``slth-verify generate subset-sum --n 20 --bits 12
+--seed 7`` draws, and every grid point sees the same seeds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from verify.errors import InputError, MissingFileError
+from verify.experiments.base import REQUIRED, Experiment
+
+SPECS_DIR = Path(__file__).resolve().parent / "specs"
+TOP_LEVEL = {"experiment", "description", "seeds", "methods", "time_limit", "kill_after", "parameters"}
+MAX_TASKS = 10_000_000
+
+
+def _load_toml(text: str) -> dict:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    return tomllib.loads(text)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One point of a sweep. ``key`` identifies it across runs (with the tool version)."""
+
+    experiment: str
+    params: tuple  # sorted (name, value) pairs, hashable and picklable
+    seed: int
+    method: str
+    time_limit: float | None
+
+    @property
+    def params_json(self) -> str:
+        return json.dumps(dict(self.params), sort_keys=True, separators=(",", ":"))
+
+    @property
+    def key(self) -> tuple:
+        return (self.experiment, self.params_json, self.seed, self.method)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated sweep spec (module docstring)."""
+
+    source: str
+    experiment: Experiment
+    description: str
+    seeds: tuple[int, ...]
+    methods: tuple[str, ...]
+    time_limit: float | None
+    kill_after: float | None
+    grid: tuple  # (name, (values...)) in the experiment's parameter order
+
+    @property
+    def size(self) -> int:
+        n = len(self.seeds) * len(self.methods)
+        for _, values in self.grid:
+            n *= len(values)
+        return n
+
+    def tasks(self) -> list[Task]:
+        """Every task, seeds outermost: an interrupted sweep has covered the whole grid with
+        its first seeds rather than part of it with all of them."""
+        names = [name for name, _ in self.grid]
+        points = list(itertools.product(*(values for _, values in self.grid)))
+        return [Task(self.experiment.name, tuple(sorted(zip(names, point))), seed, method, self.time_limit)
+                for seed in self.seeds for point in points for method in self.methods]
+
+
+def builtin_specs() -> list[str]:
+    """Names of the default specs shipped with the package (``slth-verify sweep NAME``)."""
+    return sorted(p.stem for p in SPECS_DIR.glob("*.toml"))
+
+
+def resolve_spec_path(name_or_path: str) -> Path:
+    """A spec file, or the built-in spec of that name when no such file exists."""
+    p = Path(name_or_path)
+    if p.is_file():
+        return p
+    if p.suffix == "" and (SPECS_DIR / f"{name_or_path}.toml").is_file():
+        return SPECS_DIR / f"{name_or_path}.toml"
+    raise MissingFileError(f"{name_or_path}: no such spec file (built-in specs: {', '.join(builtin_specs())})")
+
+
+def _number(value, where: str, positive: bool = True) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (positive and not value > 0):
+        raise InputError(f"{where}: expected a positive number of seconds, got {value!r}")
+    return float(value)
+
+
+def _seeds(value, where: str) -> tuple[int, ...]:
+    def seed_ok(s):
+        return isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**63
+
+    if seed_ok(value) and value > 0:
+        return tuple(range(value))
+    if isinstance(value, list) and value and all(seed_ok(s) for s in value):
+        if len(set(value)) != len(value):
+            raise InputError(f"{where}: the seed list repeats a seed")
+        return tuple(value)
+    if isinstance(value, dict) and set(value) == {"start", "count"} and seed_ok(value["start"]) \
+            and seed_ok(value["count"]) and value["count"] > 0:
+        return tuple(range(value["start"], value["start"] + value["count"]))
+    raise InputError(f"{where}: expected a positive count, a non-empty list of distinct seeds "
+                     f">= 0, or {{start = S, count = N}}, got {value!r}")
+
+
+def parse_spec(data: dict, source: str, experiments: dict[str, Experiment]) -> Spec:
+    """Validate a parsed spec (module docstring); ``source`` names it in errors."""
+    unknown = sorted(set(data) - TOP_LEVEL)
+    if unknown:
+        raise InputError(f"{source}: unknown field {unknown[0]!r} (expected {', '.join(sorted(TOP_LEVEL))})")
+    for field in ("experiment", "seeds"):
+        if field not in data:
+            raise InputError(f"{source}: missing field {field!r}")
+    name = data["experiment"]
+    if name not in experiments:
+        raise InputError(f"{source}: experiment: expected one of {sorted(experiments)}, got {name!r}")
+    exp = experiments[name]
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise InputError(f"{source}: description: expected a string, got {description!r}")
+    seeds = _seeds(data["seeds"], f"{source}: seeds")
+    methods = data.get("methods", [exp.methods[0]])
+    if isinstance(methods, str):
+        methods = [methods]
+    if not isinstance(methods, list) or not methods or len(set(methods)) != len(methods):
+        raise InputError(f"{source}: methods: expected a non-empty list of distinct methods, got {methods!r}")
+    for m in methods:
+        if m not in exp.methods:
+            raise InputError(f"{source}: methods: {name} has methods {list(exp.methods)}, got {m!r}")
+    time_limit = _number(data["time_limit"], f"{source}: time_limit") if "time_limit" in data else None
+    kill_after = _number(data["kill_after"], f"{source}: kill_after") if "kill_after" in data else (
+        2 * time_limit + 30 if time_limit is not None else None)
+    params = data.get("parameters", {})
+    if not isinstance(params, dict):
+        raise InputError(f"{source}: parameters: expected a table [parameters], got {params!r}")
+    unknown = sorted(set(params) - {p.name for p in exp.params})
+    if unknown:
+        raise InputError(f"{source}: parameters.{unknown[0]}: {name} has no such parameter "
+                         f"(it has {', '.join(p.name for p in exp.params)})")
+    grid = []
+    for p in exp.params:
+        where = f"{source}: parameters.{p.name}"
+        if p.name not in params:
+            if p.default is REQUIRED:
+                raise InputError(f"{where}: missing (expected {p.expected()}; a list of them is a grid axis)")
+            values = [p.default]
+        else:
+            raw = params[p.name]
+            values = raw if isinstance(raw, list) else [raw]
+            if not values:
+                raise InputError(f"{where}: an empty list gives no tasks")
+        checked = [p.check(v, where) for v in values]
+        if len({json.dumps(v) for v in checked}) != len(checked):
+            raise InputError(f"{where}: the list repeats a value")
+        grid.append((p.name, tuple(checked)))
+    spec = Spec(source, exp, description, seeds, tuple(methods), time_limit, kill_after, tuple(grid))
+    if spec.size > MAX_TASKS:
+        raise InputError(f"{source}: {spec.size:,} tasks; split the sweep (at most {MAX_TASKS:,} per spec)")
+    return spec
+
+
+def load_spec(name_or_path: str, experiments: dict[str, Experiment]) -> Spec:
+    """Read and validate a spec file (or a built-in spec by name)."""
+    path = resolve_spec_path(name_or_path)
+    try:
+        data = _load_toml(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a UTF-8 text file") from None
+    except ValueError as e:  # tomllib.TOMLDecodeError
+        raise InputError(f"{path}: not valid TOML: {e}") from None
+    return parse_spec(data, str(path), experiments)
