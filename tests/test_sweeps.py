@@ -261,7 +261,7 @@ def _wait_for_rows(db, at_least: int, proc, timeout: float = 120) -> int:
 RESUME = 'experiment = "counts"\nseeds = 40\n[parameters]\nbits = 16\nn = [20, 24]\n'
 
 
-@pytest.mark.parametrize("how", ["kill", "ctrl-c"])
+@pytest.mark.parametrize("how", ["kill", "ctrl-c", "term"])
 def test_interrupted_sweep_resumes_to_exactly_the_rows_of_an_uninterrupted_one(tmp_path, how):
     spec = spec_file(tmp_path, RESUME)
     whole, cut = tmp_path / "whole.sqlite", tmp_path / "cut.sqlite"
@@ -273,7 +273,7 @@ def test_interrupted_sweep_resumes_to_exactly_the_rows_of_an_uninterrupted_one(t
         os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its pool, mid-write
         proc.wait()
     else:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGINT if how == "ctrl-c" else signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 130 and "run the same command again" in err
     partial = len(rows_of(cut))
@@ -284,19 +284,20 @@ def test_interrupted_sweep_resumes_to_exactly_the_rows_of_an_uninterrupted_one(t
     assert rows_of(cut) == rows_of(whole) and len(rows_of(whole)) == 80
 
 
-def test_dask_local_cluster_gives_the_same_rows_as_the_local_pool(tmp_path):
-    pytest.importorskip("dask.distributed")
+def test_dask_gives_the_same_rows_as_the_local_pool(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
     spec = load_spec(str(spec_file(tmp_path, SMALL.format(seeds=2))), experiments())
-    dbs = []
-    for kind in ({"workers": 2}, {"dask_local": 2}):
-        db = tmp_path / f"{next(iter(kind))}.sqlite"
-        executor, window, close = make_executor(**kind)
-        try:
-            run_sweep(spec, db, executor, window=window, progress=Progress(0, enabled=False))
-        finally:
-            close()
-        dbs.append(db)
-    assert rows_of(dbs[0]) == rows_of(dbs[1]) and len(rows_of(dbs[0])) == spec.size
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0") as cluster:
+        dbs = []
+        for kind in ({"workers": 2}, {"dask_local": 2}, {"dask": cluster.scheduler_address}):
+            db = tmp_path / f"{next(iter(kind))}.sqlite"
+            executor, window, close = make_executor(**kind)
+            try:
+                run_sweep(spec, db, executor, window=window, progress=Progress(0, enabled=False))
+            finally:
+                close()
+            dbs.append(db)
+    assert rows_of(dbs[0]) == rows_of(dbs[1]) == rows_of(dbs[2]) and len(rows_of(dbs[0])) == spec.size
 
 
 # ------------------------------------------------------------------------------------ report

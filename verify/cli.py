@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from itertools import islice
 
@@ -341,6 +342,10 @@ def cmd_demo(args) -> int:
     return 0 if ok else EXIT_INTERNAL
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def cmd_sweep(args) -> int:
     from verify.experiments import experiments
     from verify.experiments.progress import Progress
@@ -356,6 +361,7 @@ def cmd_sweep(args) -> int:
     if not args.db:
         raise InputError("--db: required (the SQLite file the rows go to)")
     executor, window, close = make_executor(args.workers, args.dask_local, args.dask, spec.kill_after)
+    signal.signal(signal.SIGTERM, _interrupt)  # a polite kill stops the workers too, like Ctrl-C
     where = (f"Dask at {args.dask}" if args.dask else f"a Dask LocalCluster of {args.dask_local}"
              if args.dask_local else f"{args.workers or 1} local worker(s)")
     print(f"sweep {spec.experiment.name}: {spec.size:,} tasks ({spec.source}) on {where}", file=sys.stderr)

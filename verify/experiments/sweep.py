@@ -153,7 +153,7 @@ def make_executor(workers: int | None = None, dask_local: int | None = None, das
         if dask_local < 1:
             raise InputError(f"--dask-local: expected at least 1 worker, got {dask_local}")
         cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=":0")
         client = Client(cluster)
     else:
         cluster = None
