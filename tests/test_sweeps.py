@@ -134,6 +134,13 @@ def _spawn_grandchild_and_hang(marker):
     time.sleep(120)
 
 
+def _square_in_a_child(x: int) -> int:
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as child:
+        return child.apply(pow, (x, 2))
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -164,6 +171,7 @@ def test_pool_kills_an_overrunning_task_with_its_children_and_survives_crashes(t
         assert not _alive(grandchild)  # the worker's process group went with it
         assert [f.result(timeout=60) for f in [pool.submit(pow, 2, k) for k in range(50)]] == \
             [2 ** k for k in range(50)]
+        assert pool.submit(_square_in_a_child, 9).result(timeout=60) == 81  # solvers run in children
     finally:
         pool.terminate()
 

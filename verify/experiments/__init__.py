@@ -7,7 +7,7 @@ import importlib
 
 from verify.experiments.base import Experiment
 
-BUILTIN = ("threshold", "coverage", "counts")
+BUILTIN = ("threshold", "coverage", "counts", "network", "hardness")
 
 
 def experiments() -> dict[str, Experiment]:

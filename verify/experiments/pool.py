@@ -12,6 +12,7 @@ threads is unsafe).
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import signal
@@ -65,7 +66,9 @@ def _worker_main(conn) -> None:
 class _Worker:
     def __init__(self, ctx):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child,), daemon=True)
+        # not a daemon: tasks start processes of their own (SAT solvers, proof checkers), which
+        # a daemon may not; the pool kills its workers itself, at exit too (atexit below)
+        self.process = ctx.Process(target=_worker_main, args=(child,), daemon=False)
         self.process.start()
         child.close()
         self.future: Future | None = None
@@ -96,6 +99,7 @@ class ProcessPool(Executor):
         self._workers = [_Worker(self._ctx) for _ in range(workers)]
         self._thread = threading.Thread(target=self._dispatch, name="slth-verify-pool", daemon=True)
         self._thread.start()
+        atexit.register(self._at_exit)
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
         future: Future = Future()
@@ -123,6 +127,10 @@ class ProcessPool(Executor):
             self._terminate = True
         self._wake_w.send(None)
         self._thread.join()
+
+    def _at_exit(self) -> None:
+        if self._thread.is_alive():
+            self.terminate()
 
     def _start(self, w: _Worker) -> None:
         with self._lock:
@@ -175,6 +183,7 @@ class ProcessPool(Executor):
                         self._replace(w, TaskKilled(f"killed after {self.kill_after:g} s (kill_after)"))
         finally:
             self._stop_workers()
+            atexit.unregister(self._at_exit)
 
     def _collect(self, w: _Worker) -> None:
         try:
