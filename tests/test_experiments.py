@@ -41,9 +41,18 @@ def test_coverage_agrees_with_brute_force(params, seed):
     assert (out["reachable"], out["targets"], out["all_reachable"]) == (hit, 2 * M + 1, hit == 2 * M + 1)
 
 
-def test_coverage_products_use_lemma5_grid():
-    out = experiment("coverage").run({"n": 12, "bits": 2, "zero": True, "distribution": "products"}, 3, "dp", None)
-    assert out["M"] == 16 and out["targets"] == 33 and 0 < out["reachable"] <= 33
+def test_coverage_products_are_the_generators_draws_and_may_be_empty():
+    for seed in range(40):
+        params = {"n": 2, "bits": 2, "zero": True, "distribution": "products"}
+        out = experiment("coverage").run(params, seed, "dp", None)
+        assert out["M"] == 16 and out["targets"] == 33
+        try:
+            weights = subset_sum_instance(2, bits=2, distribution="products", target=0, seed=seed).weights
+        except InputError:  # no pair had u > 0: only the empty sum
+            assert (out["weights"], out["reachable"], out["status"]) == (0, 1, "unsat-exhaustive")
+            continue
+        table = subset_table(weights)
+        assert out["reachable"] == sum(reachable(table, t) for t in range(-16, 17))
 
 
 @settings(max_examples=25, deadline=None)

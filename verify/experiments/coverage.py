@@ -10,12 +10,16 @@ counting bound 2^n >= 2M+1 is printed beside it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 
 from verify.experiments.base import Experiment, Param, Table, group
-from verify.generators import subset_sum_instance
+from verify.generators import product_weights, subset_sum_instance
 from verify.problems import SubsetSum, TargetRange
+from verify.seeding import as_generator
 from verify.solving import cover
+from verify.status import Status
 
 PARAMS = (
     Param("n", "int", low=1, high=200, help="weights drawn (pairs, for products)"),
@@ -27,18 +31,30 @@ METHODS = ("auto", "dp", "mitm")
 
 
 def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
-    """Cover every target of {-M..M}; ``reachable`` counts the targets with a replayed witness."""
-    inst = subset_sum_instance(params["n"], bits=params["bits"], zero=params["zero"],
-                               distribution=params["distribution"], target=0, seed=seed)
-    M = inst.meta["params"]["M"]
-    whole = SubsetSum(weights=inst.weights, targets=TargetRange(-M, M))
+    """Cover every target of {-M..M}; ``reachable`` counts the targets with a replayed witness.
+
+    Lemma 5's products can leave no weight at all (no pair with u > 0): then only 0, the empty
+    sum, is reachable, and the instance hashed is the empty weight list."""
+    n, bits, zero = params["n"], params["bits"], params["zero"]
+    if params["distribution"] == "products":
+        # the same draws as subset_sum_instance(..., distribution="products"), which refuses an empty list
+        weights, _ = product_weights(as_generator(seed), n, bits, "A", zero)
+        M = 1 << (2 * bits)
+    else:
+        weights = subset_sum_instance(n, bits=bits, zero=zero, target=0, seed=seed).weights
+        M = 1 << bits
+    total = 2 * M + 1
+    if not weights:
+        empty = json.dumps({"kind": "subset-sum", "weights": [], "targets": {"range": [-M, M]}}, sort_keys=True)
+        return {"instance_sha256": hashlib.sha256(empty.encode()).hexdigest(),
+                "status": Status.UNSAT_EXHAUSTIVE.value, "M": M, "weights": 0, "targets": total,
+                "reachable": 1, "all_reachable": False}
+    whole = SubsetSum(weights=weights, targets=TargetRange(-M, M))
     report = cover(whole, method)
     reachable = report.extra["reachable_count"]
-    unreachable = len(report.extra["unreachable"])
-    total = 2 * M + 1
-    complete = reachable + unreachable == total
+    complete = reachable + len(report.extra["unreachable"]) == total
     return {"instance_sha256": whole.sha256, "status": report.status.value, "M": M,
-            "weights": len(inst.weights), "targets": total, "reachable": reachable,
+            "weights": len(weights), "targets": total, "reachable": reachable,
             "all_reachable": (reachable == total) if complete else None}
 
 
