@@ -370,3 +370,22 @@ def test_version_bump_reruns_and_report_reads_the_newest(tmp_path):
         assert s.done_keys("threshold", "0.0.10") == set()
         assert [r["error"] for r in s.rows("threshold")] == ["new"]
         assert json.loads(json.dumps(s.experiments())) == [["threshold", "0.0.9", 1], ["threshold", "0.1.0", 1]]
+
+
+def test_kill_after_gives_unknown_rows_and_retries_touch_only_the_specs_tasks(tmp_path, capsys):
+    db = tmp_path / "r.sqlite"
+    # every task overruns a 50 ms kill_after (a worker's first task imports the library): unknown
+    slow = spec_file(tmp_path, 'experiment = "threshold"\nseeds = 2\nmethods = ["sat"]\nkill_after = 0.05\n'
+                               '[parameters]\nbits = 18\nn = 20\n', "slow.toml")
+    failing = spec_file(tmp_path, 'experiment = "threshold"\nseeds = 2\nmethods = ["dp"]\n[parameters]\n'
+                                  'bits = 60\nn = 100\n', "failing.toml")
+    run_cli(capsys, "sweep", str(slow), "--db", str(db))
+    run_cli(capsys, "sweep", str(failing), "--db", str(db))
+    before = rows_of(db)
+    assert [r[6] for r in before].count("unknown") == 2 and [r[6] for r in before].count("error") == 2
+    assert all("killed after 0.05 s" in r[8] for r in before if r[6] == "unknown")
+    code, out, _ = run_cli(capsys, "sweep", str(failing), "--db", str(db), "--retry-errors", "--retry-unknown")
+    assert code == 1 and "2 tasks run" in out  # the slow spec's unknown rows are not this spec's
+    assert rows_of(db) == before
+    code, out, _ = run_cli(capsys, "sweep", str(slow), "--db", str(db), "--retry-unknown")
+    assert code == 0 and "2 tasks run" in out and len(rows_of(db)) == 4

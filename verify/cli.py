@@ -366,8 +366,9 @@ def cmd_sweep(args) -> int:
              if args.dask_local else f"{args.workers or 1} local worker(s)")
     print(f"sweep {spec.experiment.name}: {spec.size:,} tasks ({spec.source}) on {where}", file=sys.stderr)
     try:
-        summary = run_sweep(spec, args.db, executor, window=window, retry_errors=args.retry_errors,
-                            progress=Progress(0, enabled=None if not args.quiet else False), limit=args.limit)
+        retry = ("error",) * args.retry_errors + ("unknown",) * args.retry_unknown
+        summary = run_sweep(spec, args.db, executor, window=window, retry=retry,
+                            progress=Progress(0, enabled=False if args.quiet else None), limit=args.limit)
     except Interrupted as e:
         print(e.summary.text(spec, args.db), file=sys.stderr)
         print("slth-verify: interrupted; run the same command again to finish (stored rows are kept, "
@@ -547,7 +548,9 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--dask-local", type=int, metavar="N", help="a Dask LocalCluster of N workers "
                        "(needs the dask extra)")
     where.add_argument("--dask", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
-    sw.add_argument("--retry-errors", action="store_true", help="run again the tasks stored as errors")
+    sw.add_argument("--retry-errors", action="store_true", help="run again the spec's tasks stored as errors")
+    sw.add_argument("--retry-unknown", action="store_true", help="run again the spec's tasks stored as "
+                    "unknown (after raising time_limit, say: the limit is not part of a task's key)")
     sw.add_argument("--limit", type=int, metavar="K", help="run at most K of the missing tasks")
     sw.add_argument("--quiet", action="store_true", help="no progress bar (it is off anyway when "
                     "stderr is not a terminal)")

@@ -34,7 +34,6 @@ ticket of the kind asked (certified); ``unknown``: a limit, or a method that doe
 from __future__ import annotations
 
 import hashlib
-import math
 
 from verify.experiments.base import Experiment, Param, Table, crossing, group
 from verify.status import Status
@@ -188,9 +187,11 @@ def _fmt(x, spec=".2f"):
 
 
 def theorem3(widths: str, bits: int) -> float:
-    """Theorem 3's bound for targets of this shape (it depends on nothing else)."""
-    ws = [int(w) for w in widths.split(",")]
-    return sum(a * b for a, b in zip(ws, ws[1:])) * math.log2((1 << (bits + 1)) + 1)
+    """Theorem 3's bound for targets of this shape and precision (it depends on nothing else)."""
+    from verify.certificates import theorem3_bound
+    from verify.generators import target_network
+
+    return theorem3_bound(target_network([int(w) for w in widths.split(",")], bits))
 
 
 def union_bound(n_t: int, p: float) -> float:

@@ -16,11 +16,10 @@ def duration(seconds: float) -> str:
 
 
 class Progress:
-    """``total`` tasks to run now (``skipped`` more already had rows)."""
+    """``total`` tasks to run; redrawn at most every ``every`` seconds."""
 
-    def __init__(self, total: int, skipped: int = 0, stream=None, enabled: bool | None = None,
-                 width: int = 24, every: float = 0.2):
-        self.total, self.skipped = total, skipped
+    def __init__(self, total: int, stream=None, enabled: bool | None = None, width: int = 24, every: float = 0.2):
+        self.total = total
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
         self.width, self.every = width, every

@@ -6,8 +6,8 @@ again skips every task that has a row (looked up by experiment, parameters, seed
 tool version, which determine the instance) and does the rest, so no row is lost or
 duplicated. A unique index on that lookup key makes a duplicate impossible even if two sweeps
 write the same database at once. ``status`` is an evidence-graded status, or ``error`` for a
-task that raised or whose worker died (``error`` says what happened; ``--retry-errors`` redoes
-them).
+task that raised or whose worker died (``error`` says what happened; ``--retry-errors`` and
+``--retry-unknown`` redo a spec's tasks with those statuses).
 """
 
 from __future__ import annotations
@@ -77,16 +77,19 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
-    def done_keys(self, experiment: str, version: str = __version__) -> set[tuple]:
-        """Lookup keys (experiment, params, seed, method) of the tasks that have a row."""
-        cur = self.db.execute("SELECT experiment, params, seed, method FROM results "
+    def done_keys(self, experiment: str, version: str = __version__, statuses=None) -> set[tuple]:
+        """Lookup keys (experiment, params, seed, method) of the tasks that have a row (with one
+        of ``statuses``, if given)."""
+        cur = self.db.execute("SELECT experiment, params, seed, method, status FROM results "
                               "WHERE experiment = ? AND tool_version = ?", (experiment, version))
-        return set(cur.fetchall())
+        return {tuple(r[:4]) for r in cur.fetchall() if statuses is None or r[4] in statuses}
 
-    def delete_errors(self, experiment: str, version: str = __version__) -> int:
-        cur = self.db.execute("DELETE FROM results WHERE experiment = ? AND tool_version = ? AND status = 'error'",
-                              (experiment, version))
-        return cur.rowcount
+    def delete(self, keys, version: str = __version__) -> None:
+        """Drop the rows of these tasks (to run them again), in one transaction."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany("DELETE FROM results WHERE experiment = ? AND params = ? AND seed = ? "
+                                "AND method = ? AND tool_version = ?", [(*k, version) for k in keys])
 
     def add(self, row: dict) -> bool:
         """Insert one row in its own transaction; False if the task already had one."""

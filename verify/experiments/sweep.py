@@ -88,15 +88,17 @@ class SweepSummary:
                 f"in {db}")
 
 
-def run_sweep(spec: Spec, db, executor: Executor, *, window: int = 8, retry_errors: bool = False,
+def run_sweep(spec: Spec, db, executor: Executor, *, window: int = 8, retry: tuple[str, ...] = (),
               progress: Progress | None = None, limit: int | None = None) -> SweepSummary:
     """Run every task of ``spec`` with no row in ``db`` (at most ``limit`` of them) on
-    ``executor``. Ctrl-C raises ``Interrupted`` with the summary; rows written stay."""
+    ``executor``; tasks of the spec stored with a status in ``retry`` (``error``, ``unknown``)
+    run again. Ctrl-C raises ``Interrupted`` with the summary; rows written stay."""
     with Store(db) as store:
-        if retry_errors:
-            store.delete_errors(spec.experiment.name)
-        done = store.done_keys(spec.experiment.name)
         tasks = spec.tasks()
+        if retry:
+            keys = {t.key for t in tasks}
+            store.delete([k for k in store.done_keys(spec.experiment.name, statuses=retry) if k in keys])
+        done = store.done_keys(spec.experiment.name)
         todo = [t for t in tasks if t.key not in done]
         summary = SweepSummary(total=len(tasks), skipped=len(tasks) - len(todo))
         if limit is not None:
