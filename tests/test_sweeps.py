@@ -389,3 +389,22 @@ def test_kill_after_gives_unknown_rows_and_retries_touch_only_the_specs_tasks(tm
     assert rows_of(db) == before
     code, out, _ = run_cli(capsys, "sweep", str(slow), "--db", str(db), "--retry-unknown")
     assert code == 0 and "2 tasks run" in out and len(rows_of(db)) == 4
+
+
+def test_report_without_matplotlib_fails_before_writing_anything(tmp_path, capsys, monkeypatch):
+    db = tmp_path / "r.sqlite"
+    assert run_cli(capsys, "sweep", str(spec_file(tmp_path, SMALL.format(seeds=1))), "--db", str(db))[0] == 0
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # import fails as if not installed
+    csv_path = tmp_path / "r.csv"
+    code, out, err = run_cli(capsys, "report", str(db), "--csv", str(csv_path), "--plot", str(tmp_path / "r.png"))
+    assert code == 2 and "pip install 'slth-verify[plot]'" in err and out == ""
+    assert not csv_path.exists() and not (tmp_path / "r.png").exists()
+    monkeypatch.undo()
+    assert run_cli(capsys, "report", str(db), "--csv", str(csv_path))[0] == 0
+    assert csv_path.stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -330,6 +330,12 @@ def load_problem(path: str | os.PathLike) -> Problem:
         raise InputError(f"{Path(path)}: {e}") from None
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
     """Write a file so that it either appears complete or not at all (temp file + rename)."""
     p = Path(path)
@@ -340,6 +346,7 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would make results private by accident
         os.replace(tmp, p)
     except BaseException:
         if os.path.exists(tmp):

@@ -54,23 +54,29 @@ def csv_text(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
-def write_plot(exp: Experiment, rows: list[dict], path) -> None:
-    """Draw ``exp``'s plot of ``rows`` into ``path`` (format from the suffix, e.g. ``.png``)."""
-    path = Path(path)
+def _plot_ready(exp: Experiment, path: Path):
+    """The matplotlib Figure class, once everything a plot needs is known to be there."""
     if exp.plot is None:
         raise InputError(f"--plot: experiment {exp.name} has no plot")
+    if not path.parent.is_dir():
+        raise MissingFileError(f"{path}: directory {path.parent} does not exist")
     try:
         from matplotlib.figure import Figure
     except ImportError:
         raise InputError("--plot needs matplotlib: pip install 'slth-verify[plot]'") from None
-    if not path.parent.is_dir():
-        raise MissingFileError(f"{path}: directory {path.parent} does not exist")
-    figure = Figure(figsize=(11, 4.5), layout="constrained")
+    return Figure
+
+
+def write_plot(exp: Experiment, rows: list[dict], path) -> None:
+    """Draw ``exp``'s plot of ``rows`` into ``path`` (format from the suffix, e.g. ``.png``)."""
+    path = Path(path)
+    figure = _plot_ready(exp, path)(figsize=(11, 4.5), layout="constrained")
     exp.plot(rows, figure)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
         figure.savefig(tmp, dpi=110)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -95,8 +101,13 @@ def load_rows(db, name: str | None, experiments: dict[str, Experiment]) -> tuple
 
 def report(db, name: str | None, experiments: dict[str, Experiment], csv_path=None, plot_path=None,
            out=print) -> None:
-    """Print the experiment's tables; write the CSV and the plot when asked."""
+    """Print the experiment's tables; write the CSV and the plot when asked (both checked before
+    anything is printed or written)."""
     exp, rows = load_rows(db, name, experiments)
+    if csv_path is not None and not Path(csv_path).resolve().parent.is_dir():
+        raise MissingFileError(f"{csv_path}: directory {Path(csv_path).parent} does not exist")
+    if plot_path is not None:
+        _plot_ready(exp, Path(plot_path))
     statuses: dict[str, int] = {}
     for r in rows:
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1
