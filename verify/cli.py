@@ -392,6 +392,34 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_suite_build(args) -> int:
+    from verify.experiments.progress import Progress
+    from verify.suites.build import build_suite
+    from verify.suites.spec import load_suite_spec
+
+    spec = load_suite_spec(args.spec)  # every field checked before any instance is generated
+    print(f"suite {spec.name}: {len(spec.points)} instances into {args.output}", file=sys.stderr)
+    progress = Progress(len(spec.points))
+    try:
+        manifest = build_suite(spec, args.output, progress)
+    finally:
+        progress.close()
+    counts = ", ".join(f"{v} {k}" for k, v in manifest["counts"].items())
+    print(f"suite {spec.name}: {len(manifest['instances'])} instances ({counts}); manifest {args.output}/manifest.json")
+    return 0
+
+
+def cmd_suite_check(args) -> int:
+    from verify.suites.check import check_suite
+
+    result = check_suite(args.directory, args.engines)
+    if args.verbose or not result.ok:
+        print("\n".join(x for x in result.lines if args.verbose or x.startswith("FAILED")))
+    counts = ", ".join(f"{v} {k}" for k, v in sorted(result.counts.items()))
+    print(f"{'verified' if result.ok else 'NOT VERIFIED'}: {args.directory} ({counts})")
+    return 0 if result.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="slth-verify", description="Exact, certified answers about quantized "
                      "subset sum and pruned quantized networks.")
@@ -563,6 +591,19 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--csv", metavar="FILE", help="write every row as CSV")
     rp.add_argument("--plot", metavar="FILE.png", help="write the experiment's plots (needs matplotlib)")
     rp.set_defaults(func=cmd_report)
+
+    su = sub.add_parser("suite", help="hard instance suites with certified answers, for solver benchmarking")
+    ssub = su.add_subparsers(dest="what", metavar="ACTION", parser_class=_Parser, required=True)
+    sb = ssub.add_parser("build", help="generate a suite's instances, exports and certified answers")
+    sb.add_argument("--spec", required=True, help="suite spec (.toml), or a built-in one: critical-window")
+    sb.add_argument("-o", "--output", required=True, help="a new directory for the suite")
+    sb.set_defaults(func=cmd_suite_build)
+    sc = ssub.add_parser("check", help="re-verify every answer of a suite from its files alone")
+    sc.add_argument("directory")
+    sc.add_argument("--engines", choices=["auto", "python", "native", "both"], default="auto",
+                    help="proof checker engines (default auto)")
+    sc.add_argument("-v", "--verbose", action="store_true", help="one line per instance")
+    sc.set_defaults(func=cmd_suite_check)
     return parser
 
 

@@ -36,7 +36,7 @@ TOP_LEVEL = {"experiment", "description", "seeds", "methods", "time_limit", "kil
 MAX_TASKS = 10_000_000
 
 
-def _load_toml(text: str) -> dict:
+def load_toml(text: str) -> dict:
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
@@ -190,7 +190,7 @@ def load_spec(name_or_path: str, experiments: dict[str, Experiment]) -> Spec:
     """Read and validate a spec file (or a built-in spec by name)."""
     path = resolve_spec_path(name_or_path)
     try:
-        data = _load_toml(path.read_text(encoding="utf-8"))
+        data = load_toml(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a UTF-8 text file") from None
     except ValueError as e:  # tomllib.TOMLDecodeError

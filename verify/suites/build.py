@@ -1,0 +1,228 @@
+"""Building a suite: every instance of a spec, its exports, and its answer certified.
+
+Layout of a suite directory::
+
+    manifest.json                  every file's sha256, parameters, seed, the answer and its evidence
+    instances/NAME.json            the instance (subset-sum or vector-subset-sum JSON)
+    instances/NAME.cnf|.opb|.wcnf  its exports (``verify.encodings.export``; variables 1..n = x_i)
+    instances/NAME.drup            for a "no" certified by SAT: CaDiCaL's DRUP proof of NAME.cnf
+    instances/NAME.target.npz, .random.npz, .cert.json (+ .cert.proofs/)   a network instance
+
+Answers: ``planted`` instances are ``sat-verified`` by their planted subset, replayed.
+``infeasible`` ones draw targets near the centre Λ/2 (uniform within ±M of it, inside the reachable
+range; per coordinate for vectors; weights fixed by the seed) until one is
+certified unreachable: by the exhaustive pre-filter (``unsat-exhaustive``: meet in the middle or
+the bitset, within ``memory_budget``), else by a checked DRUP refutation of the exported CNF
+itself (``unsat-proof-checked``); a target that is reachable is replaced by the next draw, and an
+undecided one (the time limit) is kept and labelled ``unknown``, never guessed. Network
+instances are certified by ``certify --find any`` (a ticket, or a certified "no ticket").
+
+The manifest holds no timings or dates, so the same spec gives a byte-identical suite.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from fractions import Fraction
+from pathlib import Path
+
+from verify import __version__
+from verify.errors import BudgetExceeded, InputError
+from verify.suites.spec import Point, SuiteSpec, critical_M
+
+INFEASIBLE_TRIES = 64
+NETWORK_SEED_OFFSET = 1_000_000  # the random network's seed is the instance's seed + this
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _instance(point: Point, target):
+    from verify.generators import subset_sum_instance, vector_instance
+
+    p = dict(point.params)
+    size = p["n"] // 2 if p["size"] == "half" else p["size"]
+    if point.kind == "subset-sum":
+        M = critical_M(p["n"], Fraction(p["lambda"]))
+        return subset_sum_instance(p["n"], M=M, zero=p["zero"], target=target, size=size, seed=point.seed)
+    return vector_instance(p["n"], p["dim"], bits=p["bits"], zero=p["zero"], target=target, size=size,
+                           seed=point.seed)
+
+
+def exhaustive_answer(problem, budget):
+    """The first exhaustive pre-filter answer that fits ``budget`` (None if none fits)."""
+    from verify.solving import solve
+
+    for method in ("mitm", "dp"):
+        try:
+            return solve(problem, method, budget).answers[0]
+        except (BudgetExceeded, InputError):  # InputError: half-sums beyond int64 for mitm
+            continue
+    return None
+
+
+def _sat_answer(problem, cnf_text: str, spec: SuiteSpec) -> tuple[str, object]:
+    """CaDiCaL on the exported CNF: ("sat", witness) / ("unsat", proof lines) / ("unknown", why)."""
+    from verify.backends.proofcheck import check_drup
+    from verify.backends.satrun import run_sat
+    from verify.encodings.formats import read_dimacs
+
+    cnf = read_dimacs(cnf_text)
+    clauses = [list(c) for c in cnf.clauses]
+    run = run_sat(cnf.nvars, clauses, "cadical195", spec.time_limit, proof=True)
+    if run.outcome == "sat":
+        return "sat", [i for i in range(problem.n) if run.model[i] > 0]
+    if run.outcome == "unsat":
+        check = check_drup(cnf.nvars, clauses, run.proof)
+        return ("unsat", run.proof) if check.ok else ("unknown", f"proof rejected: {check.message}")
+    return "unknown", run.reason
+
+
+def _write(directory: Path, name: str, text: str) -> dict:
+    from verify.problems import write_text_atomic
+
+    write_text_atomic(directory / name, text)
+    return {"path": f"instances/{name}", "sha256": hashlib.sha256(text.encode()).hexdigest()}
+
+
+def _exports(problem, spec: SuiteSpec, directory: Path, stem: str) -> tuple[dict, str | None]:
+    from verify.encodings.export import export_problem
+
+    files, cnf_text = {}, None
+    for fmt in spec.formats:
+        text, _ = export_problem(problem, fmt, encoding=spec.encoding)
+        files[fmt] = _write(directory, f"{stem}.{fmt}", text)
+        cnf_text = text if fmt == "cnf" else cnf_text
+    return files, cnf_text
+
+
+def _subset_sum_entry(point: Point, spec: SuiteSpec, directory: Path) -> dict:
+    from verify.encodings.export import export_problem
+    from verify.problems import dumps_readable
+    from verify.seeding import as_generator, uniform_ints
+    from verify.status import Status
+    from verify.witness import witness_error
+
+    p = dict(point.params)
+    stem = point.name
+    notes = []
+    if p["answer"] == "planted":
+        problem = _instance(point, "planted")
+        witness = problem.meta["planted"]
+        answer = {"status": Status.SAT_VERIFIED.value, "method": "planted", "witness": witness}
+    else:
+        base = _instance(point, "planted")
+        M = base.meta["params"]["M"]
+        columns = [[w[j] for w in base.weights] for j in range(base.dim)] if point.kind == "vector" \
+            else [list(base.weights)]
+        rng = as_generator(point.seed + (1 << 62))
+        answer, witness = None, None
+        for _ in range(INFEASIBLE_TRIES):
+            # near the centre Λ/2 of each coordinate, where solutions are densest and "no" is hardest
+            t = tuple(int(uniform_ints(rng, max(sum(a for a in c if a < 0), sum(c) // 2 - M),
+                                       min(sum(a for a in c if a > 0), sum(c) // 2 + M), 1)[0]) for c in columns)
+            t = t if point.kind == "vector" else t[0]
+            problem = _instance(point, t)
+            exact = exhaustive_answer(problem, spec.memory_budget)
+            if exact is not None:
+                if exact.status.is_sat:
+                    witness = list(exact.witness)
+                    continue
+                answer = {"status": exact.status.value, "method": exact.method}
+                break
+            try:
+                cnf_text = export_problem(problem, "cnf", encoding=spec.encoding)[0]
+            except InputError:  # refuted by a necessary condition: trivial, not what a suite is for
+                continue
+            outcome, detail = _sat_answer(problem, cnf_text, spec)
+            if outcome == "sat":
+                witness = detail
+                continue
+            if outcome == "unsat":
+                answer = {"status": Status.UNSAT_PROOF_CHECKED.value, "method": "sat:cadical195",
+                          "proof": _write(directory, f"{stem}.drup", "\n".join(detail) + "\n")}
+            else:
+                answer = {"status": Status.UNKNOWN.value, "reason": f"not certified within the limits: {detail}"}
+            break
+        if answer is None:  # every draw was reachable: keep the last one, honestly labelled
+            answer = {"status": Status.SAT_VERIFIED.value, "method": "search", "witness": witness}
+            notes.append(f"no unreachable target among {INFEASIBLE_TRIES} draws: this one is reachable")
+    target = problem.target_list()[0]
+    if "witness" in answer and witness_error(problem, target, answer["witness"]) is not None:
+        raise AssertionError(f"{stem}: the witness does not replay")  # a bug, never a user error
+    files = {"instance": _write(directory, f"{stem}.json", dumps_readable(problem.to_json()) + "\n")}
+    exports, _ = _exports(problem, spec, directory, stem)
+    files.update(exports)
+    if "proof" in answer:
+        files["proof"] = answer.pop("proof")
+    answer["target"] = list(target) if isinstance(target, tuple) else target
+    return {"name": stem, "kind": point.kind, "params": p, "seed": point.seed, "instance_sha256": problem.sha256,
+            "encoding": spec.encoding, "files": files, "answer": answer, **({"notes": notes} if notes else {})}
+
+
+def _network_entry(point: Point, spec: SuiteSpec, directory: Path) -> dict:
+    from verify.certify import certify
+    from verify.generators import target_network, theorem1_random_network
+    from verify.networks import Rounding, save_network
+    from verify.problems import dumps_readable, read_json_file, write_text_atomic
+    from verify.status import Status
+
+    p = dict(point.params)
+    stem = point.name
+    bits = p["target_bits"]
+    k = -(-bits // 2)
+    target = target_network([int(w) for w in p["widths"].split(",")], bits, seed=point.seed,
+                            rounding=Rounding("double", bits))
+    random = theorem1_random_network(target, p["c"] * k, k, seed=point.seed + NETWORK_SEED_OFFSET)
+    paths = {role: directory / f"{stem}.{role}.npz" for role in ("target", "random")}
+    save_network(target, paths["target"])
+    save_network(random, paths["random"])
+    cert = directory / f"{stem}.cert.json"
+    done = certify(paths["target"], paths["random"], cert, "any", time_limit=spec.time_limit)
+    files = {role: {"path": f"instances/{path.name}", "sha256": sha256_file(path)} for role, path in paths.items()}
+    if done.certificate is None:
+        answer = {"status": Status.UNKNOWN.value, "reason": done.message}
+    else:
+        obj = read_json_file(cert)
+        # timings live in the certificate's unchecked "info": dropped, so suites are reproducible
+        obj["info"] = {k: v for k, v in obj.get("info", {}).items() if "seconds" not in k}
+        write_text_atomic(cert, dumps_readable(obj) + "\n")
+        files["certificate"] = {"path": f"instances/{cert.name}", "sha256": sha256_file(cert)}
+        answer = {"status": (Status.SAT_VERIFIED if done.ticket else Status.UNSAT_EXHAUSTIVE).value,
+                  "method": "certify --find any", "ticket": done.ticket}
+    return {"name": stem, "kind": "network", "params": p, "seed": point.seed,
+            "instance_sha256": hashlib.sha256(f"{target.sha256} {random.sha256}".encode()).hexdigest(),
+            "files": files, "answer": answer}
+
+
+def build_suite(spec: SuiteSpec, output, progress=None) -> dict:
+    """Build every instance of ``spec`` into the new directory ``output`` and write its
+    manifest last (a suite without manifest.json is incomplete). Returns the manifest."""
+    from verify.problems import dumps_readable, write_text_atomic
+
+    out = Path(output)
+    if out.exists() and any(out.iterdir()):
+        raise InputError(f"{out}: exists and is not empty; a suite is built into a new directory")
+    directory = out / "instances"
+    directory.mkdir(parents=True, exist_ok=True)
+    entries = []
+    try:
+        for point in spec.points:
+            make = _network_entry if point.kind == "network" else _subset_sum_entry
+            entries.append(make(point, spec, directory))
+            if progress is not None:
+                progress.update(entries[-1]["answer"]["status"])
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)  # never leave a suite that looks complete
+        raise
+    counts: dict[str, int] = {}
+    for e in entries:
+        counts[e["answer"]["status"]] = counts.get(e["answer"]["status"], 0) + 1
+    manifest = {"format": "slth-verify-suite", "version": 1, "tool": f"slth-verify {__version__}",
+                "name": spec.name, "description": spec.description, "spec": json.loads(json.dumps(spec.source)),
+                "counts": dict(sorted(counts.items())), "instances": entries}
+    write_text_atomic(out / "manifest.json", dumps_readable(manifest) + "\n")
+    return manifest

@@ -1,0 +1,132 @@
+"""Checking a suite from its files alone, with no generator: ``slth-verify suite check DIR``.
+
+For every instance of the manifest: every file's sha256; the instance file's content hash; every
+export rebuilt from the instance file and compared byte for byte (so a CNF cannot say something
+else than the instance); and the answer: a witness replayed in exact arithmetic, an exhaustive
+"no" recomputed by the exhaustive method it names, a DRUP proof checked against the CNF file, a
+network certificate re-checked by ``check_certificate``. ``unknown`` answers are reported as
+such (nothing to verify), never as verified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from verify.errors import InputError, MissingFileError
+
+
+@dataclass
+class SuiteCheck:
+    ok: bool = True
+    lines: list[str] = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+
+    def bad(self, name: str, text: str) -> None:
+        self.ok = False
+        self.lines.append(f"FAILED  {name}: {text}")
+
+
+def _verify_file(root: Path, name: str, role: str, record: dict) -> Path:
+    path = (root / record["path"]).resolve()
+    if root.resolve() not in path.parents:
+        raise InputError(f"{role} path {record['path']!r} leaves the suite directory")
+    if not path.is_file():
+        raise InputError(f"{role} file {record['path']} is missing")
+    if hashlib.sha256(path.read_bytes()).hexdigest() != record["sha256"]:
+        raise InputError(f"{role} file {record['path']} does not match its sha256 in the manifest")
+    return path
+
+
+def _check_subset_sum(root: Path, entry: dict, engines: str) -> str:
+    from verify.backends.proofcheck import check_drup_files
+    from verify.encodings.export import export_problem
+    from verify.problems import load_problem
+    from verify.solving import solve
+    from verify.witness import witness_error
+
+    files = entry["files"]
+    paths = {role: _verify_file(root, entry["name"], role, rec) for role, rec in files.items()}
+    problem = load_problem(paths["instance"])
+    if problem.sha256 != entry["instance_sha256"]:
+        raise InputError("the instance's content hash differs from the manifest's")
+    encoding = entry.get("encoding") or "auto"
+    for fmt in ("cnf", "opb", "wcnf"):
+        if fmt in paths and export_problem(problem, fmt, encoding=encoding)[0] != paths[fmt].read_text(encoding="utf-8"):
+            raise InputError(f"{fmt} file is not the export of the instance")
+    answer = entry["answer"]
+    target = problem.target_list()[0]
+    if answer.get("target") != (list(target) if isinstance(target, tuple) else target):
+        raise InputError(f"answer target {answer.get('target')} is not the instance's target")
+    status = answer["status"]
+    if status == "sat-verified":
+        why = witness_error(problem, target, answer.get("witness"))
+        if why is not None:
+            raise InputError(f"witness does not replay: {why}")
+        return "witness replayed"
+    if status == "unsat-exhaustive":
+        method = answer.get("method", "")
+        again = solve(problem, "mitm" if method.startswith("mitm") else "dp").answers[0]
+        if again.status.value != "unsat-exhaustive":
+            raise InputError(f"the exhaustive method says {again.status.value}, the manifest says unreachable")
+        return f"unreachable, recomputed by {again.method}"
+    if status == "unsat-proof-checked":
+        if "proof" not in paths or "cnf" not in paths:
+            raise InputError("a proof-checked answer needs its cnf and proof files")
+        check = check_drup_files(paths["cnf"], paths["proof"], engines)
+        if not check.ok:
+            raise InputError(f"the DRUP proof does not check: {check.message}")
+        return f"DRUP refutation of the CNF checked ({', '.join(check.engines)})"
+    if status == "unknown":
+        return "unknown (not certified when built; nothing to verify)"
+    raise InputError(f"unexpected answer status {status!r}")
+
+
+def _check_network(root: Path, entry: dict, engines: str) -> str:
+    from verify.certificates import check_certificate
+    from verify.networks import load_network
+
+    paths = {role: _verify_file(root, entry["name"], role, rec) for role, rec in entry["files"].items()}
+    target, random = load_network(paths["target"]), load_network(paths["random"])
+    if hashlib.sha256(f"{target.sha256} {random.sha256}".encode()).hexdigest() != entry["instance_sha256"]:
+        raise InputError("the networks' content hashes differ from the manifest's")
+    if entry["answer"]["status"] == "unknown":
+        return "unknown (not certified when built; nothing to verify)"
+    if "certificate" not in paths:
+        raise InputError("a certified network answer needs its certificate")
+    report = check_certificate(paths["certificate"], engines)
+    if not report.ok:
+        raise InputError("certificate does not check: " + next((x for x in report.lines if "FAIL" in x), "?"))
+    cert_ticket = '"kind": "ticket"' in paths["certificate"].read_text(encoding="utf-8")
+    if cert_ticket != bool(entry["answer"].get("ticket")):
+        raise InputError("the certificate's claim is not the manifest's answer")
+    return "certificate re-checked"
+
+
+def check_suite(directory, engines: str = "auto") -> SuiteCheck:
+    """Re-verify every answer of the suite in ``directory`` (module docstring)."""
+    from verify.problems import read_json_file
+
+    root = Path(directory)
+    if not (root / "manifest.json").is_file():
+        raise MissingFileError(f"{root}: no manifest.json (not a suite, or an incomplete one)")
+    manifest = read_json_file(root / "manifest.json")
+    if not isinstance(manifest, dict) or manifest.get("format") != "slth-verify-suite" or manifest.get("version") != 1:
+        raise InputError(f"{root / 'manifest.json'}: not a slth-verify suite manifest (format/version)")
+    result = SuiteCheck()
+    counts: dict[str, int] = {}
+    for entry in manifest.get("instances", []):
+        name = entry.get("name", "?")
+        try:
+            how = (_check_network if entry.get("kind") == "network" else _check_subset_sum)(root, entry, engines)
+        except (InputError, MissingFileError, KeyError, TypeError) as e:
+            result.bad(name, str(e) if not isinstance(e, (KeyError, TypeError)) else f"malformed entry ({e!r})")
+            continue
+        status = entry["answer"]["status"]
+        counts[status] = counts.get(status, 0) + 1
+        result.lines.append(f"ok      {name}: {status}: {how}")
+    if counts != manifest.get("counts") and result.ok:
+        result.bad("manifest", f"counts {manifest.get('counts')} do not match the instances ({counts})")
+    result.counts = counts
+    return result
