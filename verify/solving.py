@@ -134,7 +134,8 @@ def _dp_cost(weights, cardinality: bool) -> tuple[int, int]:
 
 
 def _mitm_cost(n: int) -> tuple[int, int]:
-    return (1 << (n // 2)) * (n + 20) * 10, memory_needed(n)
+    # calibrated 2026-12-02 against _dp_cost: about 0.22 ns per unit here against 0.7-2.4 ns for dp
+    return (1 << (n // 2)) * (n + 20) * 2, memory_needed(n)
 
 
 def choose_method(weights, method: str, cardinality: bool, budget, targets: int = 1) -> str:

@@ -296,14 +296,20 @@ class ReachableSums:
             raise InputError("size: this table was built without cardinality layers")
         chosen = np.zeros((targets.size, self.n), dtype=bool)
         nbits = (self.top - self.offset + 1) * self.slot
+        if targets.size <= 8:  # a few bits: shifting the Python int beats copying every layer out
+            def bits(layer, at):
+                return np.array([p >= 0 and (layer >> int(p)) & 1 == 1 for p in at.tolist()], dtype=bool)
+        else:
+            def bits(layer, at):
+                return _bits_at(_layer_words(layer, nbits), at)
         inside = (targets >= self.offset) & (targets <= self.top)
-        if not (inside.all() and _bits_at(_layer_words(self.final, nbits), pos).all()):
+        if not (inside.all() and bits(self.final, pos).all()):
             raise InputError("witnesses: every target must be reachable")
         layers = self.layers
         for j in range(len(self.items) - 1, -1, -1):
             item = self.items[j]
             s_skip, s_take = self.shifts[j]
-            took = ~_bits_at(_layer_words(layers[j], nbits), pos - s_skip)
+            took = ~bits(layers[j], pos - s_skip)
             pos = np.where(took, pos - s_take, pos - s_skip)
             chosen[:, list(item.indices)] = (took ^ item.negative)[:, None]
         if np.any(pos != 0):
