@@ -296,15 +296,16 @@ class ReachableSums:
             raise InputError("size: this table was built without cardinality layers")
         chosen = np.zeros((targets.size, self.n), dtype=bool)
         nbits = (self.top - self.offset + 1) * self.slot
-        if targets.size <= 8:  # a few bits: shifting the Python int beats copying every layer out
-            def bits(layer, at):
-                return np.array([p >= 0 and (layer >> int(p)) & 1 == 1 for p in at.tolist()], dtype=bool)
-        else:
-            def bits(layer, at):
-                return _bits_at(_layer_words(layer, nbits), at)
         inside = (targets >= self.offset) & (targets <= self.top)
-        if not (inside.all() and bits(self.final, pos).all()):
-            raise InputError("witnesses: every target must be reachable")
+        if targets.size == 1:  # one walk in plain ints: the vectorized one costs more per layer
+            return self._one_witness(int(pos[0]), chosen) if inside.all() and self.final >> int(pos[0]) & 1 \
+                else self._unreachable()
+        if not (inside.all() and _bits_at(_layer_words(self.final, nbits), pos).all()):
+            self._unreachable()
+
+        def bits(layer, at):
+            return _bits_at(_layer_words(layer, nbits), at)
+
         layers = self.layers
         for j in range(len(self.items) - 1, -1, -1):
             item = self.items[j]
@@ -314,6 +315,23 @@ class ReachableSums:
             chosen[:, list(item.indices)] = (took ^ item.negative)[:, None]
         if np.any(pos != 0):
             raise InternalError("vectorized witness walk did not end at the empty sum")
+        return chosen
+
+    @staticmethod
+    def _unreachable():
+        raise InputError("witnesses: every target must be reachable")
+
+    def _one_witness(self, pos: int, chosen: np.ndarray) -> np.ndarray:
+        layers = self.layers
+        for j in range(len(self.items) - 1, -1, -1):
+            item = self.items[j]
+            s_skip, s_take = self.shifts[j]
+            at = pos - s_skip
+            took = at < 0 or not (layers[j] >> at) & 1
+            pos -= s_take if took else s_skip
+            chosen[0, list(item.indices)] = took != item.negative
+        if pos != 0:
+            raise InternalError("witness walk did not end at the empty sum")
         return chosen
 
     def fewest_array(self, lo: int, hi: int) -> np.ndarray:
