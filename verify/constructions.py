@@ -80,8 +80,12 @@ def check_precisions(k_target: int, k: int, k_random: int) -> None:
 
 def construct_theorem1(target: QuantizedNetwork, random: QuantizedNetwork, k: int,
                        mode=RoundingMode.NEAREST_EVEN, method: str = "auto",
-                       budget=None) -> Construction:
+                       budget=None, solver=None) -> Construction:
     """Theorem 1's mask for ``random`` (lowered to δ = 2^-k with ``mode``) to equal ``target``.
+
+    ``solver`` (optional): a callable ``(products, w) -> Answer`` deciding each non-trivial
+    per-weight subset sum instead of ``solve`` (e.g. a heuristic answering ``unknown`` when it
+    finds nothing); a ``sat-verified`` answer's witness is replayed here all the same.
 
     >>> T = QuantizedNetwork([[[3, -2]]], [2])          # one layer: 0.75 x_0 - 0.5 x_1
     >>> from verify.seeding import as_generator, uniform_ints
@@ -108,13 +112,13 @@ def construct_theorem1(target: QuantizedNetwork, random: QuantizedNetwork, k: in
     result = Construction((), k)
     for i, w_target in enumerate(target.weights, start=1):
         masks += _lemma5_layers(result, i, w_target, k_t, k, low.weights[2 * i - 2],
-                                low.weights[2 * i - 1], c, 1, method, budget)
+                                low.weights[2 * i - 1], c, 1, method, budget, solver)
     result.mask = tuple(masks)
     return result
 
 
 def _lemma5_layers(result: Construction, layer: int, w_target, k_t: int, k: int, u_mat, v_mat,
-                   c: int, copies: int, method, budget) -> list[np.ndarray]:
+                   c: int, copies: int, method, budget, solver=None) -> list[np.ndarray]:
     """Masks of the two random layers that realise target layer ``layer`` by Lemma 5: first
     layer block-diagonal (group j = ``c`` units reading input j), second layer row
     ``o·copies + q`` (copy q of output o) choosing its own subsets per input and branch."""
@@ -130,7 +134,7 @@ def _lemma5_layers(result: Construction, layer: int, w_target, k_t: int, k: int,
                 r = o * copies + q
                 for branch, units in (("A", rows[u > 0]), ("B", rows[u < 0])):
                     choice = _choose(layer, r, j, branch, w, units, u_mat[units, j], v_mat[r, units],
-                                     method, budget)
+                                     method, budget, solver)
                     result.choices.append(choice)
                     second[r, list(choice.units)] = True
                     first[list(choice.units), j] = True
@@ -187,7 +191,7 @@ def construct_theorem2(target: QuantizedNetwork, random: QuantizedNetwork, k: in
     return result
 
 
-def _choose(layer, output, inp, branch, w, units, u, v, method, budget) -> WeightChoice:
+def _choose(layer, output, inp, branch, w, units, u, v, method, budget, solver=None) -> WeightChoice:
     if w == 0:
         answer = Answer(0, Status.SAT_VERIFIED, "empty", "the empty subset sums to 0", ())
         return WeightChoice(layer, output, inp, branch, 0, (), answer)
@@ -196,7 +200,11 @@ def _choose(layer, output, inp, branch, w, units, u, v, method, budget) -> Weigh
                         f"branch {branch} of input {inp} has no unit (no first-layer weight of that sign)")
         return WeightChoice(layer, output, inp, branch, w, (), answer)
     products = (v.astype(object) * u.astype(object)).tolist()
-    if method == "auto" and len(products) * max(abs(p) for p in products) < SMALL_TABLE_BITS:
+    if solver is not None:
+        answer = solver(products, w)
+        if answer.status.is_sat and sum(products[i] for i in answer.witness) != w:
+            raise InternalError(f"a subset for target weight {w} does not replay")
+    elif method == "auto" and len(products) * max(abs(p) for p in products) < SMALL_TABLE_BITS:
         answer = _small_answer(products, w)
     else:
         answer = solve(SubsetSum(weights=products, targets=[w]), method, budget).answers[0]

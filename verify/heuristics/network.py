@@ -1,0 +1,516 @@
+"""Heuristic mask search for pruned quantized networks, every result judged by the exact checker.
+
+Two searches for a mask S of Theorem 1's random network R (depth 2ℓ, layer 2i-1 of shape
+c·d_{i-1} × d_{i-1}, layer 2i of shape d_i × c·d_{i-1}) such that ``[R ⊙ S]_δ`` equals the
+target ``T``, bit for bit:
+
+- :func:`edge_popup`: score-based search in the style of edge-popup (Ramanujan et al., "What's
+  hidden in a randomly weighted neural network?"), written here from the idea, in NumPy. Every
+  weight of R has a real score; the mask keeps, in each layer, the weights with the highest
+  scores. The scores follow the gradient of a squared loss between a float surrogate of the
+  pruned network and the target, through the straight-through estimator.
+- :func:`construction_heuristic`: Theorem 1's construction (``verify.constructions``) with every
+  per-weight subset sum handed to a subset-sum heuristic (``verify.heuristics.subset_sum``)
+  instead of an exact method: each subset the heuristic returns is replayed, and a miss is
+  ``unknown``, never "no".
+
+Floats only steer the searches. ``NetworkCandidate.hit`` is True only when the library's exact
+checker (:func:`verify.equality.decide_equality` on :func:`verify.equality.ticket_network`)
+proved ``[R ⊙ S]_δ`` equal to ``T`` (verdict ``equal``: by collapse on every real input, or by
+exact evaluation on every input of the grid S_δ^d0, δ = 2^-input_bits); a miter's
+``equal-claimed`` is not a hit.
+
+Density is ALWAYS kept / total (never a "prune rate"). ``edge_popup(density=p)`` keeps
+``ceil(p · n_l)`` weights of every layer l with n_l weights, ``p`` taken as the decimal it prints
+as (``0.1`` is exactly 1/10, so 0.1 of 30 weights keeps 3, not 4); the candidate's ``density``
+is the achieved kept / total, at least ``p``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from numbers import Real
+
+import numpy as np
+
+from verify.errors import InputError, InternalError
+from verify.networks import QuantizedNetwork, density as mask_density, same_outputs, theorem1_shapes
+from verify.numbers import RoundingMode
+from verify.seeding import as_generator
+
+LOSSES = ("layerwise", "output")
+SCHEDULES = ("cosine", "constant")  # the step size over the iterations
+MAX_FULL_BATCH = 4096  # input grids up to this size are used whole at every step
+
+
+@dataclass
+class NetworkCandidate:
+    """One search's result. ``hit``: the exact checker proved ``[R ⊙ mask]_δ`` equal to the
+    target; ``density`` = kept / total; ``stats`` says how the search went (keys per method)."""
+
+    method: str
+    mask: tuple | None
+    hit: bool
+    kept: int
+    total: int
+    density: float
+    seconds: float
+    stats: dict = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------ validation
+
+def _check_int(name: str, value, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise InputError(f"{name}: expected an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def _check_time_limit(time_limit) -> float | None:
+    if time_limit is None:
+        return None
+    if isinstance(time_limit, bool) or not isinstance(time_limit, Real) or not time_limit > 0 \
+            or not math.isfinite(time_limit):
+        raise InputError(f"time_limit: expected a positive number of seconds or None, got {time_limit!r}")
+    return float(time_limit)
+
+
+def _check_layout(target: QuantizedNetwork, random: QuantizedNetwork, k) -> int:
+    """Validate Theorem 1's layout and precisions; returns c (hidden units per input)."""
+    if not isinstance(target, QuantizedNetwork):
+        raise InputError(f"target: expected a QuantizedNetwork, got {type(target).__name__}")
+    if not isinstance(random, QuantizedNetwork):
+        raise InputError(f"random: expected a QuantizedNetwork, got {type(random).__name__}")
+    if len(set(target.scales)) != 1:
+        raise InputError(f"target: expected one precision for all layers, got scales {list(target.scales)}")
+    if random.depth != 2 * target.depth:
+        raise InputError(f"random: Theorem 1's layout needs depth {2 * target.depth} (twice the "
+                         f"target's), got {random.depth}")
+    c = random.weights[0].shape[0] // target.widths[0]
+    if c < 1 or [w.shape for w in random.weights] != theorem1_shapes(target, c):
+        raise InputError(f"random: expected Theorem 1's shapes {theorem1_shapes(target, max(c, 1))}, "
+                         f"got {[w.shape for w in random.weights]}")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+        raise InputError(f"k: expected an integer precision exponent >= 0 (δ = 2^-k), got {k!r}")
+    k_t, k_in = target.scales[0], min(random.scales)
+    if not (k_in >= k and 2 * k >= k_t):
+        raise InputError(f"k: Theorem 1 needs δ_in² <= δ² <= δ_t, i.e. {(k_t + 1) // 2} <= k <= {k_in} "
+                         f"here (target bits {k_t}, random bits {k_in}), got {k}")
+    from verify.equality import pruned_rounding
+
+    pruned_rounding(target, random.depth)  # the target's schedule must be realisable
+    return c
+
+
+def _check_density(value) -> Fraction:
+    if isinstance(value, bool) or not isinstance(value, Real) or \
+            (isinstance(value, float) and not math.isfinite(value)):
+        raise InputError(f"density: expected a number in (0, 1] (kept / total), got {value!r}")
+    exact = Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+    if not 0 < exact <= 1:
+        raise InputError(f"density: expected a number in (0, 1] (kept / total), got {value!r}")
+    return exact
+
+
+def kept_per_layer(shapes, density) -> list[int]:
+    """Weights kept per layer by :func:`edge_popup` at ``density`` (kept / total):
+    ``ceil(density · n_l)`` of each layer's n_l, ``density`` read as the decimal it prints as.
+
+    >>> kept_per_layer([(32, 2), (2, 32), (30, 1)], 0.1)
+    [7, 7, 3]
+    """
+    d = _check_density(density)
+    return [math.ceil(d * (r * s)) for r, s in shapes]
+
+
+# --------------------------------------------------------------------------- exact checking
+
+class _Checker:
+    """The exact verdict for a mask, with a sound exact pre-filter: the ticket's outputs on a
+    batch of grid inputs (exact integer evaluation) must already equal the target's."""
+
+    def __init__(self, target, random, k, mode, input_bits, equality, budget, time_limit, batch):
+        from verify.equality import pruned_rounding
+
+        self.target, self.random, self.k, self.mode = target, random, k, mode
+        self.input_bits, self.equality, self.budget, self.time_limit = input_bits, equality, budget, time_limit
+        self.low = random.lowered(k, mode)
+        self.rounding = pruned_rounding(target, random.depth)
+        self.batch = batch
+        self.batch_out = target.forward(batch, input_bits)
+        self.checks = self.rejected_by_batch = self.full_checks = 0
+
+    def __call__(self, mask) -> dict:
+        from verify.equality import decide_equality, ticket_network
+
+        self.checks += 1
+        quick = QuantizedNetwork([np.where(m, w, 0) for w, m in zip(self.low.weights, mask)],
+                                 self.low.scales, self.rounding)
+        same = same_outputs(self.batch_out, quick.forward(self.batch, self.input_bits))
+        if not same.all():
+            self.rejected_by_batch += 1
+            bad = [int(v) for v in self.batch[int(np.argmin(same))]]
+            return {"hit": False, "verdict": "differ", "method": "batch", "counterexample": bad,
+                    "detail": f"outputs differ on input {bad} (scale 2^-{self.input_bits})"}
+        self.full_checks += 1
+        pruned = ticket_network(self.target, self.random, mask, self.k, self.mode)
+        eq = decide_equality(self.target, pruned, self.input_bits, self.equality, self.budget, self.time_limit)
+        return {"hit": eq.verdict == "equal", "verdict": eq.verdict, "method": eq.method,
+                "domain": eq.domain, "detail": eq.detail,
+                "counterexample": list(eq.counterexample) if eq.counterexample is not None else None}
+
+
+def exact_verdict(target: QuantizedNetwork, random: QuantizedNetwork, k: int, mask, *,
+                  input_bits: int | None = None, mode=RoundingMode.NEAREST_EVEN, equality: str = "auto",
+                  budget=None, time_limit: float | None = None) -> dict:
+    """The exact verdict on an arbitrary mask of Theorem 1's layout, as the searches judge
+    theirs: ``hit`` (verdict ``equal``), ``verdict``, ``method``, ``domain``, ``detail`` and a
+    replayed ``counterexample`` (scaled integers at ``input_bits``) when they differ."""
+    from verify.equality import EQUALITY_METHODS
+    from verify.networks import check_mask
+
+    _check_layout(target, random, k)
+    if equality not in EQUALITY_METHODS:
+        raise InputError(f"equality: expected one of {', '.join(EQUALITY_METHODS)}, got {equality!r}")
+    bits = _input_bits(target, input_bits)
+    mask = check_mask(random, mask)
+    checker = _Checker(target, random, k, RoundingMode.parse(mode), bits, equality, budget,
+                       _check_time_limit(time_limit), _small_batch(target, bits))
+    return checker(mask)
+
+
+def _input_bits(target, input_bits) -> int:
+    if input_bits is None:
+        return max(target.scales)
+    return _check_int("input_bits", input_bits, 0)
+
+
+# ------------------------------------------------------------------------------- edge-popup
+
+def _top_mask(scores: list[np.ndarray], kept: list[int]) -> tuple[np.ndarray, ...]:
+    """Per layer, the ``kept`` highest scores (ties: the lower flat index first)."""
+    out = []
+    for s, n in zip(scores, kept):
+        order = np.argsort(-s.ravel(), kind="stable")
+        m = np.zeros(s.size, dtype=bool)
+        m[order[:n]] = True
+        out.append(m.reshape(s.shape))
+    return tuple(out)
+
+
+def _chain_grads(x: np.ndarray, eff: list[np.ndarray], y: np.ndarray) -> tuple[float, list[np.ndarray]]:
+    """Mean squared error of the float chain ``eff`` (ReLU between layers, none after the last)
+    on inputs ``x`` against ``y``, and its gradient w.r.t. each effective weight matrix."""
+    acts, pre = [x], []
+    for i, e in enumerate(eff):
+        z = acts[-1] @ e.T
+        pre.append(z)
+        if i < len(eff) - 1:
+            acts.append(np.maximum(z, 0.0))
+    diff = pre[-1] - y
+    loss = float(np.mean(diff ** 2))
+    dz = 2.0 * diff / diff.size
+    grads: list[np.ndarray] = [np.empty(0)] * len(eff)
+    for i in range(len(eff) - 1, -1, -1):
+        grads[i] = dz.T @ acts[i]
+        if i:
+            dz = (dz @ eff[i]) * (pre[i - 1] > 0)
+    return loss, grads
+
+
+def _target_values(target: QuantizedNetwork, x: np.ndarray, input_bits: int):
+    """Float views of the target on ``x``: each layer's input (exact, rounding included) and each
+    layer's pre-activation before rounding (``W_i h``), for the layer-wise loss."""
+    inputs, pre = [x.astype(float) / 2.0 ** input_bits], []
+    for i in range(1, target.depth + 1):
+        w = target.weights[i - 1].astype(float) / 2.0 ** target.scales[i - 1]
+        pre.append(inputs[-1] @ w.T)
+        if i < target.depth:
+            prefix = QuantizedNetwork(target.weights[:i], target.scales[:i], target.rounding)
+            vals, scale = prefix.forward(x, input_bits)  # exact; the ReLU is the next line
+            inputs.append(np.maximum(vals.astype(float), 0.0) / 2.0 ** scale)
+    out, scale = target.forward(x, input_bits)
+    return inputs, pre, out.astype(float) / 2.0 ** scale
+
+
+def edge_popup(target: QuantizedNetwork, random: QuantizedNetwork, k: int, *, density: float,
+               seed: int, iterations: int = 300, lr: float = 0.05, momentum: float = 0.9,
+               weight_decay: float = 0.0, schedule: str = "cosine", loss: str = "layerwise",
+               check_every: int = 10, batch_size: int = 256, input_bits: int | None = None,
+               mode=RoundingMode.NEAREST_EVEN, equality: str = "auto",
+               time_limit: float | None = None, budget=None) -> NetworkCandidate:
+    """Edge-popup-style score search for a mask of ``random`` (Theorem 1's layout, lowered to
+    δ = 2^-``k``) equal to ``target``, judged exactly.
+
+    - Scores: one float per weight, drawn uniform on [0, 1) from ``seed`` (a weight lowered to
+      0 contributes nothing and its score would never move: it gets -inf, so it is kept only
+      when a layer's quota exceeds its nonzero weights); the mask keeps the top
+      ``ceil(density · n_l)`` scores of each layer, ties to the lower flat index (see
+      :func:`kept_per_layer`; density is kept / total).
+    - Surrogate: the lowered weights as floats, ReLU between layers, no rounding anywhere. The
+      effective weight is ``w · m`` with ``m`` the 0/1 mask; the straight-through estimator takes
+      ``∂L/∂score = ∂L/∂(w·m) · w`` for every weight, kept or not.
+    - Loss (``loss``): ``layerwise`` (default) sums, over the pairs of random layers standing for
+      each target layer i, the mean squared error between the pair's output and the target's
+      ``W_i h`` before rounding, on the target's own (exact, rounded) activations ``h`` as the
+      pair's input (Theorem 1's layout aligns the pair's outputs with the target's neurons);
+      ``output`` is the end-to-end error against the target's exact outputs.
+    - Inputs: the target's grid S_δ^d0 (δ = 2^-``input_bits``, default the target's bits),
+      whole when it has at most 4096 points, else ``batch_size`` points drawn each step.
+    - Update: SGD with ``momentum`` (and optional L2 ``weight_decay`` on the scores), step
+      ``lr``, annealed to 0 over ``iterations`` by ``schedule`` ``cosine`` (default) or kept
+      ``constant``.
+    - Exact judgement: the current mask is checked whenever its surrogate loss is the lowest
+      so far, every ``check_every`` steps, and at the end (never twice in a row the same mask):
+      exact evaluation on the batch first (a sound filter: a differing input is a replayed
+      counterexample), then :func:`verify.equality.decide_equality` (``equality``). The first
+      hit stops the search; ``time_limit`` (seconds) also stops it (the last mask is checked).
+
+    The returned mask is the hit, or else the last mask. ``stats``: iterations, why it stopped
+    (``hit``, ``iterations``, ``time limit``), checks (how many the batch filter rejected, how
+    many went to ``decide_equality``), first/best/final surrogate loss, the verdict of the
+    returned mask (``equality_method`` ``batch`` when the filter found the counterexample),
+    ``found_at`` (the step of the hit), the kept count per layer. With ``equality="auto"`` and
+    a grid above ``verify.equality.EXHAUSTIVE_MAX_POINTS`` a full check runs the CP-SAT miter.
+    """
+    start = time.perf_counter()
+    _check_layout(target, random, k)
+    exact_density = _check_density(density)
+    iterations = _check_int("iterations", iterations, 1)
+    check_every = _check_int("check_every", check_every, 1)
+    batch_size = _check_int("batch_size", batch_size, 1)
+    for name, value, lo, hi in (("lr", lr, 0, math.inf), ("momentum", momentum, 0, 1),
+                                ("weight_decay", weight_decay, 0, math.inf)):
+        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) \
+                or not (lo <= value < hi) or (name == "lr" and value == 0):
+            raise InputError(f"{name}: expected a number in {'(0, ∞)' if name == 'lr' else f'[{lo}, {hi})'}, "
+                             f"got {value!r}")
+    if schedule not in SCHEDULES:
+        raise InputError(f"schedule: expected one of {', '.join(SCHEDULES)}, got {schedule!r}")
+    if loss not in LOSSES:
+        raise InputError(f"loss: expected one of {', '.join(LOSSES)}, got {loss!r}")
+    time_limit = _check_time_limit(time_limit)
+    input_bits = _input_bits(target, input_bits)
+    mode = RoundingMode.parse(mode)
+    rng = as_generator(seed)
+
+    from verify.equality import EQUALITY_METHODS, domain_size, grid_batches
+
+    if equality not in EQUALITY_METHODS:
+        raise InputError(f"equality: expected one of {', '.join(EQUALITY_METHODS)}, got {equality!r}")
+    d0 = target.widths[0]
+    points = domain_size(d0, input_bits)
+    full = points <= MAX_FULL_BATCH
+    if full:
+        grid = next(grid_batches(d0, input_bits, points))
+    else:
+        grid = rng.integers(-(1 << input_bits), (1 << input_bits) + 1, size=(batch_size, d0))
+    checker = _Checker(target, random, k, mode, input_bits, equality, budget, None, grid)
+
+    low = checker.low
+    weights = [w.astype(float) / 2.0 ** s for w, s in zip(low.weights, low.scales)]
+    shapes = [w.shape for w in weights]
+    kept = [math.ceil(exact_density * (r * s)) for r, s in shapes]
+    # a weight lowered to 0 contributes nothing, and its score would never move: it ranks last
+    scores = [np.where(w != 0, rng.random(w.shape), -np.inf) for w in weights]
+    velocity = [np.zeros(s) for s in shapes]
+
+    def views(x):
+        return _target_values(target, x, input_bits)
+
+    fixed = views(grid) if full else None
+    first_loss = best_loss = last_loss = math.nan
+    verdict: dict = {}
+    checked: list = []  # the last mask checked (one element), to skip re-checking it
+
+    def check(m) -> bool:
+        nonlocal verdict
+        if not checked or any((a != b).any() for a, b in zip(m, checked[0])):
+            checked[:] = [m]
+            verdict = checker(m)
+        return verdict["hit"]
+
+    found_at = None
+    step = 0
+    stopped = "iterations"
+    mask = _top_mask(scores, kept)
+    for step in range(1, iterations + 1):
+        if full:
+            h_in, h_pre, y = fixed
+        else:
+            h_in, h_pre, y = views(rng.integers(-(1 << input_bits), (1 << input_bits) + 1, size=(batch_size, d0)))
+        eff = [w * m for w, m in zip(weights, mask)]
+        if loss == "output":
+            last_loss, grads = _chain_grads(h_in[0], eff, y)
+        else:
+            last_loss, grads = 0.0, []
+            for i in range(target.depth):
+                part, g = _chain_grads(h_in[i], eff[2 * i:2 * i + 2], h_pre[i])
+                last_loss += part
+                grads += g
+        improved = not best_loss <= last_loss  # also at step 1 (best_loss is NaN)
+        first_loss = last_loss if step == 1 else first_loss
+        best_loss = last_loss if improved else best_loss
+        if (improved or step % check_every == 0) and check(mask):  # the mask this loss is of
+            found_at, stopped = step, "hit"
+            break
+        if time_limit is not None and time.perf_counter() - start > time_limit:
+            stopped = "time limit"
+            break
+        rate = lr if schedule == "constant" else 0.5 * lr * (1 + math.cos(math.pi * (step - 1) / iterations))
+        for s, v, g, w in zip(scores, velocity, grads, weights):
+            v *= momentum
+            v += g * w + weight_decay * np.where(w != 0, s, 0.0)  # straight-through: ∂L/∂s = ∂L/∂(w·m) · w
+            s -= rate * v
+        mask = _top_mask(scores, kept)
+    if stopped != "hit" and check(mask):  # the last mask (after the last update)
+        found_at, stopped = step, "hit"
+    final = checked[0]
+    k_total = mask_density(final)
+    stats = {"iterations": step, "stopped": stopped, "loss": loss, "first_loss": first_loss,
+             "best_loss": best_loss, "final_loss": last_loss, "lr": lr, "momentum": momentum,
+             "weight_decay": weight_decay, "schedule": schedule, "kept_per_layer": kept, "requested_density": float(exact_density),
+             "batch": "grid" if full else batch_size, "input_bits": input_bits, "checks": checker.checks,
+             "rejected_by_batch": checker.rejected_by_batch, "full_checks": checker.full_checks,
+             "found_at": found_at, "verdict": verdict["verdict"], "equality_method": verdict["method"],
+             "domain": verdict.get("domain"), "counterexample": verdict.get("counterexample")}
+    return NetworkCandidate("edge-popup", final, bool(verdict["hit"]), k_total[0], k_total[1],
+                            k_total[0] / k_total[1], time.perf_counter() - start, stats)
+
+
+# ------------------------------------------------------------------ construction + heuristic
+
+def _subset_sum_heuristics() -> dict:
+    try:
+        from verify.heuristics.subset_sum import HEURISTICS
+    except ImportError as e:  # the module is optional for edge_popup
+        raise InputError(f"heuristic: the subset-sum heuristics are not available ({e})") from None
+    return HEURISTICS
+
+
+def construction_heuristic(target: QuantizedNetwork, random: QuantizedNetwork, k: int,
+                           heuristic: str, *, seed: int, time_limit: float | None = None,
+                           input_bits: int | None = None, mode=RoundingMode.NEAREST_EVEN,
+                           equality: str = "auto", budget=None, **opts) -> NetworkCandidate:
+    """Theorem 1's construction (:func:`verify.constructions.construct_theorem1`: block-diagonal
+    first layers, one subset sum of products v·u per target weight and branch on the product
+    grid δ²ℤ) with each non-trivial sum solved by the subset-sum heuristic ``heuristic`` (a name
+    in ``verify.heuristics.subset_sum.HEURISTICS``; ``opts`` go to it) instead of exactly.
+
+    Each subset the heuristic returns is checked (distinct indices in range) and replayed; a
+    miss is recorded as ``unknown`` and leaves that weight and branch empty. ``time_limit``
+    (seconds) bounds the whole construction: each sum gets the remaining time divided by the
+    sums still to solve, and sums reached after it ran out are ``unknown`` unsolved. The mask,
+    complete or not, is then judged by the exact checker; ``hit`` is its verdict ``equal``.
+
+    ``stats``: sums (non-trivial ones handed to the heuristic), solved, missed, unsolved (time),
+    trivial (zero weight or no unit), the construction's failures (``failed_sums``: layer,
+    output, input, branch, status of each), the verdict and the heuristic's own stats summed
+    where numeric. ``failures`` > 0 with ``hit`` is possible: a later pair's branch-B sums are
+    never used (their inputs are ReLU outputs), and γ-rounding can hide a missing term on the
+    grid (the verdict's ``domain`` then says "every input of S_δ^d0", not "every real input")."""
+    from verify.constructions import construct_theorem1
+    from verify.status import Answer, Status
+
+    start = time.perf_counter()
+    _check_layout(target, random, k)
+    table = _subset_sum_heuristics()
+    if not isinstance(heuristic, str) or heuristic not in table:
+        raise InputError(f"heuristic: expected one of {', '.join(sorted(table))}, got {heuristic!r}")
+    solve_one = table[heuristic]
+    _check_opts(heuristic, solve_one, opts)
+    from verify.equality import EQUALITY_METHODS
+
+    if equality not in EQUALITY_METHODS:
+        raise InputError(f"equality: expected one of {', '.join(EQUALITY_METHODS)}, got {equality!r}")
+    time_limit = _check_time_limit(time_limit)
+    input_bits = _input_bits(target, input_bits)
+    mode = RoundingMode.parse(mode)
+    rng = as_generator(seed)
+    n_sums = 2 * sum(a * b for a, b in zip(target.widths[:-1], target.widths[1:]))
+    counts = {"sums": 0, "solved": 0, "missed": 0, "unsolved": 0}
+    summed: dict = {}
+
+    def solver(products, w):
+        counts["sums"] += 1
+        remaining = None
+        if time_limit is not None:
+            remaining = time_limit - (time.perf_counter() - start)
+            if remaining <= 0:
+                counts["unsolved"] += 1
+                return Answer(w, Status.UNKNOWN, heuristic, "not attempted: the time limit ran out")
+            remaining /= max(1, n_sums - counts["sums"] + 1)
+        found, hstats = solve_one(tuple(products), w, size=None, rng=rng, time_limit=remaining, **opts)
+        for key, value in (hstats or {}).items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                summed[key] = summed.get(key, 0) + value
+        if found is not None:
+            idx = _indices(heuristic, found, len(products))
+            if sum(products[i] for i in idx) == w:
+                counts["solved"] += 1
+                return Answer(w, Status.SAT_VERIFIED, heuristic,
+                              f"{heuristic} subset of {len(idx)} products, replayed in exact integer arithmetic",
+                              idx)
+        counts["missed"] += 1  # heuristics return their best near miss, or nothing
+        return Answer(w, Status.UNKNOWN, heuristic, f"{heuristic} found no subset (which proves nothing)")
+
+    built = construct_theorem1(target, random, k, mode, solver=solver)
+    verdict = _Checker(target, random, k, mode, input_bits, equality, budget, None,
+                       _small_batch(target, input_bits))(built.mask)
+    kept, total = mask_density(built.mask)
+    failures = built.failures
+    stats = {**counts, "trivial": len(built.choices) - counts["sums"], "failures": len(failures),
+             "unsat_trivially": sum(1 for c in failures if c.answer.status.is_unsat),
+             "failed_sums": [[c.layer, c.output, c.input, c.branch, c.answer.status.value] for c in failures],
+             "heuristic": heuristic, "heuristic_stats": summed, "time_limit": time_limit,
+             "verdict": verdict["verdict"], "equality_method": verdict["method"],
+             "domain": verdict.get("domain"), "counterexample": verdict.get("counterexample")}
+    return NetworkCandidate(f"construction+{heuristic}", built.mask, bool(verdict["hit"]), kept, total,
+                            kept / total, time.perf_counter() - start, stats)
+
+
+def _check_opts(name: str, fn, opts: dict) -> None:
+    """Refuse options the heuristic does not take, by name, before any work."""
+    params = inspect.signature(fn).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    takes = sorted(p for p, v in params.items() if v.kind is inspect.Parameter.KEYWORD_ONLY
+                   and p not in ("size", "rng", "time_limit"))
+    unknown = sorted(set(opts) - set(takes))
+    if unknown:
+        raise InputError(f"heuristic {name!r}: unknown option(s) {unknown}; it takes {takes}")
+
+
+def _indices(name: str, found, n: int) -> tuple[int, ...]:
+    """A heuristic's subset as sorted indices; malformed ones are a bug in it, not a miss."""
+    idx = list(found)
+    if any(isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < n for i in idx) \
+            or len(set(idx)) != len(idx):
+        raise InternalError(f"heuristic {name!r} returned malformed indices for {n} products: {idx!r}")
+    return tuple(sorted(int(i) for i in idx))
+
+
+def _small_batch(target: QuantizedNetwork, input_bits: int, points: int = 64) -> np.ndarray:
+    """A fixed, small set of grid inputs for the exact pre-filter: the corners, the unit vectors
+    (both signs) and a spread of grid points, deterministic."""
+    from verify.equality import domain_size, grid_batches
+
+    d0 = target.widths[0]
+    total = domain_size(d0, input_bits)
+    if total <= points:
+        return next(grid_batches(d0, input_bits, total))
+    one = 1 << input_bits
+    rows = [np.eye(d0, dtype=np.int64)[j] * s * one for j in range(d0) for s in (1, -1)]
+    step = max(1, total // points)
+    side = 2 * one + 1
+    for n in range(0, total, step):
+        digits = []
+        for _ in range(d0):
+            n, r = divmod(n, side)
+            digits.append(r - one)
+        rows.append(np.array(digits[::-1], dtype=np.int64))
+    return np.array(rows, dtype=np.int64)
