@@ -348,9 +348,7 @@ def _interrupt(signum, frame):
 
 def cmd_sweep(args) -> int:
     from verify.experiments import experiments
-    from verify.experiments.progress import Progress
     from verify.experiments.spec import load_spec
-    from verify.experiments.sweep import Interrupted, make_executor, run_sweep
 
     spec = load_spec(args.spec, experiments())  # every field checked before any work starts
     if args.print_spec:
@@ -358,6 +356,13 @@ def cmd_sweep(args) -> int:
 
         print(resolve_spec_path(args.spec).read_text(encoding="utf-8"), end="")
         return 0
+    return _run_sweep(spec, args)
+
+
+def _run_sweep(spec, args) -> int:
+    from verify.experiments.progress import Progress
+    from verify.experiments.sweep import Interrupted, make_executor, run_sweep
+
     if not args.db:
         raise InputError("--db: required (the SQLite file the rows go to)")
     executor, window, close = make_executor(args.workers, args.dask_local, args.dask, spec.kill_after)
@@ -382,6 +387,38 @@ def cmd_sweep(args) -> int:
               f"{args.db}; --retry-errors runs them again)", file=sys.stderr)
         return 1
     return 0
+
+
+def cmd_compare(args) -> int:
+    from verify.experiments import experiments
+    from verify.experiments.report import report
+    from verify.experiments.spec import load_spec, parse_spec
+
+    exps = experiments()
+    if args.suite:
+        from pathlib import Path
+
+        from verify.problems import read_json_file
+
+        manifest = read_json_file(Path(args.suite) / "manifest.json")
+        names = [e["name"] for e in manifest.get("instances", []) if e.get("kind") == "subset-sum"]
+        if not names:
+            raise InputError(f"{args.suite}: the suite has no subset-sum instances to compare on")
+        data = {"experiment": "compare", "seeds": [0], "methods": args.methods.split(","),
+                "parameters": {"suite": str(Path(args.suite).resolve()), "instance": names}}
+        if args.time_limit is not None:
+            data["time_limit"] = args.time_limit
+        spec = parse_spec(data, f"--suite {args.suite}", exps)
+    else:
+        spec = load_spec(args.sweep, exps)
+        if spec.experiment.name != "compare":
+            raise InputError(f"{args.sweep}: experiment: compare runs the 'compare' experiment, got "
+                             f"{spec.experiment.name!r}")
+    code = _run_sweep(spec, args)
+    if code in (0, 1):
+        print()
+        report(args.db, "compare", exps, args.csv, args.plot)
+    return code
 
 
 def cmd_report(args) -> int:
@@ -567,24 +604,41 @@ def build_parser() -> argparse.ArgumentParser:
 
     from verify.experiments import BUILTIN
 
+    def where_and_retries(p):
+        where = p.add_mutually_exclusive_group()
+        where.add_argument("--workers", type=int, metavar="N", help="local worker processes (default 1)")
+        where.add_argument("--dask-local", type=int, metavar="N", help="a Dask LocalCluster of N workers "
+                           "(needs the dask extra)")
+        where.add_argument("--dask", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
+        p.add_argument("--retry-errors", action="store_true", help="run again the spec's tasks stored as errors")
+        p.add_argument("--retry-unknown", action="store_true", help="run again the spec's tasks stored as "
+                       "unknown (after raising time_limit, say: the limit is not part of a task's key)")
+        p.add_argument("--limit", type=int, metavar="K", help="run at most K of the missing tasks")
+        p.add_argument("--quiet", action="store_true", help="no progress bar (it is off anyway when "
+                       "stderr is not a terminal)")
+
     sw = sub.add_parser("sweep", help="run an experiment over a parameter grid into a SQLite database "
                                       "(resumable: run it again to finish an interrupted sweep)")
     sw.add_argument("spec", help=f"a spec file (.toml), or a built-in spec: {', '.join(BUILTIN)}")
     sw.add_argument("--db", help="results database (SQLite; created if missing)")
-    where = sw.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N", help="local worker processes (default 1)")
-    where.add_argument("--dask-local", type=int, metavar="N", help="a Dask LocalCluster of N workers "
-                       "(needs the dask extra)")
-    where.add_argument("--dask", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
-    sw.add_argument("--retry-errors", action="store_true", help="run again the spec's tasks stored as errors")
-    sw.add_argument("--retry-unknown", action="store_true", help="run again the spec's tasks stored as "
-                    "unknown (after raising time_limit, say: the limit is not part of a task's key)")
-    sw.add_argument("--limit", type=int, metavar="K", help="run at most K of the missing tasks")
-    sw.add_argument("--quiet", action="store_true", help="no progress bar (it is off anyway when "
-                    "stderr is not a terminal)")
+    where_and_retries(sw)
     sw.add_argument("--print-spec", action="store_true", help="print the spec (e.g. a built-in one, to "
                     "copy and edit) and exit")
     sw.set_defaults(func=cmd_sweep)
+    cp = sub.add_parser("compare", help="heuristics against exact answers on a suite or a sweep spec "
+                                        "(through the sweep machinery: resumable, local or Dask)")
+    source = cp.add_mutually_exclusive_group(required=True)
+    source.add_argument("--suite", metavar="DIR", help="a suite built by 'suite build'")
+    source.add_argument("--sweep", metavar="SPEC", help="a spec of the compare experiment (or the built-in "
+                        "'compare')")
+    cp.add_argument("--db", required=True, help="results database (SQLite)")
+    cp.add_argument("--methods", default=",".join(("greedy", "kk", "ckk", "local-search", "beam", "exact")),
+                    help="with --suite: comma-separated heuristics, and exact (default: all)")
+    cp.add_argument("--time-limit", type=float, metavar="S", help="with --suite: seconds per task")
+    cp.add_argument("--csv", metavar="FILE", help="write every row as CSV")
+    cp.add_argument("--plot", metavar="FILE.png", help="write success and time against κ (needs matplotlib)")
+    where_and_retries(cp)
+    cp.set_defaults(func=cmd_compare)
     rp = sub.add_parser("report", help="tables (and CSV, plots) of an experiment's results")
     rp.add_argument("db", help="results database written by sweep")
     rp.add_argument("--experiment", help="which experiment (needed when the database holds several)")

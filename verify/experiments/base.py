@@ -29,7 +29,8 @@ class Param:
     ``kind``: ``int`` (with ``low``/``high``), ``bool``, ``choice`` (one of ``choices``),
     ``widths`` (a string like ``"4,4,4"``: the target's layer widths d_0..d_l),
     ``target`` (an integer, or a fraction ``"p/q"`` of M meaning floor(p·M/q), or ``planted``),
-    ``number`` (an exact decimal or fraction given as a string or int, e.g. ``"0.95"``)."""
+    ``number`` (an exact decimal or fraction given as a string or int, e.g. ``"0.95"``),
+    ``text`` (any string, e.g. a path)."""
 
     name: str
     kind: str
@@ -51,6 +52,10 @@ class Param:
             return value
         if self.kind == "bool":
             if not isinstance(value, bool):
+                raise InputError(bad)
+            return value
+        if self.kind == "text":
+            if not isinstance(value, str):
                 raise InputError(bad)
             return value
         if self.kind == "choice":
@@ -92,7 +97,7 @@ class Param:
             return f"an integer{lo}{' and' if lo and hi else ''}{hi}"
         if self.kind == "choice":
             return f"one of {list(self.choices)}"
-        return {"bool": "true or false", "widths": 'a string of >= 2 positive widths like "4,4,4"',
+        return {"bool": "true or false", "text": "a string", "widths": 'a string of >= 2 positive widths like "4,4,4"',
                 "target": 'an integer, a fraction of M like "1/3", or "planted"',
                 "number": "an exact number like 0.95 or \"19/20\"" + (
                     f" in [{self.low}, {self.high}]" if self.low is not None else "")}[self.kind]

@@ -1,0 +1,165 @@
+"""``compare``: heuristics against the exact answer, per instance (``slth-verify compare``).
+
+A task is one (instance, method). The instance is either generated (``n``, ``kappa``, ``target``,
+``zero``, ``size``, from the task's seed, as ``slth-verify generate subset-sum`` does) or read from
+a suite (``suite`` = its directory, ``instance`` = the manifest name; the manifest's certified
+answer rides along). Methods: the subset-sum heuristics of ``verify.heuristics`` (each candidate
+judged by the exact checker: ``hit`` is never the heuristic's own claim) and ``exact`` (the
+library's ``solve``: a witness or an evidence-graded "no").
+
+A heuristic row's status is ``sat-verified`` when it hit, else ``unknown`` (a miss is not
+evidence of anything). The report joins each heuristic row with its instance's ``exact`` row (or
+the suite's answer) to show success among the reachable instances and the time beside the exact
+method's.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from fractions import Fraction
+from pathlib import Path
+
+from verify.errors import InputError
+from verify.experiments.base import Experiment, Param, Table, target_value
+
+HEURISTIC_NAMES = ("greedy", "kk", "ckk", "local-search", "beam")
+PARAMS = (
+    Param("suite", "text", default="", help="a suite directory (then instance names one of its instances)"),
+    Param("instance", "text", default="", help="the instance's name in the suite's manifest"),
+    Param("n", "int", default=24, low=1, high=400),
+    Param("kappa", "number", default="0.9", low=0, high=4, help="κ = log2(M)/n"),
+    Param("target", "target", default="planted"),
+    Param("zero", "bool", default=False),
+    Param("size", "int", default=-1, low=-1, help="exactly this many elements (-1: any)"),
+)
+METHODS = HEURISTIC_NAMES + ("exact",)
+
+
+def _suite_instance(suite: str, name: str):
+    from verify.problems import load_problem, read_json_file
+
+    manifest = read_json_file(Path(suite) / "manifest.json")
+    entry = next((e for e in manifest.get("instances", []) if e.get("name") == name), None)
+    if entry is None or entry.get("kind") not in ("subset-sum",):
+        raise InputError(f"{suite}: no subset-sum instance named {name!r} in the manifest")
+    return load_problem(Path(suite) / entry["files"]["instance"]["path"]), entry["answer"]
+
+
+def instance(params: dict, seed: int):
+    """(problem, certified answer from a suite or None)."""
+    from verify.generators import m_for_kappa, subset_sum_instance
+
+    if params["suite"]:
+        return _suite_instance(params["suite"], params["instance"])
+    n, kappa = params["n"], params["kappa"]
+    size = None if params["size"] < 0 else params["size"]
+    target = target_value(params["target"], m_for_kappa(n, kappa))
+    return subset_sum_instance(n, kappa=kappa, zero=params["zero"], target=target, size=size, seed=seed), None
+
+
+def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
+    """One method on one instance: hit and exact error for a heuristic, the answer for ``exact``."""
+    problem, known = instance(params, seed)
+    M = max(abs(w) for w in problem.weights)
+    out = {"instance_sha256": problem.sha256, "n": problem.n,
+           "kappa": f"{math.log2(M) / problem.n:.4f}" if M else "0",
+           "suite_status": known["status"] if known else None}
+    if method == "exact":
+        from verify.solvers import SolverOptions
+        from verify.solving import solve
+
+        start = time.perf_counter()
+        answer = solve(problem, "auto", options=SolverOptions(time_limit=time_limit)).answers[0]
+        out.update(status=answer.status.value, method_seconds=time.perf_counter() - start,
+                   reachable=True if answer.status.is_sat else False if answer.status.is_certified else None,
+                   decided_by=answer.method)
+        return out
+    from verify.heuristics import run_heuristic
+
+    start = time.perf_counter()
+    cand = run_heuristic(method, problem, seed=seed, time_limit=time_limit)
+    # method_seconds counts the exact check of the candidate, as the exact method's counts its replay
+    out.update(status="sat-verified" if cand.hit else "unknown", hit=cand.hit,
+               error=None if cand.error is None else str(cand.error),
+               method_seconds=time.perf_counter() - start, heuristic_seconds=cand.seconds)
+    return out
+
+
+def _reachable(rows: list[dict]) -> dict[str, bool | None]:
+    """instance hash -> reachable, from exact rows and suites' certified answers."""
+    out: dict[str, bool | None] = {}
+    for r in rows:
+        res = r["result"]
+        if not res:
+            continue
+        if r["method"] == "exact" and res.get("reachable") is not None:
+            out[res["instance_sha256"]] = res["reachable"]
+        elif res.get("suite_status") in ("sat-verified", "unsat-exhaustive", "unsat-proof-checked"):
+            out[res["instance_sha256"]] = res["suite_status"] == "sat-verified"
+    return out
+
+
+def band(kappa: str) -> str:
+    """κ bands of width 0.2 (the easy band is κ < 0.8)."""
+    lo = math.floor(float(Fraction(kappa)) * 5) / 5
+    return f"[{lo:.1f}, {lo + 0.2:.1f})"
+
+
+def tables(rows: list[dict]) -> list[Table]:
+    reach = _reachable(rows)
+    cells: dict[tuple, list[dict]] = {}
+    for r in rows:
+        if r["result"]:
+            cells.setdefault((band(r["result"]["kappa"]), r["method"]), []).append(r["result"])
+    t = Table(["κ band", "method", "instances", "reachable", "hits", "success", "median |error| of misses",
+               "median s", "vs exact"], title="heuristics against the exact answer")
+    for b in sorted({k[0] for k in cells}):
+        exact = [x["method_seconds"] for x in cells.get((b, "exact"), [])]
+        exact_med = statistics.median(exact) if exact else None
+        for m in METHODS:
+            res = cells.get((b, m))
+            if not res:
+                continue
+            known = [x for x in res if reach.get(x["instance_sha256"]) is not None]
+            yes = [x for x in known if reach[x["instance_sha256"]]]
+            med = statistics.median(x["method_seconds"] for x in res)
+            if m == "exact":
+                hits = sum(bool(x.get("reachable")) for x in res)
+                misses = []
+            else:
+                hits = sum(bool(x["hit"]) for x in res)
+                misses = [int(x["error"]) for x in res if not x["hit"] and x["error"] is not None]
+            t.rows.append([b, m, len(res), f"{len(yes)}/{len(known)}" if known else "-", hits,
+                           f"{hits / len(yes):.3f}" if yes else "-",
+                           f"{statistics.median(misses):.4g}" if misses else "-", f"{med:.5f}",
+                           f"{med / exact_med:.2f}x" if exact_med else "-"])
+    t.notes.append("success = hits / reachable instances (reachability from the exact rows or the suite's "
+                   "certified answers); a heuristic's miss says nothing about reachability")
+    return [t]
+
+
+def plot(rows: list[dict], figure) -> None:
+    left, right = figure.subplots(1, 2)
+    reach = _reachable(rows)
+    for m in METHODS:
+        pts: dict[float, list] = {}
+        for r in rows:
+            res = r["result"]
+            if r["method"] != m or not res or not reach.get(res["instance_sha256"]):
+                continue
+            k = round(float(Fraction(res["kappa"])), 2)
+            pts.setdefault(k, []).append((bool(res.get("hit", res.get("reachable"))), res["method_seconds"]))
+        if pts:
+            xs = sorted(pts)
+            left.plot(xs, [sum(h for h, _ in pts[x]) / len(pts[x]) for x in xs], marker="o", label=m)
+            right.plot(xs, [statistics.median(s for _, s in pts[x]) for x in xs], marker="o", label=m)
+    left.set(xlabel="κ = log2(M)/n", ylabel="success rate (reachable instances)", title="heuristics vs exact")
+    right.set(xlabel="κ = log2(M)/n", ylabel="median seconds", yscale="log", title="time")
+    if left.get_legend_handles_labels()[0]:
+        left.legend(fontsize="small")
+
+
+EXPERIMENT = Experiment("compare", "heuristics against the exact answer, per instance", PARAMS, METHODS,
+                        run, tables, plot)
