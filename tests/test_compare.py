@@ -19,6 +19,11 @@ kind = "subset-sum"
 n = 12
 lambda = [-1, 1]
 answer = ["planted", "infeasible"]
+[[family]]
+kind = "network"
+widths = "1,1"
+target_bits = 3
+c = 24
 """
 
 
@@ -45,18 +50,24 @@ def test_compare_on_a_suite_and_on_a_sweep(tmp_path, capsys):
     assert main(["suite", "build", "--spec", str(spec), "-o", str(tmp_path / "s")]) == 0
     db = tmp_path / "c.sqlite"
     capsys.readouterr()
-    assert main(["compare", "--suite", str(tmp_path / "s"), "--db", str(db), "--methods", "ckk,greedy,exact"]) == 0
+    assert main(["compare", "--suite", str(tmp_path / "s"), "--db", str(db),
+                 "--methods", "ckk,greedy,edge-popup,exact"]) == 0
     out = capsys.readouterr().out
-    assert "heuristics against the exact answer" in out and "ckk" in out
+    assert "heuristics against the exact answer" in out and "ckk" in out and "network" in out
     with sqlite3.connect(db) as c:
         rows = c.execute("SELECT method, result FROM results").fetchall()
-    assert len(rows) == 4 * 3
+    assert len(rows) == 5 * 4
     for method, result in rows:
         r = json.loads(result)
-        if method == "ckk":  # complete: hits exactly the certified-reachable instances
+        network = r["kappa"] == "network"
+        if method == "ckk" and not network:  # complete: hits exactly the certified-reachable instances
             assert r["hit"] == (r["suite_status"] == "sat-verified")
-        if method == "exact":
+        if method == "exact" and not network:
             assert r["status"] == r["suite_status"]
+        if network and r["hit"]:  # a network hit is a proved-equal ticket: the suite says one exists
+            assert r["suite_status"] == "sat-verified"
+        if method == "edge-popup" and not network:
+            assert r["status"] == "unknown" and not r["hit"]
     sweep = tmp_path / "cmp.toml"
     sweep.write_text('experiment = "compare"\nseeds = 3\nmethods = ["kk", "exact"]\n'
                      '[parameters]\nn = 10\nkappa = ["0.5", "1"]\n')
