@@ -77,14 +77,19 @@ class MeetInTheMiddle:
     def _witness_from(self, ia: int, pos: int) -> tuple[int, ...]:
         return tuple(_bits(ia, 0) + _bits(int(self.order_b[pos]), self.n1))
 
-    def _chunks(self):
-        for start in range(0, self.sums_a.size, CHUNK):
-            yield start, self.sums_a[start:start + CHUNK], self.pc_a[start:start + CHUNK]
+    def _chunks(self, first: int = CHUNK):
+        """Batches of A-sums: ``first`` of them, then twice as many each time, up to CHUNK (a
+        witness search starts small: a target with many solutions is hit in the first batch)."""
+        start, size = 0, first
+        while start < self.sums_a.size:
+            yield start, self.sums_a[start:start + size], self.pc_a[start:start + size]
+            start += size
+            size = min(2 * size, CHUNK)
 
     def witness(self, target: int, k: int | None = None) -> tuple[int, ...] | None:
         """Sorted indices of a subset summing to ``target`` (of exactly ``k`` elements), or None."""
         n1 = np.int64(self.n + 1)
-        for start, sa, pa in self._chunks():
+        for start, sa, pa in self._chunks(first=1 << 10):
             need = np.int64(target) - sa
             if k is None:
                 pos = np.searchsorted(self.sums_b_sorted, need, side="left")
