@@ -130,14 +130,19 @@ def _seeds(value, where: str) -> tuple[int, ...]:
                      f">= 0, or {{start = S, count = N}}, got {value!r}")
 
 
-def parse_spec(data: dict, source: str, experiments: dict[str, Experiment]) -> Spec:
-    """Validate a parsed spec (module docstring); ``source`` names it in errors."""
-    unknown = sorted(set(data) - TOP_LEVEL)
+def check_fields(data: dict, allowed: set, required: tuple, source: str) -> None:
+    """A TOML table's keys: none unknown, none of ``required`` missing (one-line errors)."""
+    unknown = sorted(set(data) - allowed)
     if unknown:
-        raise InputError(f"{source}: unknown field {unknown[0]!r} (expected {', '.join(sorted(TOP_LEVEL))})")
-    for field in ("experiment", "seeds"):
+        raise InputError(f"{source}: unknown field {unknown[0]!r} (expected {', '.join(sorted(allowed))})")
+    for field in required:
         if field not in data:
             raise InputError(f"{source}: missing field {field!r}")
+
+
+def parse_spec(data: dict, source: str, experiments: dict[str, Experiment]) -> Spec:
+    """Validate a parsed spec (module docstring); ``source`` names it in errors."""
+    check_fields(data, TOP_LEVEL, ("experiment", "seeds"), source)
     name = data["experiment"]
     if name not in experiments:
         raise InputError(f"{source}: experiment: expected one of {sorted(experiments)}, got {name!r}")

@@ -160,12 +160,10 @@ def _family(i: int, fam, where: str) -> list[dict]:
 
 
 def parse_suite_spec(data: dict, source: str) -> SuiteSpec:
-    unknown = sorted(set(data) - TOP)
-    if unknown:
-        raise InputError(f"{source}: unknown field {unknown[0]!r} (expected {', '.join(sorted(TOP))})")
-    for field in ("name", "family"):
-        if field not in data:
-            raise InputError(f"{source}: missing field {field!r}")
+    """Validate a parsed suite spec (module docstring); ``source`` names it in errors."""
+    from verify.experiments.spec import check_fields
+
+    check_fields(data, TOP, ("name", "family"), source)
     name = data["name"]
     if not isinstance(name, str) or not name or "/" in name:
         raise InputError(f"{source}: name: expected a non-empty string without '/', got {name!r}")
