@@ -229,3 +229,30 @@ def test_time_limit_gives_unknown_and_leaves_no_solver_running():
         assert "time limit" in answer.evidence
     else:  # solved within the second after all: then it must agree with meet-in-the-middle
         assert answer.status.is_sat == solve(p, "mitm").answers[0].status.is_sat
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-40, 40), min_size=1, max_size=10), st.integers(-120, 120))
+def test_primal_ckk_first_never_changes_an_answer(weights, target):
+    """With the primal step forced on (any cost), auto agrees with brute force: a ckk "yes" is a
+    replayed witness, and a ckk miss falls back to the exhaustive method."""
+    import verify.solving as solving
+
+    old = solving.PRIMAL_MIN_OPS
+    solving.PRIMAL_MIN_OPS = 0
+    try:
+        a = solve(SubsetSum(weights=weights, targets=[target])).answers[0]
+    finally:
+        solving.PRIMAL_MIN_OPS = old
+    want = brute.reachable(brute.subset_table(weights), target)
+    assert a.status.is_sat == want and a.status.is_certified
+    if a.status.is_sat:
+        assert witness_error(SubsetSum(weights=weights, targets=[target]), target, a.witness) is None
+
+
+def test_primal_ckk_answers_expensive_easy_instances():
+    from verify.generators import subset_sum_instance
+
+    methods = {solve(subset_sum_instance(32, kappa="0.5", zero=False, target="planted", seed=s)).answers[0].method
+               for s in range(12)}
+    assert "ckk" in methods  # the table would cost ~2 ms; many solutions: CKK hits within its budget

@@ -267,6 +267,33 @@ def _unsat_evidence(plain: _Plain, method: str) -> str:
     return how + (f" (weights divided by their gcd {plain.g})" if plain.g > 1 else "")
 
 
+PRIMAL_MIN_OPS = 1_000_000  # the exhaustive method's estimated cost (about 1 ms) above which to try CKK first
+PRIMAL_NODES = 512  # CKK's node budget: about 0.25 ms here
+
+
+def _primal(command: str, method: str, chosen: str, plain: _Plain, cardinality: bool) -> Answer | None:
+    """``auto`` on one one-dimensional target whose exhaustive method is expensive: a short
+    complete-Karmarkar-Karp search first. A subset it finds is replayed like any witness (the
+    answer is ``sat-verified`` by ``ckk``); when it finds none, nothing is concluded and the
+    exhaustive method runs as usual. Easy instances (many solutions) are answered in a fraction
+    of the table's time."""
+    if command != "solve" or method != "auto" or plain.todo.size != 1 or cardinality \
+            or not isinstance(plain.problem, SubsetSum) or chosen not in ("dp", "mitm"):
+        return None
+    cost = _dp_cost(plain.weights, False)[0] if chosen == "dp" else _mitm_cost(len(plain.weights))[0]
+    if cost < PRIMAL_MIN_OPS:
+        return None
+    from verify.heuristics.subset_sum import HEURISTICS
+    from verify.seeding import as_generator
+
+    i = int(plain.todo[0])
+    found, _ = HEURISTICS["ckk"](plain.weights, int(plain.scalar[0]), size=None, rng=as_generator(0),
+                                 time_limit=None, max_nodes=PRIMAL_NODES)
+    if found is None or sum(plain.weights[j] for j in found) != int(plain.scalar[0]):
+        return None
+    return _verified(plain, i, sorted(found), "ckk")
+
+
 def _decide(command: str, problem: Problem, method: str, budget,
             options: SolverOptions | None = None) -> tuple[Report, np.ndarray]:
     """Answer every target: the conditions first, then one bitset for all targets at once
@@ -298,7 +325,14 @@ def _decide(command: str, problem: Problem, method: str, budget,
                                  f"--method dp or fewer targets")
     label = "dp-bitset" if chosen == "dp" else chosen
     reachable = np.zeros(len(plain.targets), dtype=bool)
-    if chosen in ("mitm", "cpsat", "sat"):
+    primal = _primal(command, method, chosen, plain, cardinality)
+    if primal is not None:
+        answers = [plain.refuted.get(i) for i in range(len(plain.targets))]
+        answers[int(plain.todo[0])] = primal
+        reachable[int(plain.todo[0])] = True
+        label = primal.method
+        report = Report(command, problem, label, answers, timings={"primal": time.perf_counter() - t0})
+    elif chosen in ("mitm", "cpsat", "sat"):
         if chosen == "mitm":
             answers, timings = _search_mitm(plain, fewest, budget)
         else:
