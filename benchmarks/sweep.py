@@ -31,7 +31,7 @@ from verify.experiments.sweep import make_executor, run_sweep
 SWEEPS = {
     # ~1 ms each: threshold decisions by the bitset (the pool's per-task overhead dominates)
     "small": {"experiment": "threshold", "methods": ["dp"], "parameters": {"n": [10, 12, 14, 16], "bits": 10}},
-    # ~0.2 s each: meet-in-the-middle decisions at n = 40, M = 2^34, far beyond the bitset
+    # ~0.1 s each: meet-in-the-middle decisions at n = 40, M = 2^34, far beyond the bitset
     "heavy": {"experiment": "threshold", "methods": ["mitm"], "parameters": {"n": 40, "bits": 34}},
 }
 SEEDS = {"small": 500, "heavy": 80}
