@@ -51,9 +51,10 @@ def test_compare_on_a_suite_and_on_a_sweep(tmp_path, capsys):
     db = tmp_path / "c.sqlite"
     capsys.readouterr()
     assert main(["compare", "--suite", str(tmp_path / "s"), "--db", str(db),
-                 "--methods", "ckk,greedy,edge-popup,exact"]) == 0
+                 "--methods", "ckk,greedy,edge-popup,exact", "--plot", str(tmp_path / "c.png")]) == 0
     out = capsys.readouterr().out
     assert "heuristics against the exact answer" in out and "ckk" in out and "network" in out
+    assert "n/a" not in out and (tmp_path / "c.png").stat().st_size > 1000
     with sqlite3.connect(db) as c:
         rows = c.execute("SELECT method, result FROM results").fetchall()
     assert len(rows) == 5 * 4

@@ -157,7 +157,7 @@ def tables(rows: list[dict]) -> list[Table]:
     reach = _reachable(rows)
     cells: dict[tuple, list[dict]] = {}
     for r in rows:
-        if r["result"]:
+        if r["result"] and r["result"]["kappa"] != "n/a":  # n/a: edge-popup on a subset-sum instance
             res = r["result"]
             cells.setdefault((band(res["kappa"]), res["n"], r["method"]), []).append(res)
     t = Table(["κ band", "n", "method", "instances", "reachable", "hits", "success", "median |error| of misses",
@@ -195,7 +195,8 @@ def plot(rows: list[dict], figure) -> None:
         pts: dict[float, list] = {}
         for r in rows:
             res = r["result"]
-            if r["method"] != m or not res or not reach.get(res["instance_sha256"]):
+            if r["method"] != m or not res or not reach.get(res["instance_sha256"]) \
+                    or res["kappa"] in ("network", "n/a"):
                 continue
             k = round(float(Fraction(res["kappa"])), 2)
             pts.setdefault(k, []).append((bool(res.get("hit", res.get("reachable"))), res["method_seconds"]))
