@@ -213,3 +213,18 @@ def test_critical_M_is_exact():
     assert critical_M(9, Fraction(1, 2)) == int((2 ** 19 / 9) ** 0.5)  # floor(2^9.5 / 3)
     with pytest.raises(InputError):
         critical_M(9, Fraction(1, 3))
+
+
+def test_an_answer_not_certified_in_time_is_labelled_unknown_and_checks_as_such(tmp_path, monkeypatch):
+    from verify.suites import build
+
+    monkeypatch.setattr(build, "_sat_answer", lambda problem, cnf, spec: ("unknown", "time limit 1 s reached"))
+    spec = spec_of(tmp_path, budget="1")  # nothing exhaustive fits: every "no" would need the SAT run
+    spec = parse_suite_spec({**spec.source, "family": [spec.source["family"][0]]}, "inline")
+    build_suite(spec, tmp_path / "u")
+    m = manifest(tmp_path / "u")
+    unknown = [e for e in m["instances"] if e["answer"]["status"] == "unknown"]
+    assert len(unknown) == 2 and all("time limit" in e["answer"]["reason"] for e in unknown)
+    result = check_suite(tmp_path / "u")
+    assert result.ok and result.counts.get("unknown") == 2
+    assert any("unknown (not certified when built" in x for x in result.lines)

@@ -189,25 +189,25 @@ def tables(rows: list[dict]) -> list[Table]:
 
 
 def plot(rows: list[dict], figure) -> None:
+    """Success among reachable instances and median time against κ, one line per method and n."""
     left, right = figure.subplots(1, 2)
     reach = _reachable(rows)
-    for m in METHODS:
-        pts: dict[float, list] = {}
-        for r in rows:
-            res = r["result"]
-            if r["method"] != m or not res or not reach.get(res["instance_sha256"]) \
-                    or res["kappa"] in ("network", "n/a"):
-                continue
-            k = round(float(Fraction(res["kappa"])), 2)
-            pts.setdefault(k, []).append((bool(res.get("hit", res.get("reachable"))), res["method_seconds"]))
-        if pts:
-            xs = sorted(pts)
-            left.plot(xs, [sum(h for h, _ in pts[x]) / len(pts[x]) for x in xs], marker="o", label=m)
-            right.plot(xs, [statistics.median(s for _, s in pts[x]) for x in xs], marker="o", label=m)
+    curves: dict[tuple, dict[float, list]] = {}
+    for r in rows:
+        res = r["result"]
+        if not res or not reach.get(res["instance_sha256"]) or res["kappa"] in ("network", "n/a"):
+            continue
+        k = round(float(Fraction(res["kappa"])), 2)
+        curves.setdefault((METHODS.index(r["method"]), r["method"], res["n"]), {}).setdefault(k, []).append(
+            (bool(res.get("hit", res.get("reachable"))), res["method_seconds"]))
+    for (_, m, n), pts in sorted(curves.items()):
+        xs = sorted(pts)
+        line, = left.plot(xs, [sum(h for h, _ in pts[x]) / len(pts[x]) for x in xs], marker="o", label=f"{m}, n = {n}")
+        right.plot(xs, [statistics.median(s for _, s in pts[x]) for x in xs], marker="o", color=line.get_color())
     left.set(xlabel="κ = log2(M)/n", ylabel="success rate (reachable instances)", title="heuristics vs exact")
     right.set(xlabel="κ = log2(M)/n", ylabel="median seconds", yscale="log", title="time")
     if left.get_legend_handles_labels()[0]:
-        left.legend(fontsize="small")
+        left.legend(fontsize="x-small", ncol=2)
 
 
 EXPERIMENT = Experiment("compare", "heuristics against the exact answer, per instance", PARAMS, METHODS,
