@@ -137,9 +137,6 @@ class Experiment:
     tables: Callable[[list[dict]], list[Table]]
     plot: Callable | None = None
 
-    def param(self, name: str) -> Param | None:
-        return next((p for p in self.params if p.name == name), None)
-
 
 def group(rows: list[dict], *keys: str) -> dict[tuple, list[dict]]:
     """Rows grouped by the values of parameters ``keys`` (``method`` and ``seed`` are keys too),
