@@ -19,6 +19,7 @@ LAYERS = {
     "verify.networks": 2,
     "verify.seeding": 3,
     "verify.generators": 3,
+    "verify.models": 3,
     "verify.prefilter": 4,
     "verify.encodings": 5,
     "verify.solvers": 6,

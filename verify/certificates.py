@@ -391,3 +391,56 @@ def _check_bounds(bounds, kept, target, random, k, mode, width, base, engines, r
     how = "DRUP proof checked" if engines is not None else "proof not re-run"
     report.good(f"sparsest: {len(bounds)} component refutations (CNF rebuilt, {how}) "
                 f"add up to a lower bound of {total} = the mask's kept weights")
+
+
+# ------------------------------------------------------------------------- certified tickets
+
+class CertificateNotVerified(VerifyError):
+    """A certificate that does not check (``report`` holds the checker's lines); exit code 1,
+    a result that could not be had, not bad input."""
+
+    exit_code = 1
+
+    def __init__(self, path, report: CheckReport):
+        super().__init__(f"{path}: the certificate does not check")
+        self.report = report
+
+
+@dataclass(frozen=True)
+class CertifiedTicket:
+    """A re-verified certificate's ``ticket`` [R ⊙ S]_δ (the network its claim is about), its
+    ``target``, ``input_bits`` (the grid 2^-input_bits of an exhaustive equality, else the
+    target's finest precision) and ``sources`` (the certificate's and networks' sha256s)."""
+
+    ticket: QuantizedNetwork
+    target: QuantizedNetwork
+    input_bits: int
+    sources: dict
+
+
+def certified_ticket(path, engines: str = "auto") -> CertifiedTicket:
+    """Check the certificate at ``path``, then rebuild its ticket from the very files checked
+    (the certificate's bytes and the networks' content hashes are compared again).
+    CertificateNotVerified when it does not check; InputError for a no-ticket certificate."""
+    path = Path(path)
+    before = file_sha256(path)
+    report = check_certificate(path, engines)
+    if report.ok and file_sha256(path) != before:
+        report.bad(f"{path}: the certificate changed during the check")
+    if not report.ok:
+        raise CertificateNotVerified(path, report)
+    cert = read_json_file(path)
+    if cert["claim"]["kind"] != "ticket":
+        raise InputError(f"{path}: a no-ticket certificate proves that no ticket exists: it has no ticket network")
+    nets = {role: load_network(_resolve(path.parent, f["path"])) for role, f in cert["files"].items()}
+    if any(nets[role].sha256 != f["sha256"] for role, f in cert["files"].items()):
+        report.bad(f"{path}: a network file changed after the check")
+        raise CertificateNotVerified(path, report)
+    claim = cert["claim"]
+    ticket = ticket_network(nets["target"], nets["random"], mask_from_json(cert["mask"], "mask"),
+                            claim["delta_bits"], RoundingMode.parse(claim["lowering"]))
+    bits = cert["evidence"]["equality"]["input_bits"]
+    return CertifiedTicket(ticket, nets["target"], max(nets["target"].scales) if bits is None else bits,
+                           {"certificate": {"path": str(path), "sha256": before},
+                            "target": cert["files"]["target"], "random": cert["files"]["random"],
+                            "mask_sha256": cert["mask"]["sha256"], "claim": claim["statement"]})

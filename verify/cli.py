@@ -335,6 +335,49 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_export_network(args) -> int:
+    from pathlib import Path
+
+    from verify.certificates import KIND, CertificateNotVerified, certified_ticket, file_sha256
+    from verify.errors import MissingFileError
+    from verify.models.writing import export_network
+    from verify.networks import load_network
+    from verify.problems import read_json_file
+
+    source = Path(args.source)
+    if not source.is_file():
+        raise MissingFileError(f"{source}: no such file")
+    obj = read_json_file(source) if source.suffix == ".json" else None
+    if isinstance(obj, dict) and obj.get("kind") == KIND:
+        try:
+            done = certified_ticket(source, args.engines)
+        except CertificateNotVerified as e:
+            print("\n".join(e.report.lines))
+            print(f"NOT VERIFIED: {source}; nothing written")
+            return 1
+        network, sources, what = done.ticket, done.sources, "ticket [R ⊙ S]_δ of a verified certificate"
+        bits = done.input_bits
+    else:
+        network = load_network(source)
+        sources = {"network": {"path": str(source), "sha256": file_sha256(source), "content_sha256": network.sha256}}
+        what, bits = "network", None
+    bits = args.input_bits if args.input_bits is not None else bits
+    out = export_network(network, args.output, args.format, args.dtype, bits, args.full, sources)
+    if args.json:
+        print(dumps_readable({"source": str(source), "what": what, **out.to_json()}))
+        return 0
+    hidden = zip(out.original_widths[1:-1], out.widths[1:-1])
+    units = ", ".join(f"{a:,} -> {b:,}" for a, b in hidden) or "none"
+    print("\n".join([
+        f"source    {source}: {what}, widths {out.original_widths}",
+        f"units     hidden layers {units}" + (" (--full: every unit kept)" if args.full else
+                                               " (dead units removed; kept indices in the metadata)"),
+        f"exact     {out.dtype}: layers need {out.bits_needed} significand bits; inputs on the grid "
+        f"2^-{out.input_bits} with |x_j| <= 1; outputs y * 2^{out.output_scale} are the tool's integers",
+        f"wrote     {out.path} ({out.format}, {out.size:,} bytes)"]))
+    return 0
+
+
 def cmd_demo(args) -> int:
     from verify.demo import run_demo, run_subset_sum_demo
 
@@ -606,6 +649,22 @@ def build_parser() -> argparse.ArgumentParser:
                                      "(needed when the instance has several)")
     e.add_argument("-o", "--output", required=True, help="output file")
     e.set_defaults(func=cmd_export)
+    xn = sub.add_parser("export-network", help="write a certificate's verified ticket network (or a "
+                                                "network file) as ONNX, npz or safetensors that "
+                                                "computes exactly the tool's outputs")
+    xn.add_argument("source", help="a certificate (.json; checked first) or a network file (.npz, .json)")
+    xn.add_argument("--format", choices=["onnx", "npz", "safetensors"], required=True)
+    xn.add_argument("-o", "--output", required=True, help="output file")
+    xn.add_argument("--dtype", choices=["auto", "float32", "float64"], default="auto",
+                    help="auto: float32 when proved exact, else float64 (default); a dtype that "
+                         "cannot be exact is refused")
+    xn.add_argument("--input-bits", type=int, metavar="B", help="exact on inputs of the grid 2^-B, "
+                    "|x_j| <= 1 (default: the certificate's equality grid, else the finest weight precision)")
+    xn.add_argument("--full", action="store_true", help="keep every unit (default: drop dead hidden units)")
+    xn.add_argument("--engines", choices=["auto", "python", "native", "both"], default="auto",
+                    help="proof checker engines for the certificate check (default auto)")
+    xn.add_argument("--json", action="store_true")
+    xn.set_defaults(func=cmd_export_network)
 
     from verify.experiments import BUILTIN
 
