@@ -219,6 +219,44 @@ def cmd_generate_random(args) -> int:
     return 0
 
 
+def _scale_arg(text: str):
+    if text in ("fit", "none"):
+        return text
+    try:
+        return [int(x) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected fit, none or comma-separated integers, got {text!r}") from None
+
+
+def cmd_import_network(args) -> int:
+    from pathlib import Path
+
+    from verify.models.quantizing import import_model
+    from verify.networks import Rounding, save_network
+
+    output = Path(args.output)
+    # checked before the work, so a bad name never costs a read or leaves a half-done import
+    if output.suffix not in (".npz", ".json"):
+        raise InputError(f"{output}: expected a .npz or .json file name for the network")
+    if output.exists() and Path(args.model).exists() and output.resolve() == Path(args.model).resolve():
+        raise InputError(f"{output}: the output would overwrite the model it is imported from")
+    rounding = Rounding() if args.rounding == "none" else Rounding(args.rounding, args.gamma, args.mode)
+    net, report = import_model(args.model, args.bits, args.scale, args.weight_rounding, args.strict, rounding)
+    save_network(net, output)
+    # the network file format has no room for metadata: the provenance is this report
+    if args.json:
+        print(dumps_readable({"kind": "import-network", "output": str(output), "sha256": net.sha256,
+                              "widths": list(net.widths), "rounding": rounding.to_json(),
+                              **report.to_json()}))
+        return 0
+    print(f"wrote {output}: imported from {report.source} ({report.format}), widths {list(net.widths)}, "
+          f"weights on the grid 2^-{report.bits} ({report.weight_rounding.value}, scale {report.scale}), "
+          f"sha256 {net.sha256}", file=sys.stderr)
+    print("\n".join(report.lines()), file=sys.stderr)
+    return 0
+
+
 def cmd_construct(args) -> int:
     from verify.constructions import construct_theorem1, construct_theorem2
     from verify.equality import decide_equality, ticket_network
@@ -572,6 +610,24 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("-o", "--output", required=True)
     r.set_defaults(func=cmd_generate_random)
+
+    im = sub.add_parser("import-network", help="quantize a trained bias-free ReLU MLP (ONNX, safetensors "
+                                               "or npz float weights) into a target network")
+    im.add_argument("model", help="the float model: .onnx, .safetensors or .npz (weights (out, in))")
+    im.add_argument("-o", "--output", required=True, help="the target network (.npz or .json)")
+    im.add_argument("--bits", type=int, required=True, help="weights on S_d, d = 2^-BITS")
+    im.add_argument("--scale", type=_scale_arg, default="fit",
+                    help="fit: each layer times the power of two putting max|w| in (1/2, 1] (default); "
+                         "none; or one exponent per layer A1,A2,... (write --scale=-1,2 for a negative start)")
+    im.add_argument("--weight-rounding", default="nearest-even",
+                    help="rounding mode onto the grid (default nearest-even)")
+    im.add_argument("--strict", action="store_true", help="refuse any weight not already on the grid")
+    im.add_argument("--rounding", choices=["none", "double"], default="none",
+                    help="lower every layer's output to 2^-gamma (gamma-double) or not")
+    im.add_argument("--gamma", type=int, help="with --rounding double: gamma = 2^-GAMMA")
+    im.add_argument("--mode", default="nearest-even", help="output rounding mode (default nearest-even)")
+    im.add_argument("--json", action="store_true", help="the report as JSON on standard output")
+    im.set_defaults(func=cmd_import_network)
 
     k = sub.add_parser("construct", help="the paper's mask (Theorem 1 or 2, from the depths): prune "
                                          "the random network into the target")
