@@ -20,7 +20,8 @@ from verify.cli import main
 from verify.errors import InputError
 from verify.generators import target_network, theorem1_random_network, theorem2_random_network
 from verify.models.writing import (compact, exact_outputs, exactness_bounds, grid_floats, prepare,
-                                   run_onnx, write_npz, write_onnx, write_safetensors)
+                                   read_exported, run_numpy, run_onnx, write_npz, write_onnx,
+                                   write_safetensors)
 from verify.networks import QuantizedNetwork, Rounding, input_grid, same_outputs, save_network
 
 onnx = pytest.importorskip("onnx")
@@ -272,6 +273,11 @@ def test_npz_and_safetensors_of_a_certified_ticket(certs, tmp_path, capsys):
         assert meta["schedule"] == "triple" and meta["mode"] == "nearest-away" and meta["gamma"] == 2
     weights = np.load(tmp_path / "t.npz")
     assert weights["W0"].shape[1] == 2 and weights["W3"].shape[0] == 1  # (out, in)
+    write_onnx(got.ticket, tmp_path / "t.onnx")
+    for fmt in ("npz", "safetensors", "onnx"):  # the library's reader and NumPy forward pass
+        assert same(run_numpy(tmp_path / f"t.{fmt}", x), want), fmt
+        ws, meta = read_exported(tmp_path / f"t.{fmt}")
+        assert [w.shape for w in ws] == [tuple(reversed(p)) for p in zip(meta["widths"], meta["widths"][1:])]
 
 
 # ------------------------------------------------------------------- the exactness boundary
@@ -328,6 +334,34 @@ def test_lowering_shrinks_the_bound(tmp_path):
     assert prepare(lowered, input_bits=12).dtype == "float32"
     b = exactness_bounds(lowered, 12)
     assert (b[0].sum_resolution, b[0].round_resolution, b[0].out_resolution) == (22, 21, 1)
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+@pytest.mark.parametrize("mode", MODES)
+def test_the_bounds_hold_on_every_grid_input(schedule, mode):
+    """Each layer's inputs, from the exact forward, are multiples of the claimed resolution, and
+    Σ_j |W_ij|·|x_j| in those units stays below 2^sum_bits."""
+    net = synthetic(schedule, mode)
+    x = input_grid(3, 2)
+    values, scale = x, 2
+    for i, b in enumerate(exactness_bounds(net, 2)):
+        s_in = b.sum_resolution - net.scales[i]
+        units = values.astype(object) * 2**s_in
+        assert (units % 2**scale == 0).all()  # a multiple of 2^-s_in
+        units = units // 2**scale
+        sums = np.abs(units).dot(np.abs(np.asarray(net.weights[i]).astype(object)).T)
+        assert max(int(v) for v in sums.ravel()) < 2**b.sum_bits
+        prefix = QuantizedNetwork(net.weights[:i + 1], net.scales[:i + 1], net.rounding)
+        values, scale = prefix.forward(x, 2)
+        values = np.maximum(values, 0)  # the ReLU the prefix's last layer skips (it commutes with lowering)
+
+
+def test_bounds_beyond_int64_use_exact_integers():
+    net = QuantizedNetwork([[[2**30, 2**30]], [[2**30]], [[-(2**30)]]], [0, 0, 0])
+    bounds = exactness_bounds(net, 3)
+    assert [b.sum_bits for b in bounds] == [35, 65, 95]
+    with pytest.raises(InputError, match=re.escape("layer 2: partial sums need 2^65 > 2^53")):
+        prepare(net, input_bits=3)
 
 
 # ---------------------------------------------------------------- refusals and file hygiene

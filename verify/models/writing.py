@@ -87,20 +87,30 @@ class LayerBound:
 
 def _bit_length(values) -> int:
     """Bit length of the largest magnitude (0 for none)."""
+    if values.dtype != object:
+        return int(np.abs(values).max(initial=0)).bit_length()
     return max((abs(int(v)).bit_length() for v in values), default=0)
 
 
-def _abs_int(w: np.ndarray) -> np.ndarray:
-    # weights may be stored in any integer dtype (int8 ...): widen before any arithmetic
-    return np.abs(np.asarray(w).astype(np.int64))
+ROWS_PER_BLOCK = 4096  # bounds a block of rows at a time: a 75,264 × 784 int8 layer never widens whole
 
 
-def _row_sums(w_abs: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Σ_j |W_ij|·b_j per row, exactly: int64 when it provably fits, Python integers otherwise."""
-    if b.dtype != object and w_abs.size:
-        if int(w_abs.max()) * int(b.max(initial=0)) * w_abs.shape[1] < 2**62:
-            return w_abs @ b
-    return w_abs.astype(object).dot(b.astype(object))
+def _row_sums(w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, int]:
+    """(Σ_j |W_ij|·b_j per row, bit length of max |W_ij|), exactly: int64 when it provably
+    fits, Python integers otherwise."""
+    sums, weight_bits = [], 0
+    for start in range(0, w.shape[0], ROWS_PER_BLOCK):
+        # weights may be stored in any integer dtype (int8 ...): widen before any arithmetic
+        block = np.abs(np.asarray(w[start:start + ROWS_PER_BLOCK]).astype(np.int64))
+        big = int(block.max(initial=0))
+        weight_bits = max(weight_bits, big.bit_length())
+        if b.dtype != object and big * int(b.max(initial=0)) * block.shape[1] < 2**62:
+            sums.append(block @ b)
+        else:
+            sums.append(block.astype(object).dot(b.astype(object)))
+    if any(s.dtype == object for s in sums):
+        sums = [s.astype(object) for s in sums]
+    return np.concatenate(sums), weight_bits
 
 
 def exactness_bounds(network: QuantizedNetwork, input_bits: int) -> list[LayerBound]:
@@ -119,8 +129,7 @@ def exactness_bounds(network: QuantizedNetwork, input_bits: int) -> list[LayerBo
     bound = np.full(network.widths[0], 1 << input_bits, dtype=np.int64)  # |x_j| <= 1 = 2^b units
     out = []
     for i, (w, k) in enumerate(zip(network.weights, network.scales), start=1):
-        w_abs = _abs_int(w)
-        sums = _row_sums(w_abs, bound)  # per unit: products and partial sums, units of 2^-(s + k)
+        sums, weight_bits = _row_sums(w, bound)  # per unit: products and partial sums, units of 2^-(s + k)
         s_sum, sum_bits = s + k, _bit_length(sums)
         round_bits = round_res = None
         s = s_sum
@@ -134,7 +143,6 @@ def exactness_bounds(network: QuantizedNetwork, input_bits: int) -> list[LayerBo
                 round_res, round_bits = t, sum_bits
             if t > 0:  # |round(v)| <= ceil(|v|), in units of 2^-γ
                 sums, s = -((-sums) >> t), r.gamma
-        weight_bits = _bit_length(w_abs.max(axis=1))
         out.append(LayerBound(i, weight_bits, sum_bits, s_sum, round_bits, round_res, s))
         bound = sums
     return out
@@ -193,7 +201,7 @@ def compact(network: QuantizedNetwork) -> tuple[QuantizedNetwork, list[list[int]
     """The network without its dead hidden units (module docstring), and per hidden layer the
     original indices of the units kept. A hidden layer whose units are all dead keeps its
     first unit with a zero row and column (a layer of width 0 is no network)."""
-    ws = [np.asarray(w).astype(np.int64) for w in network.weights]
+    ws = [np.array(w) for w in network.weights]  # copies in the stored dtype: no arithmetic here
     kept = [np.arange(w.shape[0]) for w in ws[:-1]]
     changed = True
     while changed:
@@ -242,7 +250,7 @@ def prepare(network: QuantizedNetwork, dtype: str = "auto", input_bits: int | No
     dtype, bounds = choose_dtype(network, input_bits, dtype)
     np_dtype = np.dtype(dtype)
     # exact: |W| < 2^p was proved, and dividing by a power of two in the normal range is exact
-    weights = [np.ldexp(np.asarray(w).astype(np.int64).astype(np_dtype), -k).astype(np_dtype)
+    weights = [np.ldexp(np.asarray(w).astype(np_dtype), np.int32(-k)).astype(np_dtype, copy=False)
                for w, k in zip(network.weights, network.scales)]
     r = network.rounding
     metadata = {
@@ -351,8 +359,9 @@ def onnx_bytes(prep: Prepared) -> bytes:
                               producer_name="slth-verify", producer_version=__version__,
                               doc_string=prep.metadata["computes"])
     helper.set_model_props(model, _flat_metadata(prep.metadata))
-    onnx.checker.check_model(model, full_check=True)
-    return model.SerializeToString()
+    data = model.SerializeToString()
+    onnx.checker.check_model(data, full_check=True)  # the bytes: serializing twice costs seconds at 10^7 weights
+    return data
 
 
 def npz_bytes(prep: Prepared) -> bytes:
@@ -459,3 +468,51 @@ def run_onnx(path, x) -> tuple[np.ndarray, int]:
     xs = grid_floats(x, meta["input_bits"], meta["dtype"])
     (y,) = session.run(["y"], {"x": xs})
     return exact_outputs(y, meta["output_scale"]), meta["output_scale"]
+
+
+def read_exported(path) -> tuple[list[np.ndarray], dict]:
+    """The float weights (out, in), already divided by 2^k_i, and the metadata of an exported
+    ``.npz``, ``.safetensors`` or ``.onnx`` file."""
+    path = Path(path)
+    if not path.is_file():
+        raise MissingFileError(f"{path}: no such file")
+    if path.suffix == ".npz":
+        with np.load(path, allow_pickle=False) as f:
+            meta = json.loads(str(f["metadata"]))
+            return [f[f"W{i}"] for i in range(len(meta["scales"]))], meta
+    if path.suffix == ".safetensors":
+        try:  # optional dependency (the models extra)
+            from safetensors import safe_open
+        except ImportError:
+            raise InputError(f"reading safetensors needs the safetensors package: {MODELS_EXTRA}") from None
+        with safe_open(str(path), "np") as f:
+            meta = json.loads(f.metadata()["metadata"])
+            return [f.get_tensor(f"W{i}") for i in range(len(meta["scales"]))], meta
+    if path.suffix == ".onnx":
+        try:  # optional dependency (the models extra)
+            import onnx
+            from onnx import numpy_helper
+        except ImportError:
+            raise InputError(f"reading ONNX needs the onnx package: {MODELS_EXTRA}") from None
+        model = onnx.load(str(path))
+        meta = json.loads({p.key: p.value for p in model.metadata_props}["metadata"])
+        inits = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+        return [inits[f"W{i}"].T for i in range(len(meta["scales"]))], meta
+    raise InputError(f"{path}: expected an exported .npz, .safetensors or .onnx file")
+
+
+def run_numpy(path, x) -> tuple[np.ndarray, int]:
+    """The README's NumPy forward pass on an exported file: a batch ``x`` of scaled integers at
+    the file's ``input_bits`` in, (exact integer array, scale) out, like :func:`run_onnx`."""
+    weights, meta = read_exported(path)
+    rnd = {"nearest-even": np.round, "floor": np.floor, "ceil": np.ceil, "toward-zero": np.trunc,
+           "nearest-away": lambda v: np.sign(v) * np.floor(np.abs(v) + 0.5)}[meta["mode"]]
+    g = np.ldexp(np.array(1.0, dtype=meta["dtype"]), meta["gamma"] or 0)
+    h = grid_floats(x, meta["input_bits"], meta["dtype"])
+    for i, lowers in enumerate(meta["lowers"]):
+        h = h @ weights[i].T
+        if i < len(weights) - 1:
+            h = np.maximum(h, 0)
+        if lowers:
+            h = rnd(h * g) / g
+    return exact_outputs(h, meta["output_scale"]), meta["output_scale"]
