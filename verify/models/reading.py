@@ -16,6 +16,8 @@ The reader is chosen by the file's content (magic bytes), and the suffix must ag
 - safetensors (``.safetensors``) and npz (``.npz``, read with allow_pickle=False): 2-D float
   tensors of shape (out, in), taken in the natural order of their names ("2.weight" before
   "10.weight"). A 1-D tensor or a name ending in "bias" is refused: biases are not supported.
+  An npz string scalar named "metadata" (what ``export-network`` writes) is skipped, so a
+  network exported without output rounding imports back to itself.
 
 Every problem (an empty, truncated or corrupted file, content that disagrees with the suffix, a
 non-float or non-2-D tensor, NaN or infinity, shapes that do not chain) is an ``InputError``
@@ -39,10 +41,9 @@ MODELS_EXTRA = 'pip install -e ".[models]"'
 SUFFIXES = {".onnx": "onnx", ".safetensors": "safetensors", ".npz": "npz"}
 DESCRIBE = {"onnx": "an ONNX model", "safetensors": "a safetensors file", "npz": "an npz archive",
             "npy": "a single .npy array", "unknown": "none of ONNX, safetensors or npz"}
-# First byte of a serialized onnx.ModelProto: protobuf writes fields in number order, so it is
-# the tag of the lowest field present (ir_version = 1 as a varint in every exporter's output;
-# the rest keep hand-built files recognisable).
-ONNX_FIRST_BYTES = {0x08, 0x12, 0x1A, 0x22, 0x28, 0x32, 0x3A, 0x42, 0x72, 0xA2, 0xCA}
+# A serialized onnx.ModelProto starts with its lowest-numbered field present, and the checker
+# requires ir_version (field 1, a varint: tag byte 0x08), so every valid model starts with 0x08.
+ONNX_FIRST_BYTE = 0x08
 SAFETENSORS_DTYPES = {"F16": "<f2", "F32": "<f4", "F64": "<f8", "BF16": None}
 
 
@@ -85,10 +86,11 @@ def sniff(data: bytes) -> str:
         return "npz"
     if data[:6] == b"\x93NUMPY":
         return "npy"
-    # safetensors: a little-endian u64 header length, then the JSON header itself
-    if len(data) >= 9 and data[8:9] == b"{" and int.from_bytes(data[:8], "little") > 0:
+    # safetensors: a little-endian u64 header length (below 2^32: its high bytes are zero; the
+    # format caps headers at 100 MB), then the JSON header itself
+    if len(data) >= 9 and data[4:8] == bytes(4) and data[8:9] == b"{" and int.from_bytes(data[:8], "little") > 0:
         return "safetensors"
-    if data[:1] and data[0] in ONNX_FIRST_BYTES:
+    if data[0] == ONNX_FIRST_BYTE:
         return "onnx"
     return "unknown"
 
@@ -172,7 +174,10 @@ def _read_npz(data: bytes, source: str) -> list[FloatLayer]:
                 raise InputError(f"{source}: this is a quantized network file (slth-verify's format), "
                                  f"not float weights")
             for name in archive.files:
-                tensors[name] = archive[name]
+                array = archive[name]
+                if name == "metadata" and array.ndim == 0 and array.dtype.kind == "U":
+                    continue  # export-network's provenance (a JSON string), not a weight
+                tensors[name] = array
     except InputError:
         raise
     # a bad zip directory, a CRC mismatch (bit flips), a cut compressed stream, a pickled array
