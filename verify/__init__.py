@@ -4,4 +4,4 @@ The package is layered; each module imports only from layers below it (see READM
 "Architecture"): numbers -> problems -> generators -> prefilter -> solving -> cli.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -31,7 +31,9 @@ import numpy as np
 
 from verify import __version__
 from verify.errors import InputError
+from verify.networks import QuantizedNetwork, Rounding, theorem1_shapes, theorem2_shapes
 from verify.problems import SubsetSum, TargetRange, VectorSubsetSum
+from verify.recipes import Recipe
 from verify.seeding import as_generator, fair_bits, random_permutation, uniform_ints
 
 DISTRIBUTIONS = ("uniform", "products")
@@ -254,8 +256,6 @@ def vector_instance(n: int, dim: int, *, bits: int, zero: bool = True, target="p
 def target_network(widths, bits: int, seed: int = 0, rounding=None):
     """A seeded target network: weights i.i.d. uniform on S_δ_t (δ_t = 2^-bits, scaled), one
     matrix per consecutive pair of ``widths`` (d_0, d_1, ..., d_ℓ)."""
-    from verify.networks import QuantizedNetwork, Rounding
-
     widths = [int(w) for w in widths]
     if len(widths) < 2 or any(w < 1 for w in widths):
         raise InputError(f"widths: expected at least two positive widths, got {widths}")
@@ -269,33 +269,22 @@ def target_network(widths, bits: int, seed: int = 0, rounding=None):
 def theorem1_random_network(target, units_per_input: int, bits: int, seed: int = 0, zero: bool = True):
     """The random network of Theorem 1 for ``target``: depth 2ℓ, layer 2i-1 of shape
     (c·d_{i-1}) × d_{i-1} and layer 2i of shape d_i × (c·d_{i-1}), c = ``units_per_input``,
-    weights i.i.d. uniform on S_δ_in (δ_in = 2^-bits; without 0 if ``zero=False``)."""
-    from verify.networks import QuantizedNetwork
-
+    weights i.i.d. uniform on S_δ_in (δ_in = 2^-bits; without 0 if ``zero=False``), drawn by
+    ``verify.recipes`` (so the network is stored as its recipe and regenerated on load)."""
     if isinstance(units_per_input, bool) or not isinstance(units_per_input, int) or units_per_input < 1:
         raise InputError(f"units per input: expected a positive integer, got {units_per_input!r}")
     _resolve_bound(1, bits, None, None)
-    rng = as_generator(seed)
-    layers = []
-    for d_in, d_out in zip(target.widths[:-1], target.widths[1:]):
-        for rows, cols in ((units_per_input * d_in, d_in), (d_out, units_per_input * d_in)):
-            layers.append(np.array(uniform_weights(rng, rows * cols, 1 << bits, zero)).reshape(rows, cols))
-    return QuantizedNetwork(layers, [bits] * len(layers))
+    return QuantizedNetwork.from_recipe(Recipe(seed, theorem1_shapes(target, units_per_input), bits, zero))
 
 
 def theorem2_random_network(target, units_per_input: int, copies: int, bits: int, seed: int = 0,
                             zero: bool = False):
     """The random network of Theorem 2 for ``target`` (depth ℓ+1, shapes of
-    ``verify.constructions.theorem2_shapes``), weights i.i.d. uniform on S_δ_in without 0 by
-    default (the theorem's grid). ``copies`` is a parameter: the paper's log2(1/δ) sits at the
-    threshold κ = 1 itself."""
-    from verify.networks import QuantizedNetwork, theorem2_shapes
-
+    ``verify.networks.theorem2_shapes``), weights i.i.d. uniform on S_δ_in without 0 by
+    default (the theorem's grid), drawn by ``verify.recipes``. ``copies`` is a parameter: the
+    paper's log2(1/δ) sits at the threshold κ = 1 itself."""
     for name, v in (("units per input", units_per_input), ("copies", copies)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise InputError(f"{name}: expected a positive integer, got {v!r}")
     _resolve_bound(1, bits, None, None)
-    rng = as_generator(seed)
-    layers = [np.array(uniform_weights(rng, r * c, 1 << bits, zero)).reshape(r, c)
-              for r, c in theorem2_shapes(target, units_per_input, copies)]
-    return QuantizedNetwork(layers, [bits] * len(layers))
+    return QuantizedNetwork.from_recipe(Recipe(seed, theorem2_shapes(target, units_per_input, copies), bits, zero))

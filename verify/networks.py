@@ -26,16 +26,21 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from verify.errors import InputError
-from verify.numbers import RoundingMode, rescale_array
+from verify.errors import InputError, MissingFileError
+from verify.numbers import RoundingMode, rescale, rescale_array, to_scaled
+from verify.problems import dumps_readable, read_json_file, write_atomic, write_text_atomic
+from verify.recipes import Recipe, smallest_int_dtype
 
 SCHEDULES = ("none", "double", "triple", "after-first")
 INT64_LIMIT = 2**62  # values and partial sums stay below this in int64 mode
+FORMAT_VERSION = 2  # version 1 hashed the weights as JSON text: far too slow at 10^7 weights
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,9 @@ class Rounding:
 
 
 def _int_matrix(w, where: str) -> np.ndarray:
+    """A read-only integer matrix in the smallest signed dtype that holds it (int8 for the grids
+    up to 2^-6): a network of tens of millions of weights then takes bytes, not words, per weight.
+    Code that multiplies or adds weights converts them first (int64 under a bound, or Python ints)."""
     a = np.asarray(w)
     if a.ndim != 2 or a.size == 0:
         raise InputError(f"{where}: expected a non-empty 2-D integer matrix, got shape {a.shape}")
@@ -75,9 +83,14 @@ def _int_matrix(w, where: str) -> np.ndarray:
         for idx, v in np.ndenumerate(a):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
                 raise InputError(f"{where}{list(idx)}: expected an integer, got {v!r}")
-        if max(abs(int(v)) for v in a.ravel()) >= INT64_LIMIT:
-            raise InputError(f"{where}: entries must be below 2^62 in magnitude")
-    out = a.astype(np.int64)
+        magnitude = max(abs(int(v)) for v in a.ravel())
+    else:
+        magnitude = max(abs(int(a.min())), abs(int(a.max())))
+    if magnitude >= INT64_LIMIT:
+        raise InputError(f"{where}: entries must be below 2^62 in magnitude")
+    out = a.astype(smallest_int_dtype(magnitude), copy=False)
+    if out is a and a.flags.writeable:
+        out = a.copy()  # the network must not change when the caller's array does
     out.setflags(write=False)
     return out
 
@@ -96,6 +109,9 @@ class QuantizedNetwork:
     weights: tuple
     scales: tuple
     rounding: Rounding = Rounding()
+    # how the weights were drawn, when they are a seeded random draw: the file then stores the
+    # recipe instead of the weights (verify.recipes)
+    recipe: Recipe | None = field(default=None, compare=False)
 
     def __post_init__(self):
         ws = tuple(_int_matrix(w, f"weights[{i}]") for i, w in enumerate(self.weights))
@@ -129,17 +145,29 @@ class QuantizedNetwork:
 
     def header(self) -> dict:
         """The JSON description of everything but the arrays, with the content hash."""
-        return {"kind": "quantized-mlp", "version": 1, "widths": list(self.widths),
-                "scales": list(self.scales), "rounding": self.rounding.to_json(),
-                "sha256": self.sha256}
+        out = {"kind": "quantized-mlp", "version": FORMAT_VERSION, "widths": list(self.widths),
+               "scales": list(self.scales), "rounding": self.rounding.to_json(), "sha256": self.sha256}
+        if self.recipe is not None:
+            out["recipe"] = self.recipe.to_json()
+        return out
 
     @functools.cached_property  # immutable, and hashing a large network costs milliseconds
     def sha256(self) -> str:
-        """sha256 of the canonical JSON of (scales, rounding, weights as nested lists)."""
-        canonical = {"scales": list(self.scales), "rounding": self.rounding.to_json(),
-                     "weights": [w.tolist() for w in self.weights]}
-        text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        """sha256 of the content: a canonical JSON line (scales, rounding, each matrix's shape
+        and dtype), then each matrix's bytes, little-endian, row-major, in the smallest signed
+        dtype holding it (what ``weights`` holds), so equal networks hash alike however stored."""
+        h = hashlib.sha256()
+        head = {"scales": list(self.scales), "rounding": self.rounding.to_json(),
+                "matrices": [[list(w.shape), w.dtype.newbyteorder("<").str] for w in self.weights]}
+        h.update(json.dumps(head, sort_keys=True, separators=(",", ":")).encode() + b"\n")
+        for w in self.weights:
+            h.update(np.ascontiguousarray(w, dtype=w.dtype.newbyteorder("<")).data)
+        return h.hexdigest()
+
+    @classmethod
+    def from_recipe(cls, recipe: Recipe, rounding: Rounding = Rounding()) -> QuantizedNetwork:
+        """The network a recipe draws, every layer at the recipe's precision."""
+        return cls(recipe.layers(), [recipe.bits] * len(recipe.shapes), rounding, recipe)
 
     def pruned(self, mask) -> QuantizedNetwork:
         """The network with the weights where ``mask`` is False set to 0."""
@@ -149,6 +177,8 @@ class QuantizedNetwork:
 
     def lowered(self, k: int, mode=RoundingMode.NEAREST_EVEN) -> QuantizedNetwork:
         """``[g]_δ``: every weight lowered (or exactly raised) to precision δ = 2^-k."""
+        if all(s == k for s in self.scales):
+            return self
         return QuantizedNetwork([rescale_array(w, s, k, mode) for w, s in zip(self.weights, self.scales)],
                                 [k] * self.depth, self.rounding)
 
@@ -190,8 +220,6 @@ def _lower(values: np.ndarray, scale: int, gamma: int, mode: RoundingMode) -> np
         if scale >= gamma or int(np.abs(values).max(initial=0)) < INT64_LIMIT >> (gamma - scale):
             return rescale_array(values, scale, gamma, mode)
         values = values.astype(object)
-    from verify.numbers import rescale
-
     return np.vectorize(lambda v: rescale(int(v), scale, gamma, mode), otypes=[object])(values)
 
 
@@ -261,22 +289,38 @@ def network_to_json(net: QuantizedNetwork) -> dict:
     return {**net.header(), "weights": [w.tolist() for w in net.weights]}
 
 
+def _legacy_sha256(net: QuantizedNetwork) -> str:
+    """The content hash of format version 1 (canonical JSON of scales, rounding and weights)."""
+    canonical = {"scales": list(net.scales), "rounding": net.rounding.to_json(),
+                 "weights": [w.tolist() for w in net.weights]}
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
 def network_from_json(obj, source: str = "<network>") -> QuantizedNetwork:
-    """Validate and build a network from its JSON form; one-line errors prefixed by ``source``."""
+    """Validate and build a network from its JSON form (weights as lists or arrays, or a
+    ``recipe`` to regenerate them); one-line errors prefixed by ``source``."""
     try:
         if not isinstance(obj, dict) or obj.get("kind") != "quantized-mlp":
             raise InputError(f"field 'kind': expected 'quantized-mlp', got {obj.get('kind') if isinstance(obj, dict) else obj!r}")
-        if obj.get("version") != 1:
-            raise InputError(f"field 'version': expected 1, got {obj.get('version')!r}")
+        version = obj.get("version")
+        if version not in (1, FORMAT_VERSION):
+            raise InputError(f"field 'version': expected 1 or {FORMAT_VERSION}, got {version!r}")
         r = obj.get("rounding", {"schedule": "none", "gamma": None, "mode": "nearest-even"})
         if not isinstance(r, dict):
             raise InputError(f"field 'rounding': expected an object, got {r!r}")
-        net = QuantizedNetwork([w if isinstance(w, np.ndarray) else np.array(w, dtype=object)
-                                for w in obj.get("weights", [])],
-                               obj.get("scales", []),
-                               Rounding(r.get("schedule", "none"), r.get("gamma"), r.get("mode", "nearest-even")))
-        if "sha256" in obj and obj["sha256"] != net.sha256:
-            raise InputError(f"field 'sha256': the content hashes to {net.sha256}, not {obj['sha256']}")
+        rounding = Rounding(r.get("schedule", "none"), r.get("gamma"), r.get("mode", "nearest-even"))
+        recipe = Recipe.from_json(obj["recipe"]) if obj.get("recipe") is not None else None
+        if recipe is not None:
+            weights = recipe.layers()
+        else:
+            weights = [w if isinstance(w, np.ndarray) else np.array(w, dtype=object) for w in obj.get("weights", [])]
+        net = QuantizedNetwork(weights, obj.get("scales", []), rounding, recipe)
+        if recipe is not None and list(net.scales) != [recipe.bits] * net.depth:
+            raise InputError(f"field 'scales': a recipe draws every layer at 2^-{recipe.bits}, got {list(net.scales)}")
+        if "sha256" in obj:
+            got = net.sha256 if version == FORMAT_VERSION else _legacy_sha256(net)
+            if obj["sha256"] != got:
+                raise InputError(f"field 'sha256': the content hashes to {got}, not {obj['sha256']}")
         return net
     except InputError as e:
         raise InputError(f"{source}: {e}") from None
@@ -284,58 +328,84 @@ def network_from_json(obj, source: str = "<network>") -> QuantizedNetwork:
         raise InputError(f"{source}: malformed network: {e}") from None
 
 
-def save_network(net: QuantizedNetwork, path) -> None:
-    """Write ``.npz`` (arrays W0, W1, ... plus a JSON header) or ``.json``, atomically."""
-    from pathlib import Path
-
-    from verify.problems import dumps_readable, write_text_atomic
-
+def save_network(net: QuantizedNetwork, path, store: str = "auto") -> None:
+    """Write ``.npz`` or ``.json`` atomically. ``store``: ``auto`` writes a seeded random
+    network as its recipe (a few hundred bytes) and any other network as its weights;
+    ``weights`` always writes the weights (.npz: compressed, in their smallest integer dtype)."""
     path = Path(path)
+    if store not in ("auto", "weights"):
+        raise InputError(f"store: expected auto or weights, got {store!r}")
+    as_recipe = net.recipe is not None and store == "auto"
+    header = net.header() if as_recipe else {k: v for k, v in net.header().items() if k != "recipe"}
     if path.suffix == ".json":
-        write_text_atomic(path, dumps_readable(network_to_json(net)) + "\n")
+        write_text_atomic(path, dumps_readable(header if as_recipe else {**header, "weights": [
+            w.tolist() for w in net.weights]}) + "\n")
         return
     if path.suffix != ".npz":
         raise InputError(f"{path}: expected a .npz or .json file name")
-    import io
-    import os
-    import tempfile
-
-    buffer = io.BytesIO()
-    np.savez(buffer, header=np.array(json.dumps(net.header(), sort_keys=True)),
-             **{f"W{i}": w for i, w in enumerate(net.weights)})
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
-    with os.fdopen(fd, "wb") as f:
-        f.write(buffer.getvalue())
-    os.replace(tmp, path)
+    arrays = {} if as_recipe else {f"W{i}": w for i, w in enumerate(net.weights)}
+    write_atomic(path, lambda f: np.savez_compressed(f, header=np.array(json.dumps(header, sort_keys=True)), **arrays))
 
 
-def load_network(path) -> QuantizedNetwork:
-    """Read a network from ``.npz`` or ``.json``; the content hash in the header must match."""
-    from pathlib import Path
+def _open_npz(path: Path, what: str):
+    """np.load of an .npz, with every way a damaged or foreign file fails as one InputError."""
+    import zipfile
 
-    from verify.errors import MissingFileError
-    from verify.problems import read_json_file
-
-    path = Path(path)
-    if path.suffix == ".json":
-        return network_from_json(read_json_file(path), str(path))
     if not path.exists():
         raise MissingFileError(f"{path}: no such file")
     try:
-        with np.load(path, allow_pickle=False) as data:
+        data = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        raise InputError(f"{path}: not a {what} file: {_why(e)}") from None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise InputError(f"{path}: not a {what} file: a single .npy array, not an .npz archive")
+    return data
+
+
+def _why(e: Exception) -> str:
+    text = str(e).splitlines()[0] if str(e) else type(e).__name__
+    if "pickled" in text:  # NumPy's message when a file is not an array archive at all
+        text = "not a NumPy .npz archive (unreadable or another format)"
+    return text
+
+
+def _read_npz(path: Path, what: str, names) -> tuple[dict, list[np.ndarray]]:
+    """The JSON header and the named arrays of an .npz (``names(header)`` lists them)."""
+    import zipfile
+
+    with _open_npz(path, what) as data:
+        try:
             header = json.loads(str(data["header"]))
-            weights = [data[f"W{i}"] for i in range(len(header["scales"]))]
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise InputError(f"{path}: not a network file ({type(e).__name__}: {e})") from None
-    # integer arrays go in as they are (validated whole); anything else takes the JSON route
-    return network_from_json({**header, "weights": weights if all(w.dtype.kind == "i" for w in weights)
-                              else [w.tolist() for w in weights]}, str(path))
+            if not isinstance(header, dict):
+                raise ValueError("the header is not a JSON object")
+            arrays = [data[name] for name in names(header, data.files)]
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as e:
+            raise InputError(f"{path}: not a {what} file: {_why(e)}") from None
+    return header, arrays
+
+
+def load_network(path) -> QuantizedNetwork:
+    """Read a network from ``.npz`` or ``.json`` (regenerating a recipe's weights); the content
+    hash in the header must match."""
+    path = Path(path)
+    if path.suffix == ".json":
+        return network_from_json(read_json_file(path), str(path))
+
+    def names(header, files):
+        if header.get("recipe") is not None:
+            return []
+        return [f"W{i}" for i in range(len(header["scales"]))]
+
+    header, weights = _read_npz(path, "network", names)
+    if header.get("recipe") is None:
+        # integer arrays go in as they are (validated whole); anything else takes the JSON route
+        header["weights"] = weights if all(w.dtype.kind == "i" for w in weights) else [w.tolist() for w in weights]
+    return network_from_json(header, str(path))
 
 
 def from_float_weights(weights, k: int, rounding: Rounding = Rounding()) -> QuantizedNetwork:
     """Import float weights that lie exactly on the grid 2^-k (scale k for every layer); an
     entry off the grid is an error naming its layer and position."""
-    from verify.numbers import to_scaled
 
     layers = []
     for i, w in enumerate(weights):
@@ -351,45 +421,47 @@ def from_float_weights(weights, k: int, rounding: Rounding = Rounding()) -> Quan
 
 
 def save_mask(mask, path, random_sha256: str) -> None:
-    """Write a mask as ``.npz`` (bool arrays M0, M1, ... plus a JSON header naming the random
-    network it prunes), atomically."""
-    import io
-    import os
-    import tempfile
-    from pathlib import Path
-
+    """Write a mask as ``.npz``, atomically: each layer bit-packed (``np.packbits``, row-major)
+    and compressed, plus a JSON header with the shapes and the random network it prunes."""
     path = Path(path)
     if path.suffix != ".npz":
         raise InputError(f"{path}: expected a .npz file name for a mask")
-    buffer = io.BytesIO()
-    header = json.dumps({"kind": "mask", "version": 1, "random_sha256": random_sha256})
-    np.savez(buffer, header=np.array(header), **{f"M{i}": np.asarray(m, dtype=bool) for i, m in enumerate(mask)})
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
-    with os.fdopen(fd, "wb") as f:
-        f.write(buffer.getvalue())
-    os.replace(tmp, path)
+    mask = [np.asarray(m, dtype=bool) for m in mask]
+    header = json.dumps({"kind": "mask", "version": 2, "random_sha256": random_sha256,
+                         "shapes": [list(m.shape) for m in mask]})
+    write_atomic(path, lambda f: np.savez_compressed(
+        f, header=np.array(header), **{f"M{i}": np.packbits(m, axis=None) for i, m in enumerate(mask)}))
 
 
 def load_mask(path, network: QuantizedNetwork) -> tuple[np.ndarray, ...]:
     """Read a mask written by :func:`save_mask` for ``network`` (its sha256 must match)."""
-    from pathlib import Path
-
-    from verify.errors import MissingFileError
-
     path = Path(path)
-    if not path.exists():
-        raise MissingFileError(f"{path}: no such file")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            header = json.loads(str(data["header"]))
-            mask = [data[f"M{i}"] for i in range(sum(1 for name in data.files if name.startswith("M")))]
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise InputError(f"{path}: not a mask file ({type(e).__name__}: {e})") from None
+
+    def names(header, files):
+        return [f"M{i}" for i in range(sum(1 for name in files if name.startswith("M")))]
+
+    header, mask = _read_npz(path, "mask", names)
     if header.get("kind") != "mask":
         raise InputError(f"{path}: not a mask file (header kind {header.get('kind')!r})")
     if header.get("random_sha256") != network.sha256:
         raise InputError(f"{path}: the mask is for the random network {header.get('random_sha256')}, "
                          f"not {network.sha256}")
+    if header.get("version") == 2:
+        shapes = header.get("shapes")
+        if not isinstance(shapes, list) or len(shapes) != len(mask):
+            raise InputError(f"{path}: header 'shapes' does not list one shape per layer")
+        unpacked = []
+        for i, (bits, shape) in enumerate(zip(mask, shapes)):
+            try:
+                size = int(np.prod(shape))
+                if bits.dtype != np.uint8 or bits.ndim != 1 or bits.size != -(-size // 8):
+                    raise ValueError(f"{bits.size} packed bytes")
+                unpacked.append(np.unpackbits(bits, count=size).astype(bool).reshape(shape))
+            except (TypeError, ValueError) as e:
+                raise InputError(f"{path}: layer {i}: packed bits do not fit shape {shape} ({e})") from None
+        mask = unpacked
+    elif header.get("version") != 1:
+        raise InputError(f"{path}: mask format version {header.get('version')!r} (expected 1 or 2)")
     try:
         return check_mask(network, mask)
     except InputError as e:

@@ -337,15 +337,21 @@ def _umask() -> int:
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write a file so that it either appears complete or not at all (temp file + rename)."""
+    """Write a text file so that it either appears complete or not at all (temp file + rename)."""
+    write_atomic(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def write_atomic(path: str | os.PathLike, write) -> None:
+    """Call ``write(binary file)`` on a temporary file beside ``path`` and rename it into place,
+    so the file appears complete or not at all, with the umask's permissions."""
     p = Path(path)
     directory = p.parent if str(p.parent) else Path(".")
     if not directory.is_dir():
         raise MissingFileError(f"{p}: directory {directory} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            write(f)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would make results private by accident
         os.replace(tmp, p)
     except BaseException:
