@@ -450,7 +450,7 @@ def in_family(target, random, k, mode, mask) -> bool:
 @pytest.mark.parametrize("widths, c, seeds, miss", [
     ((1, 1), 4, range(10), 0.25),
     ((1, 2), 3, range(12), 0.25),
-    ((2, 1), 3, range(3), 0.25),
+    ((2, 1), 3, range(6), 0.25),
     ((1, 1, 1), 3, range(3), 0.0),
 ])
 def test_whole_network_brute_force_by_exhaustive_evaluation(widths, c, seeds, miss):

@@ -30,6 +30,7 @@ from verify.errors import InputError, InternalError
 from verify.networks import QuantizedNetwork, density, theorem1_shapes, theorem2_shapes
 from verify.numbers import RoundingMode
 from verify.prefilter.bitset import small_witness
+from verify.prefilter.windowed import window_witnesses
 from verify.problems import SubsetSum
 from verify.solving import solve
 from verify.status import Answer, Status
@@ -121,24 +122,56 @@ def _lemma5_layers(result: Construction, layer: int, w_target, k_t: int, k: int,
                    c: int, copies: int, method, budget, solver=None) -> list[np.ndarray]:
     """Masks of the two random layers that realise target layer ``layer`` by Lemma 5: first
     layer block-diagonal (group j = ``c`` units reading input j), second layer row
-    ``o·copies + q`` (copy q of output o) choosing its own subsets per input and branch."""
+    ``o·copies + q`` (copy q of output o) choosing its own subsets per input and branch.
+
+    With ``method="auto"`` and no ``solver``, every subset sum of the layer is first searched at
+    once by ``window_witnesses`` (vectorized; a found subset is replayed there and here); only
+    the sums it misses go one by one to :func:`_choose`, whose "no" is exhaustive."""
     d_out, d_in = w_target.shape
+    rows_out = d_out * copies
     first = np.zeros(u_mat.shape, dtype=bool)
     second = np.zeros(v_mat.shape, dtype=bool)
+    groups = []  # (input j, branch, units), in the order the choices are listed
     for j in range(d_in):
         rows = np.arange(j * c, (j + 1) * c)
         u = u_mat[rows, j]
-        for o in range(d_out):
-            w = int(w_target[o, j]) << (2 * k - k_t)  # onto the product grid δ²ℤ
-            for q in range(copies):
-                r = o * copies + q
-                for branch, units in (("A", rows[u > 0]), ("B", rows[u < 0])):
-                    choice = _choose(layer, r, j, branch, w, units, u_mat[units, j], v_mat[r, units],
-                                     method, budget, solver)
-                    result.choices.append(choice)
-                    second[r, list(choice.units)] = True
-                    first[list(choice.units), j] = True
+        groups += [(j, "A", rows[u > 0]), (j, "B", rows[u < 0])]
+    targets = np.array([int(w_target[r // copies, j]) << (2 * k - k_t)  # onto the product grid δ²ℤ
+                        for j, _, _ in groups for r in range(rows_out)], dtype=object)
+    batch = None
+    if method == "auto" and solver is None and (2 * k - k_t) < 62 and groups:
+        batch = _window_batch(groups, targets, u_mat, v_mat, rows_out)
+    for g, (j, branch, units) in enumerate(groups):
+        for r in range(rows_out):
+            w = int(targets[g * rows_out + r])
+            if batch is not None and w != 0 and batch[0][g * rows_out + r]:
+                at = np.flatnonzero(batch[1][g * rows_out + r, :units.size])
+                picked = units[at]
+                answer = Answer(w, Status.SAT_VERIFIED, "dp-window",
+                                f"witness of {picked.size} elements replayed in exact integer arithmetic",
+                                tuple(at.tolist()))
+                choice = WeightChoice(layer, r, j, branch, w, tuple(int(h) for h in picked), answer)
+            else:
+                choice = _choose(layer, r, j, branch, w, units, u_mat[units, j], v_mat[r, units],
+                                 method, budget, solver)
+            result.choices.append(choice)
+            second[r, list(choice.units)] = True
+            first[list(choice.units), j] = True
     return [first, second]
+
+
+def _window_batch(groups, targets, u_mat, v_mat, rows_out):
+    """``window_witnesses`` over every (group, row) sum of a layer pair, when int64 holds them."""
+    items = max(units.size for _, _, units in groups)
+    bound = int(np.abs(u_mat).max()) * int(np.abs(v_mat).max()) * max(items, 1)
+    if items == 0 or bound >= 1 << 62 or max(abs(int(t)) for t in targets) >= 1 << 62:
+        return None
+    products = np.zeros((len(groups) * rows_out, items), dtype=np.int64)
+    for g, (j, _, units) in enumerate(groups):
+        products[g * rows_out:(g + 1) * rows_out, :units.size] = (
+            v_mat[:, units].astype(np.int64) * u_mat[units, j].astype(np.int64))
+    found, chosen = window_witnesses(products, targets.astype(np.int64))
+    return found, chosen
 
 
 def construct_theorem2(target: QuantizedNetwork, random: QuantizedNetwork, k: int,
