@@ -37,6 +37,7 @@ LAYERS = {
     "verify.experiments": 9,
     "verify.suites": 9,
     "verify.demo": 10,
+    "verify.demo_digits": 10,
     "verify.cli": 10,
 }
 

@@ -419,6 +419,10 @@ def cmd_export_network(args) -> int:
 def cmd_demo(args) -> int:
     from verify.demo import run_demo, run_subset_sum_demo
 
+    if args.digits:
+        from verify.demo_digits import run_digits_demo
+
+        return run_digits_demo(args.dir)
     ok = run_subset_sum_demo() if args.subset_sum else run_demo(args.dir)
     return 0 if ok else EXIT_INTERNAL
 
@@ -553,8 +557,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="sample a target network and Theorem 1's random network; construct, "
                                     "certify and check tickets (the paper's, the sparsest, the narrowest)")
     p.add_argument("--dir", help="keep the networks and certificates here (default: a temporary directory)")
-    p.add_argument("--subset-sum", action="store_true",
-                   help="instead: a near-threshold subset-sum instance decided, covered and counted")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--subset-sum", action="store_true",
+                       help="instead: a near-threshold subset-sum instance decided, covered and counted")
+    which.add_argument("--digits", action="store_true",
+                       help="instead: a digit classifier trained, quantized to 4 bits, its ticket certified, "
+                            "exported to ONNX and run on every test image (needs the models extra)")
     p.set_defaults(func=cmd_demo)
 
     gen = sub.add_parser("generate", help="write a seeded random instance as JSON")
