@@ -59,10 +59,15 @@ def grid_or_sample(d0: int, bits: int, n: int = 10_000, seed: int = 0) -> np.nda
 
 # ---------------------------------------------------------------------------------- fixtures
 
-def _certify(d: Path, name: str, target, random) -> Path:
+def _certify(d: Path, name: str, target, draw) -> Path:
+    """The certificate of the construction for the first seed of ``draw(seed)`` on which it
+    succeeds (small random networks fail now and then: that is an answer, not a ticket)."""
     save_network(target, d / f"{name}-target.npz")
-    save_network(random, d / f"{name}-random.npz")
-    done = certify(d / f"{name}-target.npz", d / f"{name}-random.npz", d / f"{name}.json")
+    for seed in range(100, 140):
+        save_network(draw(seed), d / f"{name}-random.npz")
+        done = certify(d / f"{name}-target.npz", d / f"{name}-random.npz", d / f"{name}.json")
+        if done.ok:
+            break
     assert done.ok and done.ticket, (name, done.message)
     return d / f"{name}.json"
 
@@ -75,11 +80,12 @@ def certs(tmp_path_factory):
     out = {}
     for mode in MODES:
         t = target_network([2, 2, 1], 2, seed=1, rounding=Rounding("double", 2, mode))
-        out[f"triple-{mode}"] = _certify(d, f"triple-{mode}", t, theorem1_random_network(t, 24, 2, seed=101))
+        out[f"triple-{mode}"] = _certify(d, f"triple-{mode}", t, lambda s, t=t: theorem1_random_network(t, 24, 2, seed=s))
     t = target_network([2, 2, 1], 2, seed=1)
-    out["none"] = _certify(d, "none", t, theorem1_random_network(t, 24, 2, seed=101))
+    out["none"] = _certify(d, "none", t, lambda s: theorem1_random_network(t, 24, 2, seed=s))
     t = target_network([2, 2, 2], 2, seed=4, rounding=Rounding("double", 2))
-    out["after-first"] = _certify(d, "after-first", t, theorem2_random_network(t, 48, 24, 2, seed=104, zero=False))
+    out["after-first"] = _certify(d, "after-first", t,
+                                  lambda s: theorem2_random_network(t, 48, 24, 2, seed=s, zero=False))
     (d / "none-ticket").mkdir()
     t = target_network([2, 2, 1], 2, seed=3, rounding=Rounding("double", 2))
     save_network(t, d / "none-ticket" / "t.npz")
