@@ -534,3 +534,27 @@ def test_planted_builder_covers_its_cases():
                 and all(np.array_equal(a, b) for a, b in zip(pruned.weights, target.weights)))
         assert not same or (target.depth == 1 and case % 3 == 0)  # one layer alone: only its scale varies
     assert grew >= 20
+
+
+@pytest.mark.parametrize("magnitude", [7, 2**40])  # int64 sums, then sums only Python ints hold
+def test_collapse_pair_equals_the_dense_product(magnitude):
+    from verify.equality import _collapse_pair
+
+    rng = np.random.default_rng(magnitude % 1000)
+    for _ in range(20):
+        units, inputs, outputs = rng.integers(1, 12), rng.integers(1, 5), rng.integers(1, 4)
+        u = np.zeros((units, inputs), dtype=object)
+        for h in range(units):
+            if rng.random() < 0.8:  # some units read nothing
+                u[h, rng.integers(inputs)] = int(rng.integers(-magnitude, magnitude + 1))
+        v = np.array([[int(x) for x in row] for row in rng.integers(-magnitude, magnitude + 1,
+                                                                     (outputs, units))], dtype=object)
+        if magnitude < 2**31:
+            u, v = u.astype(np.int64), v.astype(np.int64)
+        pos = np.where(u > 0, u, 0).astype(object)
+        neg = np.where(u < 0, u, 0).astype(object)
+        want_a, want_b = v.astype(object).dot(pos), v.astype(object).dot(neg)
+        got, why = _collapse_pair(u, v, False, "pair")
+        assert why is None and np.array_equal(np.asarray(got, dtype=object), want_a)
+        got, why = _collapse_pair(u, v, True, "pair")
+        assert (got is None) == (not np.array_equal(want_a, want_b))

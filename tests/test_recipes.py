@@ -53,6 +53,17 @@ def test_recipe_file_is_tiny_and_regenerates_the_same_content(tmp_path):
     assert (tmp_path / "r.npz").stat().st_mode & 0o044 == 0o644 & ~os.umask(os.umask(0)) & 0o044
 
 
+def test_generate_random_store_flag_writes_recipe_or_weights_of_one_network(tmp_path):
+    save_network(target_network([12, 6, 3], 4, seed=2), tmp_path / "t.npz")
+    for store in ("auto", "weights"):
+        assert main(["generate", "random", "--for", str(tmp_path / "t.npz"), "--c", "4", "--seed", "5",
+                     "--store", store, "-o", str(tmp_path / f"{store}.npz")]) == 0
+    recipe, weights = load_network(tmp_path / "auto.npz"), load_network(tmp_path / "weights.npz")
+    assert recipe.recipe is not None and weights.recipe is None
+    assert recipe.sha256 == weights.sha256
+    assert (tmp_path / "auto.npz").stat().st_size < (tmp_path / "weights.npz").stat().st_size
+
+
 def _rewrite_header(path, change):
     with np.load(path) as data:
         header = json.loads(str(data["header"]))

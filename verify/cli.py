@@ -24,6 +24,7 @@ from verify.generators import BRANCHES, DISTRIBUTIONS, subset_sum_instance, vect
 from verify.problems import dumps_readable, load_problem, save_problem, write_text_atomic
 from verify.solvers import SolverOptions
 from verify.solving import METHODS, PREFILTER_METHODS, count, cover, solve
+from verify.status_line import StatusLine
 
 SHOWN = 20  # per-target lines printed before "... (use --json)"
 
@@ -195,10 +196,25 @@ def cmd_generate_target(args) -> int:
 
 
 def cmd_generate_random(args) -> int:
-    from verify.generators import theorem1_random_network, theorem2_random_network
     from verify.networks import load_network, save_network
 
-    target = load_network(args.target_file)
+    with StatusLine("slth-verify generate random") as status:
+        status.stage("reading the target")
+        target = load_network(args.target_file)
+        net, bits, what = _random_network(args, target)
+        status.stage(f"drawing and hashing {net.num_weights:,} weights" if net.recipe else "writing")
+        save_network(net, args.output, store=args.store)
+    stored = "its recipe (weights regenerated on load)" if args.store == "auto" else "its weights"
+    print(f"wrote {args.output}: Theorem {args.theorem} random network, widths {list(net.widths)}, "
+          f"{what}, weights on the grid 2^-{bits}, stored as {stored}, sha256 {net.sha256}",
+          file=sys.stderr)
+    return 0
+
+
+def _random_network(args, target):
+    """The random network ``generate random`` asks for, its bits, and a phrase saying its size."""
+    from verify.generators import theorem1_random_network, theorem2_random_network
+
     k_t = target.scales[0]
     if args.theorem == "1":
         bits = args.bits if args.bits is not None else -(-k_t // 2)  # δ_in² <= δ² <= δ_t
@@ -213,10 +229,7 @@ def cmd_generate_random(args) -> int:
         copies = args.copies if args.copies is not None else max(bits, 1)  # the paper: log2(1/δ)
         net = theorem2_random_network(target, c, copies, bits, args.seed, zero=False)
         what = f"{c} first-layer units per input, {copies} copies per neuron"
-    save_network(net, args.output)
-    print(f"wrote {args.output}: Theorem {args.theorem} random network, widths {list(net.widths)}, "
-          f"{what}, weights on the grid 2^-{bits}, sha256 {net.sha256}", file=sys.stderr)
-    return 0
+    return net, bits, what
 
 
 def _scale_arg(text: str):
@@ -262,13 +275,22 @@ def cmd_construct(args) -> int:
     from verify.equality import decide_equality, ticket_network
     from verify.networks import load_network, save_mask
 
-    target, random = load_network(args.target), load_network(args.random)
-    k = args.delta_bits if args.delta_bits is not None else min(random.scales)
-    theorem = 1 if random.depth == 2 * target.depth else 2
-    if theorem == 1:
-        built = construct_theorem1(target, random, k, budget=args.memory_budget)
-    else:
-        built = construct_theorem2(target, random, k, budget=args.memory_budget)
+    with StatusLine("slth-verify construct") as status:
+        status.stage("reading the networks (a recipe is regenerated)")
+        target, random = load_network(args.target), load_network(args.random)
+        k = args.delta_bits if args.delta_bits is not None else min(random.scales)
+        theorem = 1 if random.depth == 2 * target.depth else 2
+        if theorem == 1:
+            built = construct_theorem1(target, random, k, budget=args.memory_budget, progress=status.stage)
+        else:
+            status.stage("constructing")
+            built = construct_theorem2(target, random, k, budget=args.memory_budget)
+        if built.ok:
+            status.stage("proving equality")
+            pruned = ticket_network(target, random, built.mask, k)
+            eq = decide_equality(target, pruned, max(target.scales), budget=args.memory_budget)
+            status.stage("writing the mask")
+            save_mask(built.mask, args.output, random.sha256)
     summary = built.summary(target)
     failures = [{"layer": c.layer, "output": c.output, "input": c.input, "branch": c.branch,
                  "target": c.target, "status": c.answer.status.value, "method": c.answer.method,
@@ -280,11 +302,8 @@ def cmd_construct(args) -> int:
                           "target": c.target, "units": list(c.units), "status": c.answer.status.value,
                           "method": c.answer.method} for c in built.choices]
     if built.ok:
-        pruned = ticket_network(target, random, built.mask, k)
-        eq = decide_equality(target, pruned, max(target.scales), budget=args.memory_budget)
         report["equal"] = eq.verdict == "equal"
         report["equal_on"] = f"{eq.domain} ({eq.method})"
-        save_mask(built.mask, args.output, random.sha256)
     if args.json:
         print(dumps_readable(report))
     else:
@@ -315,9 +334,10 @@ def cmd_certify(args) -> int:
 
     if args.mask and args.find:
         raise InputError("--mask and --find exclude each other: certify a given mask, or search for one")
-    done = certify(args.target, args.random, args.output, args.find or "construction", args.mask,
-                   args.delta_bits, args.mode, args.input_bits, args.equality, args.method,
-                   args.time_limit, args.memory_budget)
+    with StatusLine("slth-verify certify") as status:
+        done = certify(args.target, args.random, args.output, args.find or "construction", args.mask,
+                       args.delta_bits, args.mode, args.input_bits, args.equality, args.method,
+                       args.time_limit, args.memory_budget, progress=status.stage)
     s = done.summary
     if args.json:
         print(dumps_readable({"ok": done.ok, "ticket": done.ticket, "message": done.message,
@@ -359,7 +379,8 @@ def cmd_check(args) -> int:
 
     if not Path(args.certificate).is_file():  # bad input (exit 2), not a failed check (exit 1)
         raise MissingFileError(f"{args.certificate}: no such file")
-    report = check_certificate(args.certificate, args.engines)
+    with StatusLine("slth-verify check") as status:
+        report = check_certificate(args.certificate, args.engines, progress=status.stage)
     print("\n".join(report.lines))
     print(f"{'verified' if report.ok else 'NOT VERIFIED'}: {args.certificate}")
     return 0 if report.ok else 1
@@ -616,6 +637,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--bits", type=int, help="delta_in = 2^-BITS (default ceil(target bits / 2))")
     r.add_argument("--no-zero", action="store_true", help="exclude 0 from the weight grid")
     r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--store", choices=["auto", "weights"], default="auto",
+                   help="auto (default): write the seed and shapes, from which loading regenerates the "
+                        "weights byte for byte; weights: write the weights themselves (compressed)")
     r.add_argument("-o", "--output", required=True)
     r.set_defaults(func=cmd_generate_random)
 

@@ -34,6 +34,7 @@ from verify.prefilter.windowed import window_witnesses
 from verify.problems import SubsetSum
 from verify.solving import solve
 from verify.status import Answer, Status
+from verify.status_line import quiet
 
 
 @dataclass
@@ -81,7 +82,7 @@ def check_precisions(k_target: int, k: int, k_random: int) -> None:
 
 def construct_theorem1(target: QuantizedNetwork, random: QuantizedNetwork, k: int,
                        mode=RoundingMode.NEAREST_EVEN, method: str = "auto",
-                       budget=None, solver=None) -> Construction:
+                       budget=None, solver=None, progress=quiet) -> Construction:
     """Theorem 1's mask for ``random`` (lowered to δ = 2^-k with ``mode``) to equal ``target``.
 
     ``solver`` (optional): a callable ``(products, w) -> Answer`` deciding each non-trivial
@@ -112,6 +113,7 @@ def construct_theorem1(target: QuantizedNetwork, random: QuantizedNetwork, k: in
     masks: list[np.ndarray] = []
     result = Construction((), k)
     for i, w_target in enumerate(target.weights, start=1):
+        progress(f"constructing target layer {i} of {target.depth} ({2 * w_target.size:,} subset sums)")
         masks += _lemma5_layers(result, i, w_target, k_t, k, low.weights[2 * i - 2],
                                 low.weights[2 * i - 1], c, 1, method, budget, solver)
     result.mask = tuple(masks)
@@ -142,18 +144,22 @@ def _lemma5_layers(result: Construction, layer: int, w_target, k_t: int, k: int,
     if method == "auto" and solver is None and (2 * k - k_t) < 62 and groups:
         batch = _window_batch(groups, targets, u_mat, v_mat, rows_out)
     for g, (j, branch, units) in enumerate(groups):
+        if batch is not None:  # the found subsets' weights, marked in one go per group
+            found, chosen = batch[0][g * rows_out:(g + 1) * rows_out], batch[1][g * rows_out:(g + 1) * rows_out]
+            r_at, at = np.nonzero(chosen[:, :units.size])
+            second[r_at, units[at]] = True
+            first[units[np.unique(at)], j] = True
         for r in range(rows_out):
             w = int(targets[g * rows_out + r])
-            if batch is not None and w != 0 and batch[0][g * rows_out + r]:
-                at = np.flatnonzero(batch[1][g * rows_out + r, :units.size])
-                picked = units[at]
+            if batch is not None and w != 0 and found[r]:
+                at = np.flatnonzero(chosen[r, :units.size])
                 answer = Answer(w, Status.SAT_VERIFIED, "dp-window",
-                                f"witness of {picked.size} elements replayed in exact integer arithmetic",
+                                f"witness of {at.size} elements replayed in exact integer arithmetic",
                                 tuple(at.tolist()))
-                choice = WeightChoice(layer, r, j, branch, w, tuple(int(h) for h in picked), answer)
-            else:
-                choice = _choose(layer, r, j, branch, w, units, u_mat[units, j], v_mat[r, units],
-                                 method, budget, solver)
+                result.choices.append(WeightChoice(layer, r, j, branch, w, tuple(units[at].tolist()), answer))
+                continue
+            choice = _choose(layer, r, j, branch, w, units, u_mat[units, j], v_mat[r, units],
+                             method, budget, solver)
             result.choices.append(choice)
             second[r, list(choice.units)] = True
             first[list(choice.units), j] = True

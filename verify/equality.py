@@ -97,14 +97,33 @@ def _pairs(target_depth: int, depth: int) -> list[tuple[int, ...]]:
 
 
 def _collapse_pair(u: np.ndarray, v: np.ndarray, both_signs: bool, where: str):
-    """(effective matrix, None) or (None, why not) for ``v σ(u x)`` at scale k_u + k_v."""
+    """(effective matrix, None) or (None, why not) for ``v σ(u x)`` at scale k_u + k_v.
+
+    Every hidden unit h reads at most one input j(h), so the pair is
+    ``A[o, j] = Σ_{h: j(h) = j, u_h > 0} v[o, h] u_h`` (and B likewise over u_h < 0): computed
+    per unit, then summed per input over the units sorted by input (a Theorem 1 pair of a
+    784-input target has 75,264 units: no dense product of the two matrices is ever formed)."""
     reads = np.count_nonzero(u, axis=1)
     if (reads > 1).any():
         h = int(np.argmax(reads > 1))
         return None, f"{where}: hidden unit {h} reads {int(reads[h])} inputs"
-    u_obj, v_obj = u.astype(object), v.astype(object)
-    pos, neg = np.where(u > 0, u_obj, 0), np.where(u < 0, u_obj, 0)
-    a, b = v_obj.dot(pos), v_obj.dot(neg)
+    live = np.flatnonzero(reads == 1)
+    inputs = np.argmax(u[live] != 0, axis=1)
+    order = np.argsort(inputs, kind="stable")
+    live, inputs = live[order], inputs[order]
+    u_live = u[live, inputs]
+    bound = int(np.abs(v).max(initial=0)) * int(np.abs(u_live).max(initial=0)) * max(1, live.size)
+    dtype = np.int64 if bound < 1 << 62 else object
+    starts = np.searchsorted(inputs, np.arange(u.shape[1] + 1))  # units of input j: starts[j]..starts[j+1]
+
+    def per_input(sign: int) -> np.ndarray:
+        part = np.where(u_live * sign > 0, u_live, 0).astype(dtype)
+        contributions = v[:, live].astype(dtype) * part[None, :]
+        running = np.zeros((v.shape[0], live.size + 1), dtype=dtype)
+        np.cumsum(contributions, axis=1, out=running[:, 1:])
+        return running[:, starts[1:]] - running[:, starts[:-1]]
+
+    a, b = per_input(1), per_input(-1)
     if both_signs and not np.array_equal(a, b):
         o, j = (int(t) for t in np.argwhere(a != b)[0])
         return None, (f"{where}: output {o} gets {a[o, j]} from input {j} when it is positive "

@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -360,22 +359,36 @@ def write_atomic(path: str | os.PathLike, write) -> None:
         raise
 
 
-_NUMBER_LIST = re.compile(r"\[\s+(-?\d+(?:,\s+-?\d+)*)\s+\]")
-
-
 def dumps_readable(obj) -> str:
-    """JSON with one field per line but lists of integers kept on one line (sorted keys).
+    """JSON with one field per line (sorted keys), lists of numbers on one line, and each
+    object inside a list on one line of its own (a certificate lists 10^5 witnesses: one per
+    line, written by the C encoder, keeps it readable and fast to write).
 
-    >>> print(dumps_readable({"b": [1, -2], "a": {"range": [0, 3]}}))
+    >>> print(dumps_readable({"b": [1, -2], "a": {"range": [0, 3]}, "c": [{"x": 1}, {"x": 2}]}))
     {
      "a": {
       "range": [0, 3]
      },
-     "b": [1, -2]
+     "b": [1, -2],
+     "c": [
+      {"x": 1},
+      {"x": 2}
+     ]
     }
     """
-    text = json.dumps(obj, indent=1, sort_keys=True)
-    return _NUMBER_LIST.sub(lambda m: "[" + " ".join(m.group(1).split()) + "]", text)
+    def compact(o) -> str:
+        return json.dumps(o, sort_keys=True, separators=(", ", ": "))
+
+    def encode(o, level: int) -> str:
+        pad, close = " " * (level + 1), " " * level
+        if isinstance(o, dict) and o:
+            fields = [f"{pad}{json.dumps(str(k))}: {encode(v, level + 1)}" for k, v in sorted(o.items())]
+            return "{\n" + ",\n".join(fields) + "\n" + close + "}"
+        if isinstance(o, list) and any(isinstance(x, (dict, list)) for x in o):
+            return "[\n" + ",\n".join(pad + compact(x) for x in o) + "\n" + close + "]"
+        return compact(o)
+
+    return encode(obj, 0)
 
 
 def save_problem(problem: Problem, path: str | os.PathLike) -> None:
