@@ -10,10 +10,7 @@ import pytest
 
 from verify.cli import main
 
-pytest.importorskip("sklearn")
-pytest.importorskip("onnxruntime")
-
-from verify import demo_digits as dd  # noqa: E402
+from verify import demo_digits as dd
 
 
 def run(capsys, *argv):

@@ -104,10 +104,8 @@ def test_threshold_table_counts_what_the_rows_say():
 
 
 def test_coverage_and_counts_tables_and_plots(tmp_path):
-    matplotlib = pytest.importorskip("matplotlib")
     from matplotlib.figure import Figure
 
-    assert matplotlib
     cov = rows_for("coverage", [{"n": n, "bits": 3, "zero": z, "distribution": "uniform"}
                                 for n in (3, 6) for z in (False, True)], range(5))
     cnt = rows_for("counts", [{"n": n, "bits": 4, "zero": False, "target": "1/3"} for n in (6, 10)], range(5))

@@ -74,7 +74,6 @@ def test_tables_and_plot(runs, tmp_path):
     assert dp_half[6] == 4 and dp_half[7] == "3/4" and dp_half[8] == "1.00"
     assert [r[4] for r in table.rows[:3]] == ["0.5", "1", "1.5"]
     assert any("slowest median" in note for note in table.notes)
-    pytest.importorskip("matplotlib")
     from matplotlib.figure import Figure
 
     fig = Figure()

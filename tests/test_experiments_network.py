@@ -122,7 +122,6 @@ def test_tables_and_plot(runs, tmp_path):
     assert any(r[3] == 4 and r[7] == "0/0" for r in cons.rows)  # failed tasks count as trials only
     assert len(narrow.rows) == len(sparse.rows) == 1 and sparse.rows[0][9] == f"{theorem3('2,2,2', 3):.1f}"
     assert union_bound(8, 1.0) == 1.0 and union_bound(8, 0.5) == 0.0
-    pytest.importorskip("matplotlib")
     from matplotlib.figure import Figure
 
     fig = Figure()

@@ -12,7 +12,9 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
+import safetensors
 
 from verify.certificates import certified_ticket
 from verify.certify import certify
@@ -23,10 +25,6 @@ from verify.models.writing import (compact, exact_outputs, exactness_bounds, gri
                                    read_exported, run_numpy, run_onnx, write_npz, write_onnx,
                                    write_safetensors)
 from verify.networks import QuantizedNetwork, Rounding, input_grid, same_outputs, save_network
-
-onnx = pytest.importorskip("onnx")
-pytest.importorskip("onnxruntime")
-safetensors = pytest.importorskip("safetensors")
 
 MODES = ("nearest-even", "nearest-away", "floor", "ceil", "toward-zero")
 SCHEDULES = ("none", "double", "triple", "after-first")

@@ -151,7 +151,9 @@ def test_edge_popup_output_loss_and_sampled_batches_run_and_are_judged_exactly()
 # ------------------------------------------------------------------- construction + heuristic
 
 def subset_sum_heuristics():
-    return pytest.importorskip("verify.heuristics.subset_sum").HEURISTICS
+    from verify.heuristics.subset_sum import HEURISTICS
+
+    return HEURISTICS
 
 
 def failure_keys(choices):

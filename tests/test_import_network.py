@@ -15,21 +15,19 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+import onnx
+import onnxruntime as ort
 import pytest
+import safetensors.numpy as safetensors_numpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from onnx import TensorProto, helper, numpy_helper
 
-onnx = pytest.importorskip("onnx")
-ort = pytest.importorskip("onnxruntime")
-safetensors_numpy = pytest.importorskip("safetensors.numpy")
-
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
-
-from verify.cli import main  # noqa: E402
-from verify.errors import InputError  # noqa: E402
-from verify.models.quantizing import import_model, quantize_matrices  # noqa: E402
-from verify.models.reading import natural_key, read_model  # noqa: E402
-from verify.networks import Rounding, input_grid, load_network  # noqa: E402
+from verify.cli import main
+from verify.errors import InputError
+from verify.models.quantizing import import_model, quantize_matrices
+from verify.models.reading import natural_key, read_model
+from verify.networks import Rounding, input_grid, load_network
 
 DATA = Path(__file__).resolve().parent / "data"
 MODES = ["nearest-even", "nearest-away", "floor", "ceil", "toward-zero"]

@@ -293,7 +293,8 @@ def test_interrupted_sweep_resumes_to_exactly_the_rows_of_an_uninterrupted_one(t
 
 
 def test_dask_gives_the_same_rows_as_the_local_pool(tmp_path):
-    distributed = pytest.importorskip("dask.distributed")
+    from dask import distributed
+
     spec = load_spec(str(spec_file(tmp_path, SMALL.format(seeds=2))), experiments())
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0") as cluster:
         dbs = []
@@ -315,9 +316,7 @@ def test_report_tables_csv_and_plot(tmp_path, capsys):
     db = tmp_path / "r.sqlite"
     assert run_cli(capsys, "sweep", str(spec), "--db", str(db), "--workers", "1")[0] == 0
     csv_path, png = tmp_path / "r.csv", tmp_path / "r.png"
-    args = ["report", str(db), "--csv", str(csv_path)]
-    if pytest.importorskip("matplotlib"):
-        args += ["--plot", str(png)]
+    args = ["report", str(db), "--csv", str(csv_path), "--plot", str(png)]
     code, out, err = run_cli(capsys, *args)
     assert code == 0 and "P(the fixed target is reachable)" in out and "n_50" in out
     lines = csv_path.read_text().splitlines()
