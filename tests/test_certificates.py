@@ -300,3 +300,11 @@ def test_bad_requests_are_one_line_errors(tmp_path, certs):
     assert not report.ok and len(report.lines) == 1
     report = check_certificate(tmp_path / "missing.json")
     assert not report.ok and "no such file" in report.lines[0]
+
+
+def test_a_failed_construction_suggests_find_any_only_where_it_can_help():
+    from verify.certify import _after_failure
+
+    assert "--find any" in _after_failure([{"layer": 2}, {"layer": 3}])
+    hint = _after_failure([{"layer": 1}, {"layer": 2}])
+    assert "--find any" not in hint and "--c" in hint

@@ -48,7 +48,7 @@ def _relpath(path: Path, base: Path) -> str:
 
 def _witness(layer, row, inp, branch, target, units) -> dict:
     return {"layer": layer, "row": row, "input": inp, "branch": branch, "target": target,
-            "units": sorted(int(h) for h in units)}
+            "units": sorted(map(int, units))}
 
 
 def certify(target_path, random_path, output, find: str = "construction", mask_path=None,
@@ -90,7 +90,7 @@ def certify(target_path, random_path, output, find: str = "construction", mask_p
         if failure:
             return Certified(False, False, None, {**summary, "failures": failure},
                              f"the construction failed on {len(failure)} target weight(s) and branch(es); "
-                             f"try --find any (it needs no branch-B units after the first layer pair)")
+                             + _after_failure(failure))
         evidence["witnesses"] = witnesses
     else:
         searched = _search(target, random, k, mode, find, method, time_limit, engines)
@@ -169,6 +169,13 @@ def certify(target_path, random_path, output, find: str = "construction", mask_p
                else "equality only claimed by the CP-SAT miter: the certificate will not check")
     summary["claim"] = claim["statement"]
     return Certified(ok, ticket, cert, summary, message)
+
+
+def _after_failure(failure: list[dict]) -> str:
+    """What to try when the construction failed: ``--find any`` helps only after the first pair."""
+    if all(f["layer"] > 1 for f in failure):
+        return "try --find any (it needs no branch-B units after the first layer pair)"
+    return "a random network with more units per input (a larger --c) or another seed may have them"
 
 
 def _construction(target, random, layout, k, mode, budget, progress=quiet):

@@ -146,13 +146,14 @@ def _lemma5_layers(result: Construction, layer: int, w_target, k_t: int, k: int,
     for g, (j, branch, units) in enumerate(groups):
         if batch is not None:  # the found subsets' weights, marked in one go per group
             found, chosen = batch[0][g * rows_out:(g + 1) * rows_out], batch[1][g * rows_out:(g + 1) * rows_out]
-            r_at, at = np.nonzero(chosen[:, :units.size])
-            second[r_at, units[at]] = True
-            first[units[np.unique(at)], j] = True
+            r_at, at_all = np.nonzero(chosen[:, :units.size])  # row-major: row r's are one run
+            second[r_at, units[at_all]] = True
+            first[units[np.unique(at_all)], j] = True
+            runs = np.searchsorted(r_at, np.arange(rows_out + 1))
         for r in range(rows_out):
             w = int(targets[g * rows_out + r])
             if batch is not None and w != 0 and found[r]:
-                at = np.flatnonzero(chosen[r, :units.size])
+                at = at_all[runs[r]:runs[r + 1]]
                 answer = Answer(w, Status.SAT_VERIFIED, "dp-window",
                                 f"witness of {at.size} elements replayed in exact integer arithmetic",
                                 tuple(at.tolist()))
