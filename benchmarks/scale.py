@@ -3,8 +3,14 @@ per-weight CP-SAT baseline sampled and extrapolated.
 
 What it measures
 ----------------
-Rows (``--rows``, default all six): targets with widths 64-32-10, 256-128-10 and 784-100-10 at 4
-and 8 bits (weights uniform on S_δt, δt = 2^-bits). Theorem 1's random network with ``--c``
+Rows (``--rows``, default all seven): targets with widths 64-32-10, 256-128-10 and 784-100-10 at 4
+and 8 bits (weights uniform on S_δt, δt = 2^-bits), and 784-100-10 at 4 bits again with a random
+grid without 0 (``WIDTHS:BITS:no-zero``, ``generate random --no-zero``). With 0 in the grid of
+{-4..4}/4, a unit of the 96 of an input is in branch A and has an odd product v·u (in units of 2^-4)
+with probability 4/9 · 2/9, so a branch has only even products with probability (1 - 8/81)^96 ≈
+5·10^-5: about half of the 158,800 target weights are odd, and 3-11 of them have no subset on every
+seed tried (a parity "no", exhaustive). Without 0 that is (1 - 1/8)^96 ≈ 3·10^-6 per sum, about 0.2
+failures per network, and most seeds construct. Theorem 1's random network with ``--c``
 units per random bit (default 48 at 4 bits and 24 at 8 bits): random bits k = ceil(bits/2) (the
 CLI default), so ``c·k`` = 96 hidden units per input in both cases. At 8 bits c = 24 rather than
 48 keeps the 784-100-10 random network at 784·96 = 75,264 first-layer units (67.4 million
@@ -57,7 +63,7 @@ succeeded every sampled pair has a subset, so a CP-SAT INFEASIBLE there is a dis
 Single runs, one after the other; other processes on the machine add noise (the load average
 is printed). Run from the repository root::
 
-    python benchmarks/scale.py                              # all six rows (many minutes)
+    python benchmarks/scale.py                              # all seven rows (many minutes)
     python benchmarks/scale.py --quick                      # 64-32-10 at 4 bits, 50-pair sample
     python benchmarks/scale.py --rows 64-32-10:4,256-128-10:8 --out /tmp/scale
 """
@@ -87,7 +93,8 @@ from ortools.sat.python import cp_model
 from verify import __version__ as verify_version
 from verify.networks import load_network
 
-ROWS = ("64-32-10:4", "64-32-10:8", "256-128-10:4", "256-128-10:8", "784-100-10:4", "784-100-10:8")
+ROWS = ("64-32-10:4", "64-32-10:8", "256-128-10:4", "256-128-10:8", "784-100-10:4", "784-100-10:4:no-zero",
+        "784-100-10:8")
 QUICK_ROWS = ("64-32-10:4",)
 DEFAULT_C = {4: 48, 8: 24}
 TARGET_SEED = 1
@@ -263,10 +270,10 @@ def proofs_dir(folder: Path) -> Path | None:
     return found[0] if found else None
 
 
-def run_row(widths: str, bits: int, c: int, folder: Path, args, exe: str, bugs: list[str],
+def run_row(widths: str, bits: int, c: int, no_zero: bool, folder: Path, args, exe: str, bugs: list[str],
             notes: list[str]) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
-    label = f"{widths} at {bits} bits"
+    label = f"{widths} at {bits} bits" + (" without 0" if no_zero else "")
 
     def step(name: str, argv: list[str], ok_codes=(0,)) -> dict:
         print(f"  {label}: {name} ...", file=sys.stderr, flush=True)
@@ -280,7 +287,7 @@ def run_row(widths: str, bits: int, c: int, folder: Path, args, exe: str, bugs: 
               + (" (timed out)" if result["timed_out"] else ""), file=sys.stderr, flush=True)
         return result
 
-    row = {"widths": widths, "bits": bits, "c": c, "k": math.ceil(bits / 2), "steps": {}}
+    row = {"widths": widths, "bits": bits, "c": c, "k": math.ceil(bits / 2), "zero": not no_zero, "steps": {}}
     steps = row["steps"]
     steps["generate target"] = step("gen-target", ["generate", "target", "--widths", widths.replace("-", ","),
                                                    "--bits", str(bits), "--seed", str(TARGET_SEED),
@@ -293,7 +300,8 @@ def run_row(widths: str, bits: int, c: int, folder: Path, args, exe: str, bugs: 
         for name in ("mask.npz", "cert.json"):
             (folder / name).unlink(missing_ok=True)
         steps["generate random"] = step("gen-random", ["generate", "random", "--for", "target.npz", "--theorem", "1",
-                                                       "--c", str(c), "--seed", str(seed), "-o", "random.npz"])
+                                                       "--c", str(c), "--seed", str(seed), "-o", "random.npz"]
+                                      + (["--no-zero"] if no_zero else []))
         if steps["generate random"]["rc"] != 0:
             return row
         steps["construct"] = step("construct", ["construct", "--target", "target.npz", "--random", "random.npz",
@@ -369,7 +377,7 @@ def step_cell(row: dict, name: str, timeout: float) -> str:
 
 
 def table_rows(rows: list[dict], timeout: float) -> tuple[list[str], list[list[str]]]:
-    headers = ["target", "bits", "c", "units/input", "random seed (try)", "generate target", "generate random",
+    headers = ["target", "bits", "c", "0 in grid", "units/input", "random seed (try)", "generate target", "generate random",
                "construct", "certify", "check", "target.npz", "random.npz", "mask.npz", "cert.json", "proofs",
                "kept", "total", "density", "construction", "pairs (non-trivial)", "CP-SAT sample",
                "CP-SAT mean/model", "CP-SAT extrapolated", "ratio"]
@@ -391,7 +399,7 @@ def table_rows(rows: list[dict], timeout: float) -> tuple[list[str], list[list[s
                     f"{sec(b['total'])} ± {100 * b['half'] / b['total']:.0f}%" if b["total"] else "0", ratio]
         else:
             base = ["-"] * 5
-        out.append([r["widths"], str(r["bits"]), str(r["c"]), str(r["c"] * r["k"]),
+        out.append([r["widths"], str(r["bits"]), str(r["c"]), "yes" if r["zero"] else "no", str(r["c"] * r["k"]),
                     f"{r['seed']} ({r['try']})" if "seed" in r else "-",
                     step_cell(r, "generate target", timeout), step_cell(r, "generate random", timeout),
                     step_cell(r, "construct", timeout), step_cell(r, "certify", timeout),
@@ -467,14 +475,16 @@ def main() -> int:
     plan = []
     for spec in rows_spec:
         try:
-            widths, bits = spec.strip().split(":")
+            widths, bits, *flag = spec.strip().split(":")
             bits = int(bits)
             [int(w) for w in widths.split("-")]
+            if flag not in ([], ["no-zero"]):
+                raise ValueError
         except ValueError:
-            ap.error(f"--rows: expected WIDTHS:BITS like 64-32-10:4, got {spec!r}")
+            ap.error(f"--rows: expected WIDTHS:BITS or WIDTHS:BITS:no-zero like 64-32-10:4, got {spec!r}")
         if bits not in c_of:
             ap.error(f"--c: no C for {bits} bits (give --c {bits}:C)")
-        plan.append((widths, bits, c_of[bits]))
+        plan.append((widths, bits, c_of[bits], bool(flag)))
 
     exe = cli()
     command = shlex.join([os.path.relpath(sys.executable, Path.cwd()), os.path.relpath(__file__, Path.cwd())]
@@ -504,8 +514,9 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="slth-scale-") as tmp:
         base = args.out if args.out else Path(tmp)
-        for widths, bits, c in plan:
-            rows.append(run_row(widths, bits, c, base / f"{widths}-{bits}bits", args, exe, bugs, notes))
+        for widths, bits, c, no_zero in plan:
+            folder = base / (f"{widths}-{bits}bits" + ("-no-zero" if no_zero else ""))
+            rows.append(run_row(widths, bits, c, no_zero, folder, args, exe, bugs, notes))
 
     headers, cells = table_rows(rows, args.step_timeout)
     print(markdown_table(headers, cells))
