@@ -376,8 +376,7 @@ def dumps_readable(obj) -> str:
      ]
     }
     """
-    def compact(o) -> str:
-        return json.dumps(o, sort_keys=True, separators=(", ", ": "))
+    compact = json.JSONEncoder(sort_keys=True, separators=(", ", ": ")).encode  # one encoder, 10^5 calls
 
     def encode(o, level: int) -> str:
         pad, close = " " * (level + 1), " " * level
