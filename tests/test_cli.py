@@ -79,6 +79,24 @@ def test_demo_certifies(capsys, tmp_path):
         assert run(capsys, "check", str(tmp_path / f"{name}.json"))[0] == 0
 
 
+def test_demo_without_dir_removes_its_temporary_files(tmp_path, monkeypatch):
+    import tempfile
+
+    from verify import demo
+
+    seen = []
+
+    def fake(d, out, kept):
+        (d / "target.npz").write_bytes(b"x")
+        seen.append((d, kept))
+        return True
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(demo, "_network_demo", fake)
+    assert demo.run_demo() and seen[0][0].parent == tmp_path and seen[0][1] is False
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_subset_sum_demo_certifies(capsys):
     code, out, _ = run(capsys, "demo", "--subset-sum")
     assert code == 0

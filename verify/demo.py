@@ -95,15 +95,19 @@ RANDOM_SEED = 1002  # the construction fails about half the time at C = 20: this
 
 def run_demo(directory=None, out=print) -> bool:
     """The network story (module docstring); files go to ``directory`` (default: a temporary
-    one). True when every certificate was written and re-checked."""
+    one, removed at the end). True when every certificate was written and re-checked."""
+    if directory is not None:
+        return _network_demo(Path(directory), out, kept=True)
+    with tempfile.TemporaryDirectory(prefix="slth-verify-demo-") as tmp:
+        return _network_demo(Path(tmp), out, kept=False)
+
+
+def _network_demo(d: Path, out, kept: bool) -> bool:
     from verify.certificates import check_certificate, theorem3_bound
     from verify.certify import certify
     from verify.generators import target_network, theorem1_random_network
     from verify.networks import Rounding, save_network
 
-    if directory is None:
-        directory = tempfile.mkdtemp(prefix="slth-verify-demo-")
-    d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     bits = -(-NET_BITS // 2)
     units = NET_C * bits
@@ -143,6 +147,9 @@ def run_demo(directory=None, out=print) -> bool:
         out(f"compare   kept weights: construction {results['construction'].summary['kept']}, sparsest "
             f"{results['sparsest'].summary['kept']}; Theorem 3: a network from which every target of "
             f"this shape can be pruned has >= {theorem3_bound(target):.1f} nonzero weights")
-    out(f"files     {d} (re-check any of them: slth-verify check {d / 'construction.json'})")
+    if kept:
+        out(f"files     {d} (re-check any of them: slth-verify check {d / 'construction.json'})")
+    else:
+        out("files     written to a temporary directory and removed; keep them with slth-verify demo --dir DIR")
     out(f"evidence  {'every certificate verified' if ok else 'SOMETHING DID NOT VERIFY'}")
     return ok
