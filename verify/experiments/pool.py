@@ -79,6 +79,9 @@ class _Worker:
             os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        # a worker killed while still starting up has not called setsid yet: no group of its
+        # own, so killpg missed it (and joining it waited 5 s, then left it running)
+        self.process.kill()
         self.process.join(5)
         self.conn.close()
 
