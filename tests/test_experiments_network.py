@@ -4,6 +4,7 @@ the same seeds, its report on hand-built rows, and its determinism."""
 import pytest
 
 from verify.constructions import construct_theorem1, construct_theorem2
+from verify.errors import InputError
 from verify.experiments.network import EXPERIMENT, RANDOM_SEED_OFFSET, theorem3, union_bound
 from verify.generators import target_network, theorem1_random_network, theorem2_random_network
 from verify.networks import Rounding, density
@@ -91,10 +92,13 @@ def test_sparsest_keeps_no_more_than_the_construction_or_the_narrowest(runs):
     assert compared
 
 
-def test_search_methods_on_theorem2_are_unknown_not_errors():
+def test_search_methods_on_theorem2_are_not_tasks():
     for method in ("min-width", "sparsest"):
-        out = EXPERIMENT.run(T2, 0, method, None)
-        assert out["status"] == "unknown" and "Theorem 1" in out["reason"]
+        assert "Theorem 1" in EXPERIMENT.applies(T2, method)
+        assert EXPERIMENT.applies(T1, method) is None
+        with pytest.raises(InputError, match="Theorem 1's layout only"):
+            EXPERIMENT.run(T2, 0, method, None)
+    assert EXPERIMENT.applies(T2, "construction") is None
 
 
 def test_deterministic_and_targets_independent_of_c(runs):

@@ -76,6 +76,10 @@ BAD_SPECS = [
     ('experiment = "threshold"\nseeds = 3\n[parameters]\nn = 4\nbits = 4\ntarget = "a/b"', "parameters.target: expected"),
     ('experiment = "threshold"\nseeds = 3\n[parameters]\nn = 4\nbits = 4\nzero = 1', "parameters.zero: expected true or false"),
     ('experiment = "threshold"\nseeds = 3\n[parameters\n', "not valid TOML"),
+    ('experiment = "network"\nseeds = 3\nmethods = ["construction", "sparsest"]\n[parameters]\ntheorem = 2',
+     "methods: sparsest applies to no point of the grid: sparsest searches Theorem 1's layout only (theorem = 2)"),
+    ('experiment = "network"\nseeds = 3\nmethods = ["min-width"]\n[parameters]\ntheorem = [1, 2]',
+     "parameters.theorem = 2: no method applies to it: min-width searches Theorem 1's layout only"),
 ]
 
 
@@ -114,6 +118,22 @@ def test_tasks_are_the_grid_times_seeds_times_methods_seeds_outermost(tmp_path):
     assert [t.seed for t in tasks[:12]] == [5] * 12 and tasks[-1].seed == 8
     assert len({t.key for t in tasks}) == len(tasks)
     assert dict(tasks[0].params) == {"n": 6, "bits": 6, "target": "1/3", "zero": False}
+
+
+def test_combinations_that_do_not_apply_are_omitted_and_counted_not_stored(tmp_path, capsys):
+    spec = load_spec("network", experiments())
+    grid = len(spec.seeds) * len(spec.methods) * len(spec.grid_points())
+    why = {m: f"{m} searches Theorem 1's layout only (theorem = 2)" for m in ("min-width", "sparsest")}
+    per_method = len(spec.seeds) * sum(dict(p)["theorem"] == 2 for p in spec.grid_points())
+    assert spec.omitted == {why["min-width"]: per_method, why["sparsest"]: per_method}
+    tasks = spec.tasks()
+    assert len(tasks) == spec.size == grid - 2 * per_method > 0
+    assert {t.method for t in tasks if dict(t.params)["theorem"] == 2} == {"construction"}
+    assert {t.method for t in tasks if dict(t.params)["theorem"] == 1} == set(spec.methods)
+    code, _, err = run_cli(capsys, "sweep", "network", "--db", str(tmp_path / "r.sqlite"), "--limit", "0")
+    assert code == 0 and f"{spec.size:,} tasks" in err
+    for m in why:
+        assert f"{per_method:,} tasks of the grid omitted, not applicable: {why[m]}" in err
 
 
 def test_parse_spec_defaults_kill_after_from_time_limit():

@@ -475,7 +475,10 @@ def _run_sweep(spec, args) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # a polite kill stops the workers too, like Ctrl-C
     where = (f"Dask at {args.dask}" if args.dask else f"a Dask LocalCluster of {args.dask_local}"
              if args.dask_local else f"{args.workers or 1} local worker(s)")
-    print(f"sweep {spec.experiment.name}: {spec.size:,} tasks ({spec.source}) on {where}", file=sys.stderr)
+    print(f"sweep {spec.experiment.name}: {spec.size:,} tasks ({spec.source}) on {where}"
+          + (f", at most {spec.time_limit:g} s of solver time each" if spec.time_limit else ""), file=sys.stderr)
+    for why, n in sorted(spec.omitted.items()):
+        print(f"sweep {spec.experiment.name}: {n:,} tasks of the grid omitted, not applicable: {why}", file=sys.stderr)
     try:
         retry = ("error",) * args.retry_errors + ("unknown",) * args.retry_unknown
         summary = run_sweep(spec, args.db, executor, window=window, retry=retry,

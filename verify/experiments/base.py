@@ -127,7 +127,12 @@ class Experiment:
     """A built-in experiment: ``run(params, seed, method, time_limit) -> result dict`` (module
     docstring), ``tables(rows) -> [Table]`` over the stored rows (dicts with ``params``,
     ``seed``, ``method``, ``status``, ``result``, ``seconds``), and optionally
-    ``plot(rows, figure)`` drawing on a matplotlib figure."""
+    ``plot(rows, figure)`` drawing on a matplotlib figure.
+
+    ``applies(params, method)`` says why a combination is not a task of this experiment (None
+    when it is): a sweep omits such combinations instead of storing a row that would look like
+    a hit limit. ``default_time_limit`` bounds each task of a spec that sets no ``time_limit``
+    (for experiments whose methods would otherwise run without bound)."""
 
     name: str
     summary: str
@@ -136,6 +141,8 @@ class Experiment:
     run: Callable[[dict, int, str, float | None], dict]
     tables: Callable[[list[dict]], list[Table]]
     plot: Callable | None = None
+    applies: Callable[[dict, str], str | None] | None = None
+    default_time_limit: float | None = None
 
 
 def group(rows: list[dict], *keys: str) -> dict[tuple, list[dict]]:

@@ -28,7 +28,8 @@ equal to the target by ``verify.equality``, normally by collapse on every real i
 
 Counts: kept and total weights of the random network (density = kept / total, computed in the
 report). Status ``sat-verified``: a ticket found, replayed and proved equal; ``unsat-*``: no
-ticket of the kind asked (certified); ``unknown``: a limit, or a method that does not apply.
+ticket of the kind asked (certified); ``unknown``: a limit was hit. ``min-width`` and
+``sparsest`` with ``theorem = 2`` are not tasks (``applies``): a sweep omits them.
 """
 
 from __future__ import annotations
@@ -76,6 +77,13 @@ def networks(params: dict, seed: int):
     return target, random, k, c1, copies
 
 
+def applies(params: dict, method: str) -> str | None:
+    """Why ``method`` does not run on these parameters (None: it does)."""
+    if method in ("min-width", "sparsest") and params["theorem"] != 1:
+        return f"{method} searches Theorem 1's layout only (theorem = {params['theorem']})"
+    return None
+
+
 def _equal(target, random, mask, k, time_limit) -> tuple[Status, str]:
     """The ticket's status once its pruned network is compared with the target exactly."""
     from verify.equality import decide_equality, ticket_network
@@ -111,6 +119,9 @@ def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
 
     if method not in METHODS:
         raise InputError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
+    why = applies(params, method)
+    if why is not None:
+        raise InputError(f"method: {why}")
     target, random, k, units, copies = networks(params, seed)
     theorem = params["theorem"]
     sha = hashlib.sha256(f"{target.sha256} {random.sha256} k={k}".encode()).hexdigest()
@@ -142,8 +153,6 @@ def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
             out["failure"] = f"layer {f.layer} row {f.output} input {f.input} branch {f.branch}: " \
                              f"{f.answer.method}: {f.answer.evidence}"
         return out
-    if theorem != 1:
-        return {**out, "status": Status.UNKNOWN.value, "reason": f"{method} searches Theorem 1's layout only"}
     from verify.tickets import family_sums, find_min_width, find_sparsest
 
     out["theorem1_width"] = units
@@ -306,4 +315,4 @@ def plot(rows: list[dict], figure) -> None:
 
 
 EXPERIMENT = Experiment("network", "construction success, narrowest and sparsest tickets against Theorems 1-3",
-                        PARAMS, METHODS, run, tables, plot)
+                        PARAMS, METHODS, run, tables, plot, applies=applies)

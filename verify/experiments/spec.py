@@ -16,16 +16,24 @@ zero = false
 
 Everything is validated when the spec is loaded, before any work starts: an unknown key,
 experiment, method or parameter, a missing required parameter or a bad value is a one-line
-``InputError`` naming the file and the field. A task's seed is used as is, so the row
-``(n=20, bits=12, seed=7)`` is the instance ``slth-verify generate subset-sum --n 20 --bits 12
---seed 7`` draws, and every grid point sees the same seeds.
+``InputError`` naming the file and the field. An experiment may declare (parameters, method)
+combinations it does not run (``Experiment.applies``): the tasks omit them, and ``omitted`` says
+how many and why; but a method or a listed parameter value that applies to no task at all is an
+error, since the spec could simply leave it out. Without ``time_limit`` the experiment's
+``default_time_limit`` applies (none for the experiments whose methods are bounded otherwise).
+
+A task's seed is used as is, so the row ``(n=20, bits=12, seed=7)`` is the instance
+``slth-verify generate subset-sum --n 20 --bits 12 --seed 7`` draws, and every grid point sees
+the same seeds.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from verify.errors import InputError, MissingFileError
@@ -65,7 +73,9 @@ class Task:
 
 @dataclass(frozen=True)
 class Spec:
-    """A validated sweep spec (module docstring)."""
+    """A validated sweep spec (module docstring). ``points``, when given, are explicit
+    (params, seed) pairs that replace the grid and the seeds (``compare --suite``: one point per
+    suite instance, with that instance's own parameters and seed)."""
 
     source: str
     experiment: Experiment
@@ -75,21 +85,61 @@ class Spec:
     time_limit: float | None
     kill_after: float | None
     grid: tuple  # (name, (values...)) in the experiment's parameter order
+    points: tuple = ()  # ((sorted (name, value) pairs), seed) ...
+
+    def grid_points(self) -> list[tuple]:
+        """The grid's parameter points, each as sorted (name, value) pairs."""
+        names = [name for name, _ in self.grid]
+        return [tuple(sorted(zip(names, combo))) for combo in itertools.product(*(v for _, v in self.grid))]
+
+    def _pairs(self) -> list[tuple]:
+        if self.points:
+            return list(self.points)
+        points = self.grid_points()
+        return [(p, seed) for seed in self.seeds for p in points]
+
+    @cached_property
+    def inapplicable(self) -> dict[tuple, str]:
+        """(params, method) combinations the experiment does not run, each with its reason."""
+        applies = self.experiment.applies
+        if applies is None:
+            return {}
+        points = dict.fromkeys(p for p, _ in self.points) if self.points else self.grid_points()
+        out = {}
+        for p in points:
+            for m in self.methods:
+                why = applies(dict(p), m)
+                if why is not None:
+                    out[(p, m)] = why
+        return out
+
+    @property
+    def omitted(self) -> dict[str, int]:
+        """How many tasks of the grid (or of the points) each reason leaves out."""
+        skip = self.inapplicable
+        if not skip:
+            return {}
+        copies = Counter(p for p, _ in self.points) if self.points else None
+        out: Counter = Counter()
+        for (p, _), why in skip.items():
+            out[why] += copies[p] if copies is not None else len(self.seeds)
+        return dict(out)
 
     @property
     def size(self) -> int:
-        n = len(self.seeds) * len(self.methods)
-        for _, values in self.grid:
-            n *= len(values)
-        return n
+        """The number of tasks (combinations that do not apply are not tasks)."""
+        n = len(self.methods) * (len(self.points) or len(self.seeds))
+        if not self.points:
+            for _, values in self.grid:
+                n *= len(values)
+        return n - sum(self.omitted.values())
 
     def tasks(self) -> list[Task]:
         """Every task, seeds outermost: an interrupted sweep has covered the whole grid with
         its first seeds rather than part of it with all of them."""
-        names = [name for name, _ in self.grid]
-        points = list(itertools.product(*(values for _, values in self.grid)))
-        return [Task(self.experiment.name, tuple(sorted(zip(names, point))), seed, method, self.time_limit)
-                for seed in self.seeds for point in points for method in self.methods]
+        skip = self.inapplicable
+        return [Task(self.experiment.name, p, seed, method, self.time_limit)
+                for p, seed in self._pairs() for method in self.methods if (p, method) not in skip]
 
 
 def builtin_specs() -> list[str]:
@@ -107,10 +157,28 @@ def resolve_spec_path(name_or_path: str) -> Path:
     raise MissingFileError(f"{name_or_path}: no such spec file (built-in specs: {', '.join(builtin_specs())})")
 
 
-def _number(value, where: str, positive: bool = True) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (positive and not value > 0):
+def seconds(value, where: str) -> float:
+    """A positive number of seconds, or an ``InputError`` naming ``where``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
         raise InputError(f"{where}: expected a positive number of seconds, got {value!r}")
     return float(value)
+
+
+def default_kill_after(time_limit: float | None) -> float | None:
+    """When the local pool kills a task that has a solver time limit: late enough that the
+    solver stops itself first, and a construction or proof check after it can finish."""
+    return 2 * time_limit + 30 if time_limit is not None else None
+
+
+def spec_methods(value, exp: Experiment, where: str) -> tuple[str, ...]:
+    """A non-empty list of distinct methods of ``exp`` (a single name is a list of one)."""
+    methods = [value] if isinstance(value, str) else value
+    if not isinstance(methods, list) or not methods or len(set(methods)) != len(methods):
+        raise InputError(f"{where}: expected a non-empty list of distinct methods, got {value!r}")
+    for m in methods:
+        if m not in exp.methods:
+            raise InputError(f"{where}: {exp.name} has methods {list(exp.methods)}, got {m!r}")
+    return tuple(methods)
 
 
 def _seeds(value, where: str) -> tuple[int, ...]:
@@ -151,17 +219,11 @@ def parse_spec(data: dict, source: str, experiments: dict[str, Experiment]) -> S
     if not isinstance(description, str):
         raise InputError(f"{source}: description: expected a string, got {description!r}")
     seeds = _seeds(data["seeds"], f"{source}: seeds")
-    methods = data.get("methods", [exp.methods[0]])
-    if isinstance(methods, str):
-        methods = [methods]
-    if not isinstance(methods, list) or not methods or len(set(methods)) != len(methods):
-        raise InputError(f"{source}: methods: expected a non-empty list of distinct methods, got {methods!r}")
-    for m in methods:
-        if m not in exp.methods:
-            raise InputError(f"{source}: methods: {name} has methods {list(exp.methods)}, got {m!r}")
-    time_limit = _number(data["time_limit"], f"{source}: time_limit") if "time_limit" in data else None
-    kill_after = _number(data["kill_after"], f"{source}: kill_after") if "kill_after" in data else (
-        2 * time_limit + 30 if time_limit is not None else None)
+    methods = spec_methods(data.get("methods", [exp.methods[0]]), exp, f"{source}: methods")
+    time_limit = seconds(data["time_limit"], f"{source}: time_limit") if "time_limit" in data \
+        else exp.default_time_limit
+    kill_after = seconds(data["kill_after"], f"{source}: kill_after") if "kill_after" in data \
+        else default_kill_after(time_limit)
     params = data.get("parameters", {})
     if not isinstance(params, dict):
         raise InputError(f"{source}: parameters: expected a table [parameters], got {params!r}")
@@ -185,10 +247,35 @@ def parse_spec(data: dict, source: str, experiments: dict[str, Experiment]) -> S
         if len({json.dumps(v) for v in checked}) != len(checked):
             raise InputError(f"{where}: the list repeats a value")
         grid.append((p.name, tuple(checked)))
-    spec = Spec(source, exp, description, seeds, tuple(methods), time_limit, kill_after, tuple(grid))
-    if spec.size > MAX_TASKS:
-        raise InputError(f"{source}: {spec.size:,} tasks; split the sweep (at most {MAX_TASKS:,} per spec)")
+    size = len(seeds) * len(methods)
+    for _, values in grid:
+        size *= len(values)
+    if size > MAX_TASKS:  # before anything enumerates the grid
+        raise InputError(f"{source}: {size:,} tasks; split the sweep (at most {MAX_TASKS:,} per spec)")
+    spec = Spec(source, exp, description, seeds, methods, time_limit, kill_after, tuple(grid))
+    _check_applicable(spec)
     return spec
+
+
+def _check_applicable(spec: Spec) -> None:
+    """Every method and every listed parameter value must occur in some task that applies: one
+    that never does is the spec's mistake, and leaving it out of the spec says so."""
+    skip = spec.inapplicable
+    if not skip:
+        return
+    points = spec.grid_points()
+    for m in spec.methods:
+        why = [skip.get((p, m)) for p in points]
+        if all(why):
+            raise InputError(f"{spec.source}: methods: {m} applies to no point of the grid: {why[0]}")
+    for name, values in spec.grid:
+        if len(values) == 1:  # a fixed value is covered by the check of the methods
+            continue
+        for v in values:
+            why = [skip.get((p, m)) for p in points if dict(p)[name] == v for m in spec.methods]
+            if all(why):
+                raise InputError(f"{spec.source}: parameters.{name} = {json.dumps(v)}: no method applies "
+                                 f"to it: {why[0]}")
 
 
 def load_spec(name_or_path: str, experiments: dict[str, Experiment]) -> Spec:
