@@ -16,6 +16,7 @@ from pathlib import Path
 
 from verify.errors import InputError, MissingFileError
 from verify.experiments.base import Experiment, Table
+from verify.experiments.plotting import widen_for_legends
 from verify.experiments.store import Store
 from verify.problems import write_text_atomic
 
@@ -55,27 +56,36 @@ def csv_text(rows: list[dict]) -> str:
 
 
 def _plot_ready(exp: Experiment, path: Path):
-    """The matplotlib Figure class, once everything a plot needs is known to be there."""
+    """Check that everything a plot needs is there (the plot, the directory, matplotlib)."""
     if exp.plot is None:
         raise InputError(f"--plot: experiment {exp.name} has no plot")
     if not path.parent.is_dir():
         raise MissingFileError(f"{path}: directory {path.parent} does not exist")
     try:
-        from matplotlib.figure import Figure
+        import matplotlib.figure  # noqa: F401
     except ImportError:
         raise InputError("--plot needs matplotlib: pip install 'slth-verify[plot]'") from None
-    return Figure
+
+
+def plot_figure(exp: Experiment, rows: list[dict]):
+    """``exp``'s plot of ``rows`` on a new Figure, widened for the legends beside its axes."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(11, 4.5), layout="constrained")
+    exp.plot(rows, figure)
+    widen_for_legends(figure)
+    return figure
 
 
 def write_plot(exp: Experiment, rows: list[dict], path) -> None:
     """Draw ``exp``'s plot of ``rows`` into ``path`` (format from the suffix, e.g. ``.png``)."""
     path = Path(path)
-    figure = _plot_ready(exp, path)(figsize=(11, 4.5), layout="constrained")
-    exp.plot(rows, figure)
+    _plot_ready(exp, path)
+    figure = plot_figure(exp, rows)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
-        figure.savefig(tmp, dpi=110)
+        figure.savefig(tmp, dpi=110, bbox_inches="tight")  # tight: a legend is never cut at the edge
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
