@@ -43,7 +43,7 @@ def main() -> int:
     rows = []
     for n in ns:
         for kappa in KAPPAS:
-            params = {"suite": "", "instance": "", "n": n, "kappa": kappa, "target": "planted", "zero": False,
+            params = {"source": "generated", "n": n, "kappa": kappa, "target": "planted", "zero": False,
                       "size": -1}
             exp.run(params, 10_000, "exact", 10)  # warm: imports and caches are not a method's time
             for seed in range(seeds):

@@ -64,7 +64,7 @@ ALL8_PROOF = ["1 2 0",  # -1 -2: (1 2 3) and (1 2 -3) clash on 3
 def test_case_file(cnf, proof, accepted, about):
     result = check_drup_files(DATA / cnf, DATA / proof)
     assert result.ok is accepted, (about, result.message)
-    expected_engines = {"python", "native"} if native_available() else {"python"}
+    expected_engines = {"native"} if native_available() else {"python"}
     assert set(result.engines) == expected_engines or not result.engines  # unreadable: none ran
     assert all(verdict is accepted for verdict in result.engines.values())
     assert ("accepted" in result.message) is accepted
@@ -183,30 +183,14 @@ def test_disagreement_raises(registered_native):
     registered_native(_fake_native(True))
     with pytest.raises(MethodDisagreement, match="native checker accepted.*python checker "
                                                   "rejected"):
-        check_drup(3, ALL8, ["0"])
-
-
-def test_long_proofs_get_a_budgeted_second_opinion(registered_native, monkeypatch):
-    from verify.backends import proofcheck
-
-    registered_native(_fake_native(False))
-    monkeypatch.setattr(proofcheck, "PYTHON_INLINE_STEPS", 0)
-    # the python engine finishes in its child and disagrees with the fake: still an error
-    with pytest.raises(MethodDisagreement, match="python checker accepted"):
-        check_drup(3, ALL8, ALL8_PROOF)
-    # it cannot finish: the native verdict stands alone, and the message says why
-    monkeypatch.setattr(proofcheck, "PYTHON_BUDGET", 1e-6)
-    alone = check_drup(3, ALL8, ALL8_PROOF)
-    assert not alone.ok and alone.engines == {"native": False}
-    assert "python engine did not finish" in alone.message
-    registered_native(_fake_native(True))
-    assert check_drup(3, ALL8, ALL8_PROOF, engines="both").engines == {"native": True, "python": True}
+        check_drup(3, ALL8, ["0"], engines="both")
+    assert check_drup(3, ALL8, ["0"]).engines == {"native": True}  # auto: the native engine alone
 
 
 def test_disagreement_on_an_acceptance_raises(registered_native):
     registered_native(_fake_native(False))
     with pytest.raises(MethodDisagreement, match="python checker accepted"):
-        check_drup(3, ALL8, ALL8_PROOF)
+        check_drup(3, ALL8, ALL8_PROOF, engines="both")
 
 
 def test_without_native_auto_runs_python_and_both_is_refused(registered_native):
@@ -234,7 +218,7 @@ def test_bad_arguments(args, match):
 
 def test_result_type():
     result = check_drup(3, ALL8, ALL8_PROOF)
-    assert isinstance(result, ProofCheck) and result.seconds["python"] >= 0
+    assert isinstance(result, ProofCheck) and result.seconds["native"] >= 0
 
 
 @pytest.mark.parametrize("text, match", [

@@ -478,7 +478,7 @@ def _run_sweep(spec, args) -> int:
     print(f"sweep {spec.experiment.name}: {spec.size:,} tasks ({spec.source}) on {where}"
           + (f", at most {spec.time_limit:g} s of solver time each" if spec.time_limit else ""), file=sys.stderr)
     for why, n in sorted(spec.omitted.items()):
-        print(f"sweep {spec.experiment.name}: {n:,} tasks of the grid omitted, not applicable: {why}", file=sys.stderr)
+        print(f"sweep {spec.experiment.name}: {n:,} tasks omitted (not applicable): {why}", file=sys.stderr)
     try:
         retry = ("error",) * args.retry_errors + ("unknown",) * args.retry_unknown
         summary = run_sweep(spec, args.db, executor, window=window, retry=retry,
@@ -501,30 +501,15 @@ def _run_sweep(spec, args) -> int:
 def cmd_compare(args) -> int:
     from verify.experiments import experiments
     from verify.experiments.report import report
-    from verify.experiments.spec import load_spec, parse_spec
+    from verify.experiments.compare import suite_spec
+    from verify.experiments.spec import load_spec, seconds
 
     exps = experiments()
+    limit = None if args.time_limit is None else seconds(args.time_limit, "--time-limit")
     if args.suite:
-        from pathlib import Path
-
-        from verify.problems import read_json_file
-
-        manifest = read_json_file(Path(args.suite) / "manifest.json")
-        # the heuristics are one-dimensional: vector instances are left out (said below)
-        names = [e["name"] for e in manifest.get("instances", []) if e.get("kind") in ("subset-sum", "network")]
-        skipped = sum(e.get("kind") == "vector" for e in manifest.get("instances", []))
-        if skipped:
-            print(f"compare: {skipped} vector instance(s) left out (the heuristics are one-dimensional)",
-                  file=sys.stderr)
-        if not names:
-            raise InputError(f"{args.suite}: the suite has no subset-sum or network instances to compare on")
-        data = {"experiment": "compare", "seeds": [0], "methods": args.methods.split(","),
-                "parameters": {"suite": str(Path(args.suite).resolve()), "instance": names}}
-        if args.time_limit is not None:
-            data["time_limit"] = args.time_limit
-        spec = parse_spec(data, f"--suite {args.suite}", exps)
+        spec = suite_spec(args.suite, args.methods.split(",") if args.methods else None, limit)
     else:
-        spec = load_spec(args.sweep, exps)
+        spec = load_spec(args.sweep, exps, None if limit is None else {"time_limit": limit})
         if spec.experiment.name != "compare":
             raise InputError(f"{args.sweep}: experiment: compare runs the 'compare' experiment, got "
                              f"{spec.experiment.name!r}")
@@ -787,11 +772,12 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--sweep", metavar="SPEC", help="a spec of the compare experiment (or the built-in "
                         "'compare')")
     cp.add_argument("--db", required=True, help="results database (SQLite)")
-    cp.add_argument("--methods", default=",".join(("greedy", "kk", "ckk", "local-search", "beam", "edge-popup",
-                                                   "exact")),
-                    help="with --suite: comma-separated methods (default: all); on network instances the "
-                         "subset-sum heuristics solve the construction's per-weight sums")
-    cp.add_argument("--time-limit", type=float, metavar="S", help="with --suite: seconds per task")
+    cp.add_argument("--methods", help="with --suite: comma-separated methods (default: every method that "
+                    "applies to an instance); on network instances the subset-sum heuristics solve the "
+                    "construction's per-weight sums")
+    cp.add_argument("--time-limit", type=float, metavar="S",
+                    help="seconds per task (default: with --suite the suite spec's time_limit, 30 s for the "
+                         "built-in suite; with --sweep the spec's, else 10 s)")
     cp.add_argument("--csv", metavar="FILE", help="write every row as CSV")
     cp.add_argument("--plot", metavar="FILE.png", help="write success and time against κ (needs matplotlib)")
     where_and_retries(cp)

@@ -1,11 +1,15 @@
 """``compare``: heuristics against the exact answer, per instance (``slth-verify compare``).
 
-A task is one (instance, method). The instance is either generated (``n``, ``kappa``, ``target``,
-``zero``, ``size``, from the task's seed, as ``slth-verify generate subset-sum`` does) or read from
-a suite (``suite`` = its directory, ``instance`` = the manifest name; the manifest's certified
-answer rides along). Methods: the subset-sum heuristics of ``verify.heuristics`` (each candidate
-judged by the exact checker: ``hit`` is never the heuristic's own claim) and ``exact`` (the
-library's ``solve``: a witness or an evidence-graded "no").
+A task is one (instance, method). The instance is either generated (``source = "generated"``:
+``n``, ``kappa``, ``target``, ``zero``, ``size``, from the task's seed, as ``slth-verify generate
+subset-sum`` does) or read from a suite (``suite_spec``: ``source = "suite"``, ``suite`` = its
+directory, ``instance`` = the manifest name, and the instance's own parameters and seed, so a row
+says which instance it ran on; the manifest's certified answer rides along). Methods: the
+subset-sum heuristics of ``verify.heuristics`` (each candidate judged by the exact checker:
+``hit`` is never the heuristic's own claim) and ``exact`` (the library's ``solve``: a witness or
+an evidence-graded "no"). ``edge-popup`` runs on network instances only, and no method on vector
+instances (``applies``). A task without a time limit gets ``DEFAULT_TIME_LIMIT``: complete KK
+alone can run for minutes at n = 40.
 
 A heuristic row's status is ``sat-verified`` when it hit, else ``unknown`` (a miss is not
 evidence of anything). The report joins each heuristic row with its instance's ``exact`` row (or
@@ -28,8 +32,8 @@ HEURISTIC_NAMES = ("greedy", "kk", "ckk", "local-search", "beam")
 EDGE_POPUP_DENSITY = 0.25  # edge-popup's kept fraction on network instances (density = kept / total)
 EDGE_POPUP_ITERATIONS = 300
 PARAMS = (
-    Param("suite", "text", default="", help="a suite directory (then instance names one of its instances)"),
-    Param("instance", "text", default="", help="the instance's name in the suite's manifest"),
+    Param("source", "choice", default="generated", choices=("generated",),
+          help="generated from the parameters below and the seed (rows of compare --suite say suite)"),
     Param("n", "int", default=24, low=1, high=400),
     Param("kappa", "number", default="0.9", low=0, high=4, help="κ = log2(M)/n"),
     Param("target", "target", default="planted"),
@@ -54,6 +58,79 @@ def _suite_instance(suite: str, name: str):
         return (load_network(Path(suite) / files["target"]["path"]),
                 load_network(Path(suite) / files["random"]["path"])), entry["answer"]
     return load_problem(Path(suite) / files["instance"]["path"]), entry["answer"]
+
+
+def applies(params: dict, method: str) -> str | None:
+    """Why ``method`` does not run on this instance (None: it does)."""
+    kind = params.get("kind", "subset-sum")
+    if kind == "vector":
+        return "vector instances are left out: the heuristics are one-dimensional"
+    if method == "edge-popup" and kind != "network":
+        return "edge-popup prunes networks, not subset-sum instances"
+    return None
+
+
+def _suite_params(directory: Path, entry) -> dict:
+    """A suite instance's own parameters, as its row stores them: the suite family's (``lambda``,
+    ``answer``, ...) and the instance's exact n, size and target; κ = log2(M)/n of the family's
+    M (4 decimals), as for a generated instance."""
+    from verify.problems import load_problem
+    from verify.suites.spec import critical_M
+
+    where = f"{directory / 'manifest.json'}: instances"
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) \
+            or entry.get("kind") not in ("subset-sum", "vector", "network") or not isinstance(entry.get("params"), dict) \
+            or not all(v is None or isinstance(v, (str, int, float)) for v in entry["params"].values()):
+        raise InputError(f"{where}: expected entries with a name, a kind (subset-sum, vector or network) and "
+                         f"parameters, got {str(entry)[:80]!r}")
+    out = {**entry["params"], "source": "suite", "suite": str(directory), "instance": entry["name"],
+           "kind": entry["kind"]}
+    if entry["kind"] != "subset-sum":
+        return out
+    try:
+        problem = load_problem(directory / entry["files"]["instance"]["path"])
+        M = critical_M(problem.n, Fraction(str(entry["params"]["lambda"])))
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        raise InputError(f"{where}: {entry['name']}: expected files.instance.path and params.lambda") from None
+    out.update(n=problem.n, M=M, kappa=f"{math.log2(M) / problem.n:.4f}", size=-1 if problem.size is None
+               else problem.size, target="planted" if out.get("answer") == "planted" else problem.target_list()[0])
+    return out
+
+
+def suite_spec(directory, methods=None, time_limit: float | None = None):
+    """The sweep spec of ``compare --suite``: one point per instance of the suite at
+    ``directory`` (its parameters and seed), ``methods`` (default: every method; each one named
+    must apply to some instance), ``time_limit`` per task (default: the suite spec's, what
+    certifying its answers was given)."""
+    from verify.experiments.spec import Spec, default_kill_after, seconds, spec_methods
+    from verify.problems import read_json_file
+    from verify.suites.spec import parse_suite_spec
+
+    directory = Path(directory).resolve()
+    source = f"--suite {directory}"
+    manifest = read_json_file(directory / "manifest.json")
+    entries = manifest.get("instances") if isinstance(manifest, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise InputError(f"{directory / 'manifest.json'}: instances: expected a non-empty list")
+    seeds = [e.get("seed") if isinstance(e, dict) else None for e in entries]
+    if not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
+        raise InputError(f"{directory / 'manifest.json'}: instances: every instance needs its seed (an integer >= 0)")
+    points = tuple((tuple(sorted(_suite_params(directory, e).items())), s) for e, s in zip(entries, seeds))
+    if time_limit is None:
+        spec_data = manifest.get("spec")
+        time_limit = parse_suite_spec(spec_data, f"{directory / 'manifest.json'}: spec").time_limit \
+            if isinstance(spec_data, dict) else DEFAULT_TIME_LIMIT
+    time_limit = seconds(time_limit, "--time-limit")
+    spec = Spec(source, EXPERIMENT, str(manifest.get("description", "")), tuple(sorted(set(seeds))),
+                spec_methods(list(METHODS) if methods is None else methods, EXPERIMENT, f"{source}: methods"),
+                time_limit, default_kill_after(time_limit), (), points)
+    for m in spec.methods if methods is not None else ():  # the default, every method, may omit some
+        why = sorted({spec.inapplicable.get((p, m)) for p, _ in points}, key=str)
+        if all(why):
+            raise InputError(f"{source}: methods: {m} applies to no instance of the suite: {'; '.join(why)}")
+    if spec.size == 0:
+        raise InputError(f"{source}: no method applies to any instance: {'; '.join(sorted(spec.omitted))}")
+    return spec
 
 
 def _network_run(pair, known, seed: int, method: str, time_limit) -> dict:
@@ -89,7 +166,7 @@ def instance(params: dict, seed: int):
     """(problem, certified answer from a suite or None)."""
     from verify.generators import m_for_kappa, subset_sum_instance
 
-    if params["suite"]:
+    if params.get("source") == "suite":
         return _suite_instance(params["suite"], params["instance"])
     n, kappa = params["n"], params["kappa"]
     size = None if params["size"] < 0 else params["size"]
@@ -99,12 +176,12 @@ def instance(params: dict, seed: int):
 
 def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
     """One method on one instance: hit and exact error for a heuristic, the answer for ``exact``."""
+    why = applies(params, method)
+    if why is not None:
+        raise InputError(f"method {method}: {why}")
     problem, known = instance(params, seed)
     if isinstance(problem, tuple):
         return _network_run(problem, known, seed, method, time_limit)
-    if method == "edge-popup":
-        return {"instance_sha256": problem.sha256, "status": "unknown", "n": problem.n, "kappa": "n/a",
-                "hit": False, "error": None, "method_seconds": 0.0, "reason": "edge-popup prunes networks"}
     M = max(abs(w) for w in problem.weights)
     out = {"instance_sha256": problem.sha256, "n": problem.n,
            "kappa": f"{math.log2(M) / problem.n:.4f}" if M else "0",
@@ -153,20 +230,27 @@ def band(kappa: str) -> str:
     return f"[{lo:.1f}, {lo + 0.2:.1f})"
 
 
+def source_label(params: dict) -> str:
+    """Where a row's instance came from: ``generated``, or ``suite NAME`` (the directory's name)."""
+    suite = params.get("suite")  # rows written before ``source`` existed have suite = "" when generated
+    return f"suite {Path(suite).name}" if suite else "generated"
+
+
 def tables(rows: list[dict]) -> list[Table]:
     reach = _reachable(rows)
     cells: dict[tuple, list[dict]] = {}
     for r in rows:
-        if r["result"] and r["result"]["kappa"] != "n/a":  # n/a: edge-popup on a subset-sum instance
+        # kappa n/a: edge-popup on a subset-sum instance, stored by versions before ``applies``
+        if r["result"] and r["result"]["kappa"] != "n/a":
             res = r["result"]
-            cells.setdefault((band(res["kappa"]), res["n"], r["method"]), []).append(res)
-    t = Table(["κ band", "n", "method", "instances", "reachable", "hits", "success", "median |error| of misses",
-               "median s", "vs exact"], title="heuristics against the exact answer")
-    for b, n in sorted({k[:2] for k in cells}):
-        exact = [x["method_seconds"] for x in cells.get((b, n, "exact"), [])]
+            cells.setdefault((source_label(r["params"]), band(res["kappa"]), res["n"], r["method"]), []).append(res)
+    t = Table(["source", "κ band", "n", "method", "instances", "reachable", "hits", "success",
+               "median |error| of misses", "median s", "vs exact"], title="heuristics against the exact answer")
+    for where, b, n in sorted({k[:3] for k in cells}):
+        exact = [x["method_seconds"] for x in cells.get((where, b, n, "exact"), [])]
         exact_med = statistics.median(exact) if exact else None
         for m in METHODS:
-            res = cells.get((b, n, m))
+            res = cells.get((where, b, n, m))
             if not res:
                 continue
             known = [x for x in res if reach.get(x["instance_sha256"]) is not None]
@@ -178,13 +262,14 @@ def tables(rows: list[dict]) -> list[Table]:
             else:
                 hits = sum(bool(x["hit"]) for x in res)
                 misses = [int(x["error"]) for x in res if not x["hit"] and x["error"] is not None]
-            t.rows.append([b, n, m, len(res), f"{len(yes)}/{len(known)}" if known else "-", hits,
+            t.rows.append([where, b, n, m, len(res), f"{len(yes)}/{len(known)}" if known else "-", hits,
                            f"{hits / len(yes):.3f}" if yes else "-",
                            f"{statistics.median(misses):.4g}" if misses else "-", f"{med:.5f}",
                            f"{med / exact_med:.2f}x" if exact_med else "-"])
     t.notes.append("success = hits / reachable instances (reachability from the exact rows or the suite's "
                    "certified answers); a heuristic's miss says nothing about reachability; times include "
-                   "the exact check of each candidate, as the exact method's include its replay")
+                   "the exact check of each candidate, as the exact method's include its replay; κ = "
+                   "log2(max |w|)/n of each instance; generated and suite instances are never in one band")
     return [t]
 
 

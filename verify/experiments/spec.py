@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -159,7 +160,7 @@ def resolve_spec_path(name_or_path: str) -> Path:
 
 def seconds(value, where: str) -> float:
     """A positive number of seconds, or an ``InputError`` naming ``where``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
         raise InputError(f"{where}: expected a positive number of seconds, got {value!r}")
     return float(value)
 
@@ -278,8 +279,9 @@ def _check_applicable(spec: Spec) -> None:
                                  f"to it: {why[0]}")
 
 
-def load_spec(name_or_path: str, experiments: dict[str, Experiment]) -> Spec:
-    """Read and validate a spec file (or a built-in spec by name)."""
+def load_spec(name_or_path: str, experiments: dict[str, Experiment], overrides: dict | None = None) -> Spec:
+    """Read and validate a spec file (or a built-in spec by name), with top-level fields
+    replaced by ``overrides`` (a command-line ``--time-limit``, say)."""
     path = resolve_spec_path(name_or_path)
     try:
         data = load_toml(path.read_text(encoding="utf-8"))
@@ -287,4 +289,4 @@ def load_spec(name_or_path: str, experiments: dict[str, Experiment]) -> Spec:
         raise InputError(f"{path}: not a UTF-8 text file") from None
     except ValueError as e:  # tomllib.TOMLDecodeError
         raise InputError(f"{path}: not valid TOML: {e}") from None
-    return parse_spec(data, str(path), experiments)
+    return parse_spec({**data, **(overrides or {})}, str(path), experiments)
