@@ -16,6 +16,7 @@ import math
 import statistics
 
 from verify.experiments.base import Experiment, Param, Table, group, target_value
+from verify.experiments.plotting import legend_outside, style
 from verify.generators import subset_sum_instance
 from verify.solving import count
 
@@ -68,8 +69,10 @@ def tables(rows: list[dict]) -> list[Table]:
 
 
 def plot(rows: list[dict], figure) -> None:
+    """Mean exact count (solid) and the second-moment prediction (dashed, same colour and marker)
+    against n, per M and target."""
     ax = figure.subplots()
-    for (bits, target), rs in group(rows, "bits", "target").items():
+    for i, ((bits, target), rs) in enumerate(group(rows, "bits", "target").items()):
         xs, exact, pred = [], [], []
         for (n,), cell in group(rs, "n").items():
             done = [r["result"] for r in cell if r["result"]]
@@ -77,11 +80,11 @@ def plot(rows: list[dict], figure) -> None:
                 xs.append(n)
                 exact.append(sum(int(d["count"]) for d in done) / len(done))
                 pred.append(sum(d["predicted"] for d in done) / len(done))
-        line, = ax.plot(xs, exact, marker="o", label=f"exact mean, M = 2^{bits}, target {target}")
-        ax.plot(xs, pred, "--", color=line.get_color(), label="second-moment prediction")
+        ax.plot(xs, exact, **style(i, "-"), label=f"M = 2^{bits}, target {target}: exact mean")
+        ax.plot(xs, pred, **style(i, "--"), label=f"M = 2^{bits}, target {target}: prediction")
     ax.set_yscale("symlog")
-    ax.set(xlabel="n", ylabel="number of solutions", title="solution counts")
-    ax.legend(fontsize="small")
+    ax.set(xlabel="n", ylabel="number of solutions", title="solution counts (dashed: second-moment prediction)")
+    legend_outside(ax)
 
 
 EXPERIMENT = Experiment("counts", "exact solution counts against the second-moment prediction",

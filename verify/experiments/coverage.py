@@ -15,6 +15,7 @@ import json
 import math
 
 from verify.experiments.base import Experiment, Param, Table, group
+from verify.experiments.plotting import legend_outside, style
 from verify.generators import product_weights, subset_sum_instance
 from verify.problems import SubsetSum, TargetRange
 from verify.seeding import as_generator
@@ -79,8 +80,10 @@ def tables(rows: list[dict]) -> list[Table]:
 
 
 def plot(rows: list[dict], figure) -> None:
+    """Mean reachable fraction and P(all reachable) against n, one line per distribution, M and
+    0 allowed or not, in the same style on both panels (one legend for both)."""
     left, right = figure.subplots(1, 2)
-    for (dist, zero, bits), rs in group(rows, "distribution", "zero", "bits").items():
+    for i, ((dist, zero, bits), rs) in enumerate(group(rows, "distribution", "zero", "bits").items()):
         xs, frac, every = [], [], []
         for (n,), cell in group(rs, "n").items():
             done = [r["result"] for r in cell if r["result"] and r["result"]["all_reachable"] is not None]
@@ -89,11 +92,11 @@ def plot(rows: list[dict], figure) -> None:
                 frac.append(sum(d["reachable"] / d["targets"] for d in done) / len(done))
                 every.append(sum(d["all_reachable"] for d in done) / len(done))
         label = f"{dist}, bits {bits}{', with 0' if zero else ''}"
-        left.plot(xs, frac, marker="o", label=label)
-        right.plot(xs, every, marker="o", label=label)
+        left.plot(xs, frac, **style(i), label=label)
+        right.plot(xs, every, **style(i), label=label)
     left.set(xlabel="n", ylabel="mean fraction of {-M..M} reachable", title="coverage")
     right.set(xlabel="n", ylabel="P(all targets reachable)", title="all targets at once")
-    left.legend(fontsize="small")
+    legend_outside(right, title="both panels")
 
 
 EXPERIMENT = Experiment("coverage", "fraction of {-M..M} reachable and P(all reachable) against n",

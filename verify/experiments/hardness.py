@@ -38,6 +38,7 @@ from fractions import Fraction
 
 from verify.errors import BudgetExceeded, InputError, MethodDisagreement
 from verify.experiments.base import Experiment, Param, Table, group, target_value
+from verify.experiments.plotting import legend_outside, lower_bound_handle, lower_bounds, reference_style, style
 from verify.generators import m_for_kappa, subset_sum_instance
 from verify.solvers import SolverOptions
 from verify.solving import solve
@@ -167,17 +168,36 @@ def tables(rows: list[dict]) -> list[Table]:
     return [t]
 
 
+def _out_of_time(r) -> bool:
+    """Whether a task ran out of time: undecided with a time (the method's limit) or killed by the
+    pool (no time at all). Over-budget tasks never ran; they are not timing anything."""
+    res = r["result"]
+    if res is None:
+        return r["status"] == "unknown"
+    return res.get("reachable") is None and not res.get("over_budget") and res.get("solve_seconds") is not None
+
+
 def plot(rows: list[dict], figure) -> None:
+    """Median time against κ, one line per method, n and target; a median with tasks that ran out
+    of time is a lower bound (drawn with an upward arrow)."""
     ax = figure.subplots()
-    for (n, target, method), rs in group(rows, "n", "target", "method").items():
-        pts = [(float(Fraction(str(k))), med) for k, *_, med in _curve(rs) if med]
-        if pts:
-            ax.plot(*zip(*pts), marker="o", label=f"{method} (n = {n}, target {target})")
-    ax.axvline(1.0, color="grey", lw=0.5)
+    censored = False
+    for i, ((n, target, method), rs) in enumerate(group(rows, "n", "target", "method").items()):
+        short = {kappa for (kappa,), cell in group(rs, "kappa").items() if any(map(_out_of_time, cell))}
+        curve = [(float(Fraction(str(k))), med, k in short) for k, *_, med in _curve(rs) if med]
+        if curve:
+            line, = ax.plot([x for x, _, _ in curve], [y for _, y, _ in curve], **style(i),
+                            label=f"{method} (n = {n}, target {target})")
+            bounds = [(x, y) for x, y, low in curve if low]
+            lower_bounds(ax, bounds, line.get_color())
+            censored = censored or bool(bounds)
+    ax.axvline(1.0, **reference_style(0))
     ax.set_yscale("log")
     ax.set(xlabel="κ = log2(M) / n", ylabel="median seconds", title="hardness against κ")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize="small")
+    handles = ax.get_legend_handles_labels()[0]
+    if censored:
+        handles.append(lower_bound_handle("median ≥ this: tasks ran out\nof time (counted at their limit)"))
+    legend_outside(ax, handles)
 
 
 EXPERIMENT = Experiment("hardness", "solver time against κ = log2(M)/n (easy-hard-easy)",

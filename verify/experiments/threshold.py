@@ -13,6 +13,7 @@ import math
 
 from verify.experiments.base import (Experiment, Param, Table, crossing, decided, group, line_fit,
                                      target_value)
+from verify.experiments.plotting import legend_entry, legend_outside, reference_style, style
 from verify.generators import subset_sum_instance
 from verify.solvers import SolverOptions
 from verify.solving import solve
@@ -75,31 +76,36 @@ def tables(rows: list[dict]) -> list[Table]:
 
 
 def plot(rows: list[dict], figure) -> None:
+    """P(reachable) against n, one line per M (target, 0 allowed, method); at right each curve's
+    crossing n_50, in that curve's colour and marker, against the slope Borgs–Chayes–Pittel predict."""
     left, right = figure.subplots(1, 2)
     xs, ys = [], []
-    for (bits, zero, target, method), rs in group(rows, "bits", "zero", "target", "method").items():
+    for i, ((bits, zero, target, method), rs) in enumerate(group(rows, "bits", "zero", "target", "method").items()):
         points = []
         for (n,), cell in group(rs, "n").items():
             yes, known, _ = decided(cell, "reachable")
             if known:
                 points.append((n, yes / known))
         if points:
-            left.plot(*zip(*points), marker="o",
+            left.plot(*zip(*points), **style(i),
                       label=f"M = 2^{bits}, t = {target}{' with 0' if zero else ''} ({method})")
         n50 = crossing(points)
         if n50 is not None:
             xs.append(math.log2(n50))
             ys.append(n50 - bits)
-    left.axhline(0.5, color="grey", lw=0.5)
+            right.plot(xs[-1:], ys[-1:], **{**style(i), "linestyle": "None"})
+    left.axhline(0.5, **reference_style(0))
     left.set(xlabel="n", ylabel="P(target reachable)", title="threshold")
-    left.legend(fontsize="small")
-    right.plot(xs, ys, "o", label="measured n_50")
+    legend_outside(left)
+    handles = []
     if xs:
+        handles.append(legend_entry("measured n_50\n(marker of its curve)", color="grey", marker="o",
+                                    markerfacecolor="none", linestyle="None"))
         lo, hi = min(xs), max(xs)
         c = sum(y - 0.5 * x for x, y in zip(xs, ys)) / len(xs)
-        right.plot([lo, hi], [0.5 * lo + c, 0.5 * hi + c], "--", label="slope 1/2 (BCP)")
+        handles += right.plot([lo, hi], [0.5 * lo + c, 0.5 * hi + c], **reference_style(1), label="slope 1/2 (BCP)")
     right.set(xlabel="log2 n_50", ylabel="n_50 - log2 M", title="critical count")
-    right.legend(fontsize="small")
+    legend_outside(right, handles)
 
 
 EXPERIMENT = Experiment("threshold", "P(a fixed target is reachable) against n, for several M",
