@@ -29,6 +29,7 @@ from verify.errors import InputError
 from verify.experiments.base import Experiment, Param, Table, target_value
 
 HEURISTIC_NAMES = ("greedy", "kk", "ckk", "local-search", "beam")
+DEFAULT_TIME_LIMIT = 10.0  # seconds per task when neither the spec, the suite nor --time-limit sets one
 EDGE_POPUP_DENSITY = 0.25  # edge-popup's kept fraction on network instances (density = kept / total)
 EDGE_POPUP_ITERATIONS = 300
 PARAMS = (
@@ -296,4 +297,4 @@ def plot(rows: list[dict], figure) -> None:
 
 
 EXPERIMENT = Experiment("compare", "heuristics against the exact answer, per instance", PARAMS, METHODS,
-                        run, tables, plot)
+                        run, tables, plot, applies=applies, default_time_limit=DEFAULT_TIME_LIMIT)
