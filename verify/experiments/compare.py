@@ -27,6 +27,7 @@ from pathlib import Path
 
 from verify.errors import InputError
 from verify.experiments.base import Experiment, Param, Table, target_value
+from verify.experiments.plotting import legend_outside, style
 
 HEURISTIC_NAMES = ("greedy", "kk", "ckk", "local-search", "beam")
 DEFAULT_TIME_LIMIT = 10.0  # seconds per task when neither the spec, the suite nor --time-limit sets one
@@ -286,14 +287,13 @@ def plot(rows: list[dict], figure) -> None:
         k = round(float(Fraction(res["kappa"])), 2)
         curves.setdefault((METHODS.index(r["method"]), r["method"], res["n"]), {}).setdefault(k, []).append(
             (bool(res.get("hit", res.get("reachable"))), res["method_seconds"]))
-    for (_, m, n), pts in sorted(curves.items()):
+    for i, ((_, m, n), pts) in enumerate(sorted(curves.items())):
         xs = sorted(pts)
-        line, = left.plot(xs, [sum(h for h, _ in pts[x]) / len(pts[x]) for x in xs], marker="o", label=f"{m}, n = {n}")
-        right.plot(xs, [statistics.median(s for _, s in pts[x]) for x in xs], marker="o", color=line.get_color())
+        left.plot(xs, [sum(h for h, _ in pts[x]) / len(pts[x]) for x in xs], **style(i), label=f"{m}, n = {n}")
+        right.plot(xs, [statistics.median(s for _, s in pts[x]) for x in xs], **style(i), label=f"{m}, n = {n}")
     left.set(xlabel="κ = log2(M)/n", ylabel="success rate (reachable instances)", title="heuristics vs exact")
     right.set(xlabel="κ = log2(M)/n", ylabel="median seconds", yscale="log", title="time")
-    if left.get_legend_handles_labels()[0]:
-        left.legend(fontsize="x-small", ncol=2)
+    legend_outside(right, title="both panels")
 
 
 EXPERIMENT = Experiment("compare", "heuristics against the exact answer, per instance", PARAMS, METHODS,

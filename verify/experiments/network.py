@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 
 from verify.experiments.base import Experiment, Param, Table, crossing, group
+from verify.experiments.plotting import legend_outside, reference_style, style
 from verify.status import Status
 
 RANDOM_SEED_OFFSET = 1_000_000  # the random network's seed is seed + this
@@ -284,20 +285,25 @@ def tables(rows: list[dict]) -> list[Table]:
 
 
 def plot(rows: list[dict], figure) -> None:
+    """Construction success (solid) and its union bound (dashed, same colour and marker) against
+    c, per configuration; kept weights of the construction's and the sparsest tickets against c,
+    with Theorem 3's bound per target shape."""
     left, right = figure.subplots(1, 2)
     cons = [r for r in rows if r["method"] == "construction"]
-    for key, rs in group(cons, *CONFIG).items():
+    for i, (key, rs) in enumerate(group(cons, *CONFIG).items()):
         curve = [x for x in _construction_curve(rs) if x[4]]
         if not curve:
             continue
         label = f"T{key[0]} {key[1]} b{key[2]}"
-        line, = left.plot([x[0] for x in curve], [x[3] / x[4] for x in curve], marker="o", label=label)
-        left.plot([x[0] for x in curve], [union_bound(x[7], x[5] / x[6]) for x in curve], "--",
-                  color=line.get_color())
-    left.axhline(0.5, color="grey", lw=0.5)
-    left.set(xlabel="c (C)", ylabel="P(whole network)", title="construction success (dashed: union bound)", ylim=(-0.02, 1.02))
-    left.legend(fontsize="small")
-    for method, marker in (("construction", "o"), ("sparsest", "s")):
+        left.plot([x[0] for x in curve], [x[3] / x[4] for x in curve], **style(i, "-"), label=f"{label}: success")
+        left.plot([x[0] for x in curve], [union_bound(x[7], x[5] / x[6]) for x in curve], **style(i, "--"),
+                  label=f"{label}: union bound")
+    left.axhline(0.5, **reference_style(0))
+    left.set(xlabel="c (C)", ylabel="P(whole network)", title="construction success (dashed: union bound)",
+             ylim=(-0.02, 1.02))
+    legend_outside(left)
+    i = 0
+    for method in ("construction", "sparsest"):
         for key, rs in group([r for r in rows if r["method"] == method], *CONFIG).items():
             pts = []
             for (c,), cell in group(rs, "c").items():
@@ -306,12 +312,12 @@ def plot(rows: list[dict], figure) -> None:
                 if kept:
                     pts.append((c, _mean(kept)))
             if pts:
-                right.plot(*zip(*pts), marker=marker, label=f"{method} T{key[0]} {key[1]} b{key[2]}")
-    for key in {(r["params"]["widths"], r["params"]["target_bits"]) for r in rows}:
-        right.axhline(theorem3(*key), ls=":", color="grey")
-    right.set(xlabel="c (C)", ylabel="kept weights", title="kept weights (dotted: Theorem 3 bound)", yscale="log")
-    if right.get_legend_handles_labels()[0]:
-        right.legend(fontsize="small")
+                right.plot(*zip(*pts), **style(i), label=f"{method} T{key[0]} {key[1]} b{key[2]}")
+                i += 1
+    for j, key in enumerate(sorted({(r["params"]["widths"], r["params"]["target_bits"]) for r in rows})):
+        right.axhline(theorem3(*key), **reference_style(j + 1), label=f"Theorem 3 bound, {key[0]} b{key[1]}")
+    right.set(xlabel="c (C)", ylabel="kept weights", title="kept weights (sparsest: proven optimal)", yscale="log")
+    legend_outside(right)
 
 
 EXPERIMENT = Experiment("network", "construction success, narrowest and sparsest tickets against Theorems 1-3",
