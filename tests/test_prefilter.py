@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests import brute
@@ -185,9 +185,48 @@ def test_budget_refuses_before_allocating():
         SolutionCounts([1 << 20] * 4, budget=1024)
 
 
-def test_mitm_rejects_weights_beyond_int64():
-    with pytest.raises(InputError, match="too large for exact int64"):
-        MeetInTheMiddle([2**61, 2**61, 5])
+def huge_weight_lists(max_n=9):
+    """Weights around 2^70 (beyond int64): few distinct high parts, so sums collide and many
+    targets are reachable, plus small ones."""
+    return st.lists(st.builds(lambda k, r: k * 2**70 + r, st.integers(-2, 2), st.integers(-3, 3)),
+                    min_size=1, max_size=max_n)
+
+
+def huge_targets(weights):
+    """Every subset sum, its neighbours, and targets outside the range."""
+    sums = set(brute.subset_table(weights))
+    return sorted(sums | {s + 1 for s in sums} | {s - 2**69 for s in sums} | {sum(map(abs, weights)) + 1})
+
+
+@given(huge_weight_lists(max_n=8))
+@settings(max_examples=30)
+def test_mitm_is_exact_beyond_int64(weights):
+    table = brute.subset_table(weights)
+    m = MeetInTheMiddle(weights)
+    assert not m.exact_int64 or max(map(abs, weights)) < 2**60
+    for t in huge_targets(weights):
+        w = m.witness(t)
+        assert (w is not None) == brute.reachable(table, t)
+        if w is not None:
+            check_subset(weights, w, t)
+        assert m.count(t) == brute.count(table, t)
+        best = m.fewest(t)
+        assert (best is None) == (brute.fewest(table, t) is None)
+        if best is not None:
+            assert best[0] == brute.fewest(table, t)
+            check_subset(weights, best[1], t, best[0])
+        k = len(weights) // 2
+        w = m.witness(t, k)
+        assert (w is not None) == brute.reachable(table, t, k)
+        assert m.count(t, k) == brute.count(table, t, k)
+
+
+def test_mitm_beyond_int64_is_limited_to_small_n():
+    from verify.prefilter.mitm import OBJECT_MAX_N
+
+    MeetInTheMiddle([2**61, 2**61, 5])  # exact Python integers
+    with pytest.raises(InputError, match=f"too large for exact int64.*over {OBJECT_MAX_N}"):
+        MeetInTheMiddle([2**61] * (OBJECT_MAX_N + 1))
 
 
 def test_size_query_needs_a_cardinality_table():

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests import brute
-from tests.test_prefilter import span, weight_lists
+from tests.test_prefilter import huge_targets, huge_weight_lists, span, weight_lists
 from verify.errors import BudgetExceeded, InternalError, MethodDisagreement
 from verify.prefilter import bitset
 from verify.problems import SubsetSum, TargetRange, VectorSubsetSum
@@ -56,6 +56,38 @@ def test_count_matches_brute_force(weights, size, method):
     assert report.extra["counts"] == [brute.count(table, t, size) for t in targets]
     for a in report.answers:
         assert a.status == expected_status(table, a.target, size)
+
+
+@given(huge_weight_lists(max_n=8), options, st.sampled_from(["auto", "mitm"]))
+@settings(max_examples=30)
+def test_weights_beyond_int64_are_decided_exactly(weights, opts, method):
+    if opts.get("size", 0) > len(weights):
+        opts = {"size": len(weights)}
+    size = opts.get("size")
+    table = brute.subset_table(weights)
+    targets = huge_targets(weights)[:40]
+    problem = SubsetSum(weights=weights, targets=targets, **opts)
+    report = solve(problem, method)
+    for a in report.answers:
+        assert a.status == expected_status(table, a.target, size)
+        if a.status.is_sat:
+            assert witness_error(problem, a.target, a.witness) is None
+            if "objective" in opts:
+                assert a.optimal and len(a.witness) == brute.fewest(table, a.target)
+    if "objective" not in opts:
+        assert count(problem, method).extra["counts"] == [brute.count(table, t, size) for t in targets]
+
+
+def test_vector_weights_packed_beyond_int64_are_decided_exactly():
+    vectors = [[2**40, 3, -2**41], [5, 2**42, 7], [-2**40, 1, 2**39], [1, 1, 1], [2**41, -2**42, 0]]
+    reach = brute.vector_table(vectors)
+    targets = sorted(reach)[::3] + [(1, 4, 8), (2**40 + 1, 1, 1)]
+    problem = VectorSubsetSum(weights=vectors, targets=targets)
+    for a in solve(problem).answers:
+        assert a.status.is_sat == (a.target in reach)
+        assert a.status.is_sat or a.status is Status.UNSAT_EXHAUSTIVE
+        if a.status.is_sat:
+            assert witness_error(problem, a.target, a.witness) is None
 
 
 @given(st.lists(st.lists(st.integers(-3, 3), min_size=3, max_size=3), min_size=1, max_size=7),

@@ -293,7 +293,8 @@ def encode_pb(weights, target: int, encoding: str, first_var: int) -> tuple[list
         # PySAT's encoders silently return the empty clause (or fail) beyond 64-bit sums:
         # that would be a false "no", so refuse instead
         raise BudgetExceeded(f"pseudo-Boolean encodings need Σ|a_i| < 2^63, got about "
-                             f"2^{sum(coefs).bit_length() - 1}; no CNF encoding applies")
+                             f"2^{sum(coefs).bit_length() - 1}; no CNF encoding applies (--method "
+                             f"auto or mitm decides it exactly up to n = 32)")
     if bound < 0 or bound > sum(coefs):
         return [[]], first_var - 1
     if not lits:
@@ -340,7 +341,7 @@ def _reachable(weights, target: int) -> bool | None:
 @lru_cache(maxsize=4)
 def _reachable_cached(weights: tuple, target: int) -> bool | None:
     n, span = len(weights), sum(abs(a) for a in weights)
-    if 0 < n <= AUTO_ORACLE_MAX_N and span * (n + 1) + n < 1 << 62:  # the oracle's int64 sums
+    if 0 < n <= AUTO_ORACLE_MAX_N:  # exact at any magnitude (Python integers beyond int64)
         from verify.prefilter.mitm import MeetInTheMiddle
 
         return MeetInTheMiddle(weights).witness(target) is not None
