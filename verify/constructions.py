@@ -185,7 +185,7 @@ def construct_theorem2(target: QuantizedNetwork, random: QuantizedNetwork, k: in
                        c1: int | None = None, copies: int | None = None,
                        mode=RoundingMode.NEAREST_EVEN, method: str = "auto",
                        budget=None) -> Construction:
-    """Theorem 2's copy-and-combine mask (depth ℓ+1; THEORY.md §3): the first two random layers
+    """Theorem 2's copy-and-combine mask (depth ℓ+1; docs/theory.md §3): the first two random layers
     realise target layer 1 by Lemma 5, every one of ``copies`` rows per target neuron choosing
     its own subsets, so each neuron comes out ``copies`` times; then each later target weight
     W_i[o, j] is a subset sum of *single* random weights over the copies of neuron j (their

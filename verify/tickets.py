@@ -57,6 +57,11 @@ class SumSpec:
         return {"layer": self.layer, "row": self.output, "input": self.input, "branch": self.branch}
 
 
+def _label(key: dict) -> str:
+    """``layer 2 input 0 branch A``: a key as people read it in messages."""
+    return " ".join(f"{name} {value}" for name, value in key.items())
+
+
 @dataclass(frozen=True)
 class Component:
     """The sums sharing first-layer units: one (layer, input, branch), every output."""
@@ -202,7 +207,7 @@ def find_any(sums: list[SumSpec], width: int, method: str = "auto",
                     result.chosen[index[id(s)]] = units
                 continue
             if solved["outcome"] == "unknown":
-                result.stats["unknown"] = f"{comp.key()}: {solved['reason']}"
+                result.stats["unknown"] = f"{_label(comp.key())}: {solved['reason']}"
                 return result
         for s in comp.sums:
             units, how, why = decide_sum(s)
@@ -212,7 +217,7 @@ def find_any(sums: list[SumSpec], width: int, method: str = "auto",
             _replay(s, units)
             result.chosen[index[id(s)]] = units
         if method != "auto":  # the joint model said no, yet no sum of the component is refuted
-            raise MethodDisagreement(f"{method} says component {comp.key()} has no solution, "
+            raise MethodDisagreement(f"{method} says component {_label(comp.key())} has no solution, "
                                      f"but every one of its sums has a subset")
     return result
 
@@ -343,9 +348,9 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
         best = _joint(comp, "cpsat", time_limit, minimize=True)
         if best["outcome"] != "sat":  # the pre-filter found a solution: CP-SAT must too
             if best["outcome"] == "unsat":
-                raise MethodDisagreement(f"CP-SAT says component {comp.key()} is infeasible, the "
+                raise MethodDisagreement(f"CP-SAT says component {_label(comp.key())} is infeasible, the "
                                          f"exact tables found a solution")
-            result.stats["unknown"] = f"{comp.key()}: {best['reason']}"
+            result.stats["unknown"] = f"{_label(comp.key())}: {best['reason']}"
             return result
         for s, units in zip(comp.sums, best["chosen"]):
             _replay(s, units)
@@ -359,7 +364,7 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
         run = run_sat(nvars, clauses, "cadical195", time_limit, proof=True)
         bound = {**comp.key(), "kept": cost, "at_most": cost - 1, "outcome": run.outcome}
         if run.outcome == "sat":
-            raise MethodDisagreement(f"component {comp.key()}: CP-SAT's optimum is {cost} kept "
+            raise MethodDisagreement(f"component {_label(comp.key())}: CP-SAT's optimum is {cost} kept "
                                      f"weights but CaDiCaL finds fewer")
         if run.outcome == "unsat":
             check = check_drup(nvars, clauses, run.proof, engines)

@@ -1,7 +1,7 @@
-"""``counts``: exact solution counts against the second-moment prediction (THEORY.md §5.3).
+"""``counts``: exact solution counts against the second-moment prediction (docs/theory.md §5.3).
 
 Each task counts exactly (arbitrary precision) the subsets of n weights uniform on ``{-M..M}``
-(M = 2^bits) that sum to the target, and stores beside it the prediction of THEORY.md §2,
+(M = 2^bits) that sum to the target, and stores beside it the prediction of docs/theory.md §2,
 
     E #{S : Σ_S X = t} ≈ 2^n · sqrt(6/(π n)) / M · exp(−3 (2t − Λ)² / (2 n M²)),   Λ = Σ X,
 
@@ -30,7 +30,7 @@ METHODS = ("auto", "dp", "mitm")
 
 
 def predicted_count(n: int, M: int, total: int, target: int) -> float:
-    """THEORY.md §2's second-moment estimate of the number of subsets summing to ``target``."""
+    """docs/theory.md §2's second-moment estimate of the number of subsets summing to ``target``."""
     d = 2 * target - total
     return 2.0 ** n * math.sqrt(6 / (math.pi * n)) / M * math.exp(-3 * d * d / (2 * n * M * M))
 

@@ -1,4 +1,4 @@
-"""``coverage``: how much of ``{-M..M}`` n random weights reach, and P(all of it) (THEORY.md §5.2).
+"""``coverage``: how much of ``{-M..M}`` n random weights reach, and P(all of it) (docs/theory.md §5.2).
 
 Each task draws an instance and covers every target of ``{-M..M}`` exactly (a replayed witness
 for each reachable one, an exhaustive table for the rest). ``distribution``: ``uniform`` (n

@@ -1,4 +1,4 @@
-"""``hardness``: how long each exact method takes against κ = log2(M)/n (THEORY.md §5.6).
+"""``hardness``: how long each exact method takes against κ = log2(M)/n (docs/theory.md §5.6).
 
 Each task draws n weights i.i.d. uniform on ``{-M..M}`` (without 0 by default),
 M = floor(2^(κ·n)) computed exactly (``verify.generators.m_for_kappa``), with a planted target
@@ -196,7 +196,7 @@ def plot(rows: list[dict], figure) -> None:
     ax.set(xlabel="κ = log2(M) / n", ylabel="median seconds", title="hardness against κ")
     handles = ax.get_legend_handles_labels()[0]
     if censored:
-        handles.append(lower_bound_handle("median ≥ this: tasks ran out\nof time (counted at their limit)"))
+        handles.append(lower_bound_handle("median ≥ this: some tasks\nran out of time"))
     legend_outside(ax, handles)
 
 

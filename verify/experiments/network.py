@@ -1,4 +1,4 @@
-"""``network``: tickets in random quantized networks against the theorems (THEORY.md §5.4-5.5).
+"""``network``: tickets in random quantized networks against the theorems (docs/theory.md §5.4-5.5).
 
 Each task samples a target network (widths ``widths``, weights uniform on S_δt, δt =
 2^-target_bits, every layer's output rounded to δt with ``rounding = double``) from ``seed``, and

@@ -1,4 +1,4 @@
-"""``threshold``: P(one fixed target is reachable) against n, for several M (THEORY.md §5.1).
+"""``threshold``: P(one fixed target is reachable) against n, for several M (docs/theory.md §5.1).
 
 Each task draws n weights i.i.d. uniform on ``{-M..M}`` (without 0 by default, Lemma 4's
 distribution), M = 2^bits, and decides exactly whether a subset sums to the fixed target
