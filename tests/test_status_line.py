@@ -24,3 +24,16 @@ def test_status_line_off_a_terminal_writes_nothing():
         status.stage("working")
         time.sleep(0.05)
     assert out.getvalue() == ""
+
+
+def test_echo_clears_the_status_line_before_printing(capsys):
+    err = io.StringIO()
+    # one draw, then the next is 10 s away: nothing redraws between the two reads below
+    with StatusLine("slth-verify demo", stream=err, after=0.0, every=10, enabled=True) as status:
+        deadline = time.monotonic() + 10
+        while "slth-verify demo:" not in err.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        drawn = len(err.getvalue())
+        status.echo("target    widths [4, 4, 4]")
+        assert err.getvalue()[drawn:].startswith("\r\x1b[K")  # cleared before the line went out
+    assert capsys.readouterr().out == "target    widths [4, 4, 4]\n"

@@ -31,9 +31,19 @@ class StatusLine:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._drawn = False
+        self._lock = threading.Lock()  # a redraw never lands in the middle of echo's line
 
     def stage(self, phrase: str) -> None:
         self.phrase = phrase
+
+    def echo(self, line: str) -> None:
+        """Print ``line`` on standard output, clearing the status line first (a command that
+        reports as it goes, like the demo, keeps its lines whole); it is redrawn below."""
+        with self._lock:
+            if self._drawn:
+                self.stream.write("\r\x1b[K")
+                self.stream.flush()
+            print(line, flush=True)
 
     def __enter__(self) -> StatusLine:
         self._start = time.monotonic()
@@ -54,7 +64,8 @@ class StatusLine:
         if self._stop.wait(self.after):
             return
         while not self._stop.is_set():
-            self.stream.write(f"\r{self.prefix}: {self.phrase} ({time.monotonic() - self._start:.1f} s)\x1b[K")
-            self.stream.flush()
-            self._drawn = True
+            with self._lock:
+                self.stream.write(f"\r{self.prefix}: {self.phrase} ({time.monotonic() - self._start:.1f} s)\x1b[K")
+                self.stream.flush()
+                self._drawn = True
             self._stop.wait(self.every)
