@@ -350,12 +350,15 @@ def save_network(net: QuantizedNetwork, path, store: str = "auto") -> None:
 def _open_npz(path: Path, what: str):
     """np.load of an .npz, with every way a damaged or foreign file fails as one InputError."""
     import zipfile
+    import zlib
 
     if not path.exists():
         raise MissingFileError(f"{path}: no such file")
+    if path.is_file() and path.stat().st_size == 0:  # np.load would say "No data left in file"
+        raise InputError(f"{path}: not a {what} file: the file is empty")
     try:
         data = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as e:
         raise InputError(f"{path}: not a {what} file: {_why(e)}") from None
     if not isinstance(data, np.lib.npyio.NpzFile):
         raise InputError(f"{path}: not a {what} file: a single .npy array, not an .npz archive")
@@ -372,6 +375,7 @@ def _why(e: Exception) -> str:
 def _read_npz(path: Path, what: str, names) -> tuple[dict, list[np.ndarray]]:
     """The JSON header and the named arrays of an .npz (``names(header)`` lists them)."""
     import zipfile
+    import zlib
 
     with _open_npz(path, what) as data:
         try:
@@ -379,7 +383,8 @@ def _read_npz(path: Path, what: str, names) -> tuple[dict, list[np.ndarray]]:
             if not isinstance(header, dict):
                 raise ValueError("the header is not a JSON object")
             arrays = [data[name] for name in names(header, data.files)]
-        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as e:
+        # members are decompressed here, lazily: a flipped bit shows as a zlib error or a bad CRC
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile, zlib.error) as e:
             raise InputError(f"{path}: not a {what} file: {_why(e)}") from None
     return header, arrays
 
