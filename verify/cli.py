@@ -467,10 +467,12 @@ def cmd_sweep(args) -> int:
 
 def _run_sweep(spec, args) -> int:
     from verify.experiments.progress import Progress
+    from verify.experiments.store import check_database_file
     from verify.experiments.sweep import Interrupted, make_executor, run_sweep
 
     if not args.db:
         raise InputError("--db: required (the SQLite file the rows go to)")
+    check_database_file(args.db)  # a damaged database is refused before any worker starts
     executor, window, close = make_executor(args.workers, args.dask_local, args.dask, spec.kill_after)
     signal.signal(signal.SIGTERM, _interrupt)  # a polite kill stops the workers too, like Ctrl-C
     where = (f"Dask at {args.dask}" if args.dask else f"a Dask LocalCluster of {args.dask_local}"
