@@ -163,18 +163,26 @@ def _resolve(base: Path, rel: str) -> Path:
 
 
 def check_certificate(path, engines: str = "auto", proofs: bool = True, loaded: dict | None = None,
-                      progress=quiet) -> CheckReport:
+                      progress=quiet, raise_unreadable: bool = False) -> CheckReport:
     """Re-verify a certificate with no solver (module docstring); ``report.ok`` only when every
-    claim and every piece of evidence holds. Bad files give a FAILED line, not an exception.
+    claim and every piece of evidence holds. Bad files give a FAILED line, not an exception,
+    except, with ``raise_unreadable``, a certificate file that is not JSON at all: that is an
+    InputError (bad input to ``check``, not a certificate that does not check).
     ``proofs=False`` skips running the proof checker on DRUP files, and ``loaded`` (role ->
     network) the re-reading of the network files (everything else, hashes included, is still
     verified): for ``certify``'s own re-read of what it just wrote, from networks it loaded and
     proofs it checked a moment before."""
     report = CheckReport()
     path = Path(path)
+    progress(f"reading {path.name}")
     try:
-        progress(f"reading {path.name}")
         cert = read_json_file(path)
+    except VerifyError as e:
+        if raise_unreadable:
+            raise
+        report.bad(str(e))
+        return report
+    try:
         _check(cert, path.parent, engines if proofs else None, report, loaded or {}, progress)
     except _Reject as e:
         report.bad(str(e))

@@ -380,7 +380,7 @@ def cmd_check(args) -> int:
     if not Path(args.certificate).is_file():  # bad input (exit 2), not a failed check (exit 1)
         raise MissingFileError(f"{args.certificate}: no such file")
     with StatusLine("slth-verify check") as status:
-        report = check_certificate(args.certificate, args.engines, progress=status.stage)
+        report = check_certificate(args.certificate, args.engines, progress=status.stage, raise_unreadable=True)
     print("\n".join(report.lines))
     print(f"{'verified' if report.ok else 'NOT VERIFIED'}: {args.certificate}")
     return 0 if report.ok else 1
