@@ -53,7 +53,8 @@ def _check_subset_sum(root: Path, entry: dict, engines: str) -> str:
         raise InputError("the instance's content hash differs from the manifest's")
     encoding = entry.get("encoding") or "auto"
     for fmt in ("cnf", "opb", "wcnf"):
-        if fmt in paths and export_problem(problem, fmt, encoding=encoding)[0] != paths[fmt].read_text(encoding="utf-8"):
+        # compared as bytes: a damaged export need not be UTF-8 (its hash may have been forged too)
+        if fmt in paths and export_problem(problem, fmt, encoding=encoding)[0].encode() != paths[fmt].read_bytes():
             raise InputError(f"{fmt} file is not the export of the instance")
     answer = entry["answer"]
     target = problem.target_list()[0]
@@ -104,6 +105,20 @@ def _check_network(root: Path, entry: dict, engines: str) -> str:
     return "certificate re-checked"
 
 
+def _malformed(entry) -> str | None:
+    """What is wrong with the shape of a manifest entry (None: nothing), so that the checks
+    below meet dicts and strings where they expect them."""
+    if not isinstance(entry, dict):
+        return f"expected an object, got {type(entry).__name__}"
+    files, answer = entry.get("files"), entry.get("answer")
+    if not isinstance(files, dict) or not all(isinstance(r, dict) and isinstance(r.get("path"), str)
+                                              and isinstance(r.get("sha256"), str) for r in files.values()):
+        return "files: expected an object of {path, sha256} records"
+    if not isinstance(answer, dict):
+        return "answer: expected an object"
+    return None
+
+
 def check_suite(directory, engines: str = "auto") -> SuiteCheck:
     """Re-verify every answer of the suite in ``directory`` (module docstring)."""
     from verify.problems import read_json_file
@@ -114,10 +129,16 @@ def check_suite(directory, engines: str = "auto") -> SuiteCheck:
     manifest = read_json_file(root / "manifest.json")
     if not isinstance(manifest, dict) or manifest.get("format") != "slth-verify-suite" or manifest.get("version") != 1:
         raise InputError(f"{root / 'manifest.json'}: not a slth-verify suite manifest (format/version)")
+    if not isinstance(manifest.get("instances"), list):
+        raise InputError(f"{root / 'manifest.json'}: instances: expected a list")
     result = SuiteCheck()
     counts: dict[str, int] = {}
-    for entry in manifest.get("instances", []):
-        name = entry.get("name", "?")
+    for i, entry in enumerate(manifest["instances"]):
+        name = entry.get("name", "?") if isinstance(entry, dict) else f"instances[{i}]"
+        why = _malformed(entry)
+        if why:
+            result.bad(name, f"malformed entry ({why})")
+            continue
         try:
             how = (_check_network if entry.get("kind") == "network" else _check_subset_sum)(root, entry, engines)
         except (InputError, MissingFileError, KeyError, TypeError) as e:
