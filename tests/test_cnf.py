@@ -174,3 +174,32 @@ def test_no_weights_encode_the_empty_sum(encoding):
     refuted = encode_subset_sum([], 3, encoding)
     assert refuted.clauses == [[]] and refuted.refuted_by_encoder
     assert run_sat(max(1, refuted.nvars), [[1, -1]] + encode_subset_sum([], 0, encoding).clauses).outcome == "sat"
+
+
+def test_auto_encoding_fits_the_memory_budget():
+    from verify.encodings.cnf import choose_encoding, refutation_dd
+    from verify.errors import BudgetExceeded
+    from verify.prefilter.mitm import MeetInTheMiddle
+
+    weights = [(-1) ** i * (700 + 37 * i) for i in range(18)]  # n > 16: the diagram refutes
+    table = MeetInTheMiddle(weights)
+    target = next(t for t in range(sum(weights) // 2, 10**6) if table.witness(t) is None)
+    assert choose_encoding(weights, target, "auto") == "dd"
+    assert choose_encoding(weights, target, "auto", budget="64K") == "adder"  # its tables do not fit
+    assert refutation_dd(weights, target, 19, budget="64K") is None
+    refuted = encode_subset_sum(weights, target, "auto", budget="64K")
+    assert refuted.encoding == "adder" and not refuted.refuted_by_encoder
+    reachable = sum(weights[:5])
+    assert choose_encoding(weights, reachable, "auto") == "dd"  # a path of the diagram
+    assert choose_encoding(weights, reachable, "auto", budget="64K") == "adder"
+    # asked for explicitly, the diagram refuses up front, naming itself, its need and the budget
+    with pytest.raises(BudgetExceeded, match=r"the dd encoding's reachable-sum tables need .* over "
+                                             r"the memory budget of 64\.0 KiB"):
+        encode_subset_sum(weights, reachable, "dd", budget="64K")
+
+
+@given(st.integers(1, 1 << 200))
+def test_set_bits_are_read_exactly(x):
+    from verify.encodings.cnf import _bits
+
+    assert _bits(x, x.bit_length() + 70).tolist() == [i for i in range(x.bit_length()) if x >> i & 1]

@@ -1,5 +1,6 @@
 """solve / cover / count: evidence-graded answers, checked against brute force."""
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -8,6 +9,7 @@ from tests import brute
 from tests.test_prefilter import huge_targets, huge_weight_lists, span, weight_lists
 from verify.errors import BudgetExceeded, InternalError, MethodDisagreement
 from verify.prefilter import bitset
+from verify.prefilter.mitm import MeetInTheMiddle
 from verify.problems import SubsetSum, TargetRange, VectorSubsetSum
 from verify.solving import choose_method, count, cover, solve
 from verify.solvers import SolverOptions
@@ -220,6 +222,36 @@ def test_solver_methods_match_brute_force(weights, opts, method, data):
                 assert len(a.witness) == brute.fewest(table, a.target)
         else:
             assert a.status in (Status.UNSAT_EXHAUSTIVE, Status.UNSAT_PROOF_CHECKED)
+
+
+def test_default_sat_falls_back_to_an_encoding_within_the_budget():
+    # the path of the user's report (n = 20 at 30 bits, below), here at n = 17 and 10 bits with a
+    # budget too small for the diagram's tables
+    weights = np.random.default_rng(0).integers(-2**10, 2**10 + 1, 17).tolist()
+    target = 2473  # unreachable (asserted by meet in the middle below)
+    assert MeetInTheMiddle(weights).witness(target) is None
+    problem = SubsetSum(weights=weights, targets=[target])
+    small = solve(problem, "sat", budget="64K").answers[0]
+    assert small.status is Status.UNSAT_PROOF_CHECKED and small.extra["encoding"] == "adder"
+    roomy = solve(problem, "sat").answers[0]
+    assert roomy.status is Status.UNSAT_PROOF_CHECKED and roomy.method == "dd-proof"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["scalar", "vector"])
+def test_default_sat_proves_no_where_the_diagram_does_not_fit(kind):
+    """The hardening issue's report: n = 20, weights uniform in ±2^30 (seed 5), an unreachable
+    target; the diagram's tables would need about 30 GiB, and ``auto`` used to give up."""
+    rng = np.random.default_rng(5)
+    if kind == "scalar":
+        weights = rng.integers(-2**30, 2**30, size=20, endpoint=True).tolist()
+        problem = SubsetSum(weights=weights, targets=[sum(weights) // 2])
+    else:
+        weights = rng.integers(-2**8, 2**8, size=(20, 3), endpoint=True).tolist()
+        problem = VectorSubsetSum(weights=weights, targets=[[sum(w[j] for w in weights) // 2 + 1 for j in range(3)]])
+    assert solve(problem, "mitm").answers[0].status is Status.UNSAT_EXHAUSTIVE
+    answer = solve(problem, "sat").answers[0]
+    assert answer.status is Status.UNSAT_PROOF_CHECKED and answer.extra["encoding"] != "dd"
 
 
 def test_sat_refutations_carry_checked_proofs(tmp_path):

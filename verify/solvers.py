@@ -111,20 +111,22 @@ def _refute(nvars, clauses, options: SolverOptions, stem: str, comments) -> tupl
 
 
 def sat_answer(problem: Problem, target, weights, t: int, options: SolverOptions,
-               backing: Backing, stem: str, divisor: int = 1) -> Answer:
+               backing: Backing, stem: str, divisor: int = 1, budget=None) -> Answer:
     """Decide one target with a SAT solver (see the module docstring). ``weights`` and ``t`` are
     the scalar (gcd-divided, packed for vectors) form of ``problem`` and ``target``: the CNF
-    speaks about them, and its variables 1..n are the same choices as the problem's."""
+    speaks about them, and its variables 1..n are the same choices as the problem's. The
+    encoding is built within the memory ``budget``."""
     name = solver_name(options.solver, proof=True)
     fewest = problem.objective == "fewest"
-    if problem.size is None and not fewest and choose_encoding(weights, t, options.encoding) == "dd":
+    if problem.size is None and not fewest and choose_encoding(weights, t, options.encoding,
+                                                               budget=budget) == "dd":
         # The diagram decides by itself: a reachable target's witness is a path of it (replayed
         # below); an unreachable one gets the diagram's own DRUP refutation (checked below).
-        path = dd_witness(weights, t)
+        path = dd_witness(weights, t, budget)
         if path is not None:
             return _replayed(problem, target, list(path), "dd-path",
                              extra={"encoding": "dd", "solver": "none: a path of the decision diagram"})
-    enc = encode_subset_sum(weights, t, options.encoding, problem.size)
+    enc = encode_subset_sum(weights, t, options.encoding, problem.size, budget)
     method = f"sat:{name}/{enc.encoding}"
     stats = {"encoding": enc.encoding, "clauses": len(enc.clauses), "variables": enc.nvars}
     comments = [f"slth-verify refutation: instance sha256 {problem.sha256}, target {target}",

@@ -35,6 +35,7 @@ from functools import lru_cache
 import numpy as np
 
 from verify.errors import BudgetExceeded, InputError, InternalError
+from verify.prefilter.budget import human_bytes, resolve_budget
 
 PB_ENCODINGS = ("bdd", "seqcounter", "sortnetwrk", "adder", "binmerge", "totalizer", "mixedradix",
                 "watchdog")
@@ -43,6 +44,11 @@ DD_AUTO_MAX_NODES = 200_000  # above this the diagram's clauses cost more than a
 DD_MAX_TABLE_BYTES = 1 << 29  # the prefix and suffix bitsets of every level, at most 512 MiB
 DD_MAX_NODES = 3_000_000  # about 15 million clauses: beyond this the CNF alone needs gigabytes
 PB_MAX_SUM = 1 << 63
+# Python memory per node, measured with tracemalloc at 20-80 thousand nodes (n = 20-40, 10-18
+# bits): the diagram's six clauses at most 831 bytes, a refutation's two clauses and proof line
+# at most 400 at its peak; rounded up.
+DD_NODE_BYTES = 1024
+REFUTATION_NODE_BYTES = 512
 
 
 @dataclass
@@ -66,14 +72,42 @@ def _bits(x: int, nbits: int) -> np.ndarray:
     """Positions of the set bits of a Python-int bitset, ascending."""
     if x == 0:
         return np.zeros(0, dtype=np.int64)
-    raw = np.frombuffer(x.to_bytes((nbits + 7) // 8, "little"), dtype=np.uint8)
-    return np.flatnonzero(np.unpackbits(raw, bitorder="little")).astype(np.int64)
+    words = np.frombuffer(x.to_bytes((nbits + 63) // 64 * 8, "little"), dtype="<u8")
+    # only nonzero words are unpacked: wide, sparse tables (large weights) cost a pass over words
+    nonzero = np.flatnonzero(words)
+    rows, cols = np.nonzero(np.unpackbits(words[nonzero].view(np.uint8), bitorder="little").reshape(-1, 64))
+    return nonzero[rows] * 64 + cols
 
 
-def alive_levels(weights, target: int) -> list[np.ndarray] | None:
+def alive_levels(weights, target: int, budget=None) -> list[np.ndarray] | None:
     """See :func:`_alive_levels`; the last few results are kept, since choosing the encoding,
-    reading a witness and writing clauses all ask for the same levels."""
+    reading a witness and writing clauses all ask for the same levels. Raises BudgetExceeded,
+    allocating nothing, when their tables would not fit the memory budget."""
+    need, limit = dd_table_bytes(weights), min(DD_MAX_TABLE_BYTES, resolve_budget(budget))
+    if need > limit:
+        raise BudgetExceeded(f"the dd encoding's reachable-sum tables need {human_bytes(need)} "
+                             f"(n = {len(weights)}, sum range {_span(weights) + 1:,}), over "
+                             f"{_limit_text(limit, budget)}; use an arithmetic encoding such as adder")
     return _alive_levels(tuple(int(a) for a in weights), int(target))
+
+
+def _limit_text(limit: int, budget) -> str:
+    if limit == DD_MAX_TABLE_BYTES and resolve_budget(budget) > DD_MAX_TABLE_BYTES:
+        return f"the diagram's limit of {human_bytes(limit)}"
+    return f"the memory budget of {human_bytes(limit)}"
+
+
+def _span(weights) -> int:
+    return sum(abs(a) for a in weights)
+
+
+def _temporaries(weights) -> int:
+    """Peak bytes of reading one level's sums off a bitset (its bytes, the unpacked nonzero
+    words and a few int64 arrays over every reachable partial sum). Bounded by 2·range + 48
+    bytes per reachable sum: the peaks measured with tracemalloc (n = 20-40, 10-18 bits, tables
+    and clauses included) were 60-70% of that."""
+    r = _span(weights) + 1
+    return 2 * r + 48 * min(1 << min(len(weights), 62), r)
 
 
 @lru_cache(maxsize=4)
@@ -86,11 +120,6 @@ def _alive_levels(weights: tuple, target: int) -> list[np.ndarray] | None:
     [[0], [2], [2], [1]]
     """
     n = len(weights)
-    if dd_table_bytes(weights) > DD_MAX_TABLE_BYTES:
-        raise BudgetExceeded(f"the decision diagram's reachable-sum tables need "
-                             f"{dd_table_bytes(weights) >> 20:,} MiB (n = {n}, sum range "
-                             f"{sum(abs(a) for a in weights) + 1:,}), over its limit of "
-                             f"{DD_MAX_TABLE_BYTES >> 20} MiB; use an arithmetic encoding such as mixedradix")
     # prefix bitsets: bit (s - off) set iff s is a subset sum of a_1..a_i
     prefix, offsets = [1], [0]
     for a in weights:
@@ -122,13 +151,26 @@ def _alive_levels(weights: tuple, target: int) -> list[np.ndarray] | None:
 
 
 def dd_table_bytes(weights) -> int:
-    """Bytes of the prefix and suffix bitsets the diagram is read from (about n · range / 8)."""
-    return (len(weights) + 1) * (sum(abs(a) for a in weights) + 1) // 8
+    """Bytes of the prefix and suffix bitsets the diagram is read from (about n · range / 8),
+    and of reading a level off them."""
+    return (len(weights) + 1) * (_span(weights) + 1) // 8 + _temporaries(weights)
 
 
-def dd_size(weights, target: int) -> int | None:
+def refutation_bytes(weights) -> int:
+    """Bytes :func:`refutation_dd` needs besides its nodes: one prefix bitset (three copies
+    while it is shifted) and reading a level off it."""
+    return 3 * (_span(weights) + 1) // 8 + _temporaries(weights)
+
+
+def refutation_fits(weights, budget=None) -> bool:
+    """Whether the diagram's refutation can be read within the memory budget (its tables, and
+    at least one node per weight)."""
+    return refutation_bytes(weights) + len(weights) * REFUTATION_NODE_BYTES <= resolve_budget(budget)
+
+
+def dd_size(weights, target: int, budget=None) -> int | None:
     """Number of internal nodes of the reduced decision diagram (None: target unreachable)."""
-    levels = alive_levels([weights[i] for i in dd_order(weights)], target)
+    levels = alive_levels([weights[i] for i in dd_order(weights)], target, budget)
     return None if levels is None else sum(lv.size for lv in levels[:-1])
 
 
@@ -138,20 +180,26 @@ def dd_order(weights) -> list[int]:
     return sorted(range(len(weights)), key=lambda i: (-abs(weights[i]), i))
 
 
-def encode_dd(weights, target: int, first_var: int) -> tuple[list[list[int]], int, dict]:
+def encode_dd(weights, target: int, first_var: int, budget=None) -> tuple[list[list[int]], int, dict]:
     """Clauses of the reduced decision diagram for ``Σ a_i x_i = target`` (x_i = variable i),
     levels in :func:`dd_order`, node variables numbered from ``first_var``. Returns (clauses,
-    last variable used, stats)."""
+    last variable used, stats). Raises BudgetExceeded before writing a clause when they would
+    not fit the memory budget."""
     n = len(weights)
     order = dd_order(weights)
     weights = [weights[i] for i in order]
-    levels = alive_levels(weights, target)
+    levels = alive_levels(weights, target, budget)
     if levels is None:
         return [[]], first_var - 1, {"nodes": 0}
     nodes = sum(lv.size for lv in levels[:-1])
     if nodes > DD_MAX_NODES:
-        raise BudgetExceeded(f"the decision diagram has {nodes:,} nodes, over its limit of "
-                             f"{DD_MAX_NODES:,}; use an arithmetic encoding such as mixedradix")
+        raise BudgetExceeded(f"the dd encoding has {nodes:,} nodes, over its limit of "
+                             f"{DD_MAX_NODES:,}; use an arithmetic encoding such as adder")
+    need, limit = dd_table_bytes(weights) + nodes * DD_NODE_BYTES, resolve_budget(budget)
+    if need > limit:
+        raise BudgetExceeded(f"the dd encoding's {nodes:,} nodes and tables need about "
+                             f"{human_bytes(need)}, over the memory budget of {human_bytes(limit)}; "
+                             f"use an arithmetic encoding such as adder")
     ids = []  # ids[i][j]: variable of node j of level i; level n is the true terminal, id 0
     nxt = first_var
     for lv in levels[:-1]:
@@ -170,9 +218,10 @@ def encode_dd(weights, target: int, first_var: int) -> tuple[list[list[int]], in
 DD_PROOF_MAX_NODES = 1_000_000  # beyond this the refutation costs more than the exhaustive table
 
 
-def refutation_dd(weights, target: int, first_var: int):
+def refutation_dd(weights, target: int, first_var: int, budget=None):
     """For an unreachable target: a CNF of ``Σ a_i x_i = target`` and its DRUP refutation, both
-    read off the forward diagram; None when the diagram exceeds ``DD_PROOF_MAX_NODES``.
+    read off the forward diagram; None when the diagram exceeds ``DD_PROOF_MAX_NODES`` or, with
+    its tables, the memory budget.
 
     Node variable d(i, s) means "x over the first i levels sums to s". Nodes are the prefix
     sums s that the suffix could still bring to the target by its range ([min, max] of the
@@ -190,6 +239,10 @@ def refutation_dd(weights, target: int, first_var: int):
     suffix_hi = [sum(max(a, 0) for a in w[i:]) for i in range(n + 1)]
     if not suffix_lo[0] <= target <= suffix_hi[0]:
         return None  # the range condition refutes it; nothing to encode
+    room = resolve_budget(budget) - refutation_bytes(weights)
+    max_nodes = min(DD_PROOF_MAX_NODES, room // REFUTATION_NODE_BYTES)
+    if max_nodes < n:
+        return None
     levels, prefix, offset, total = [], 1, 0, 0
     for i in range(n + 1):
         if i:
@@ -201,7 +254,7 @@ def refutation_dd(weights, target: int, first_var: int):
         keep = (sums >= target - suffix_hi[i]) & (sums <= target - suffix_lo[i])
         levels.append(sums[keep])
         total += int(keep.sum())
-        if total > DD_PROOF_MAX_NODES:
+        if total > max_nodes:
             return None
     ids, nxt = [], first_var
     for lv in levels:
@@ -221,13 +274,15 @@ def refutation_dd(weights, target: int, first_var: int):
     return clauses, nxt - 1, proof, {"nodes": int(nxt - first_var)}
 
 
-def dd_witness(weights, target: int) -> tuple[int, ...] | None:
+def dd_witness(weights, target: int, budget=None) -> tuple[int, ...] | None:
     """A solution read off the reduced diagram: from the root, follow any edge into an alive
     node (every alive node has one, down to the terminal); None when the target is unreachable.
     Sorted 0-based indices."""
+    if _reachable(weights, target) is False:  # known without the diagram's tables
+        return None
     order = dd_order(weights)
     w = [weights[i] for i in order]
-    levels = alive_levels(w, target)
+    levels = alive_levels(w, target, budget)
     if levels is None:
         return None
     s, chosen = 0, []
@@ -352,13 +407,14 @@ def _reachable_cached(weights: tuple, target: int) -> bool | None:
     return None
 
 
-def choose_encoding(weights, target: int, encoding: str, for_solver: bool = False) -> str:
+def choose_encoding(weights, target: int, encoding: str, for_solver: bool = False, budget=None) -> str:
     """``auto``'s choice (measured in ``benchmarks/encodings.py``; every other name is checked
     and returned). Reachability is decided first when that is cheap (:func:`_reachable`):
 
     - unreachable: ``totalizer`` when n <= 16 and n·Σ|a_i| > 200,000 (its CaDiCaL proofs are
       shorter than the diagram's refutation there), else ``dd`` (its own checked refutation;
-      when that is too large to write, ``encode_subset_sum`` falls back to a solver);
+      when that is too large to write, ``encode_subset_sum`` falls back to a solver) if its
+      tables fit the memory budget, else ``adder`` (its size grows with n·log Σ|a_i| only);
     - reachable, decided by the tool itself (``for_solver=False``): ``dd``, whose path is a
       witness with no solver, when n·Σ|a_i| <= ``AUTO_DD_MAX_WORK`` (above it the diagram's
       bitset levels cost more than a whole solver run) and the diagram has at most
@@ -369,29 +425,35 @@ def choose_encoding(weights, target: int, encoding: str, for_solver: bool = Fals
       fastest for CaDiCaL there; the diagram's CNF of a reachable target is larger and slower).
 
     When reachability is not cheap the diagram's size decides: unreachable -> ``dd``; reachable
-    as above with its node count. The choice never affects correctness, only speed."""
+    as above with its node count; ``adder`` when the diagram's tables do not fit the budget.
+    The choice never affects correctness, only speed."""
     if encoding not in ENCODINGS:
         raise InputError(f"encoding: expected one of {', '.join(ENCODINGS)}, got {encoding!r}")
     if encoding != "auto":
         return encoding
-    n, span = len(weights), sum(abs(a) for a in weights)
+    n, span = len(weights), _span(weights)
     wide = n * span > AUTO_DD_MAX_WORK
     solver_choice = "bdd" if n <= AUTO_TOTALIZER_MAX_N or (n <= AUTO_ORACLE_MAX_N and wide) else "adder"
     reachable = _reachable(weights, target)
     if reachable is False:
-        return "totalizer" if n <= AUTO_TOTALIZER_MAX_N and n * span > 200_000 else "dd"
+        if n <= AUTO_TOTALIZER_MAX_N and n * span > 200_000:
+            return "totalizer"
+        return "dd" if refutation_fits(weights, budget) else "adder"
     if reachable and (for_solver or wide):
         return solver_choice
-    if dd_table_bytes(weights) > DD_MAX_TABLE_BYTES:
+    if dd_table_bytes(weights) > min(DD_MAX_TABLE_BYTES, resolve_budget(budget)):
         return "adder"
-    nodes = dd_size(weights, target)
+    nodes = dd_size(weights, target, budget)
     if nodes is None:
         return "dd"
     return "dd" if nodes <= DD_AUTO_MAX_NODES and not for_solver else solver_choice
 
 
-def encode_subset_sum(weights, target: int, encoding: str = "auto", size: int | None = None) -> Encoded:
-    """The CNF of ``Σ a_i x_i = target`` (and ``Σ x_i = size`` when given).
+def encode_subset_sum(weights, target: int, encoding: str = "auto", size: int | None = None,
+                      budget=None) -> Encoded:
+    """The CNF of ``Σ a_i x_i = target`` (and ``Σ x_i = size`` when given). The decision
+    diagram's tables and clauses are checked against the memory budget before they are built
+    (BudgetExceeded when they do not fit); PySAT's encoders cannot be bounded from here.
 
     >>> e = encode_subset_sum([3, -5, 7], 2, "dd")
     >>> e.n, e.encoding, e.refuted_by_encoder
@@ -402,14 +464,16 @@ def encode_subset_sum(weights, target: int, encoding: str = "auto", size: int | 
     """
     weights = [int(a) for a in weights]
     n = len(weights)
-    chosen = choose_encoding(weights, target, encoding, for_solver=True)
+    chosen = choose_encoding(weights, target, encoding, for_solver=True, budget=budget)
     proof = None
     if n == 0:  # no variable to hang a clause on: the empty sum is 0
         clauses, top, stats = ([] if target == 0 else [[]]), 0, {}
     elif chosen == "dd":
-        clauses, top, stats = encode_dd(weights, target, n + 1)
+        # a target known to be unreachable needs only the forward diagram of its refutation
+        known_unreachable = _reachable(weights, target) is False
+        clauses, top, stats = ([[]], n, {}) if known_unreachable else encode_dd(weights, target, n + 1, budget)
         if clauses == [[]]:
-            refutation = refutation_dd(weights, target, n + 1)
+            refutation = refutation_dd(weights, target, n + 1, budget)
             if refutation is not None:
                 clauses, top, proof, stats = refutation
             elif encoding == "auto":  # too large to refute by itself: let a solver prove it
