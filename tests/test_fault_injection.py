@@ -305,6 +305,25 @@ def test_a_flipped_digit_in_a_certificate_is_caught_by_its_hashes(good, tmp_path
         assert code == 1 and "NOT VERIFIED" in out and not (tmp_path / "x.npz").exists(), (out, err)
 
 
+def test_damaged_networks_of_a_certificate_fail_its_check_by_name(good, tmp_path, capsys):
+    """The networks a certificate cites, damaged: ``check`` re-reads them, and says which one
+    does not read or does not hash to what the certificate records (exit code 1, one FAILED
+    line naming it); ``export-network`` of the certificate then writes nothing."""
+    for kind in ("network-npz", "network-recipe"):
+        for variant, data in damaged(good, kind).items():
+            d = tmp_path / f"{kind}-{variant}"
+            shutil.copytree(good, d, ignore=shutil.ignore_patterns("suite"))
+            member = d / KINDS[kind][0]
+            member.write_bytes(data)
+            code, out, err = run(capsys, "check", d / "c.json")
+            failed = [line for line in out.splitlines() if line.startswith("FAILED")]
+            case = f"{kind} {variant}: {out}{err}"
+            assert code == 1 and err == "" and len(failed) == 1 and member.name in failed[0], case
+            if variant == "flipped":  # the same check: once is enough
+                code, out, err = run(capsys, "export-network", d / "c.json", "--format", "npz", "-o", d / "x.npz")
+                assert code == 1 and "Traceback" not in out + err and not (d / "x.npz").exists(), case
+
+
 def _forged(cert: Path, member: Path, data: bytes) -> None:
     """Rewrite ``cert`` so it records ``data``'s sha256 for ``member``: a consistent forgery,
     which gets past the hash to the CNF or DRUP reader."""
