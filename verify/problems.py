@@ -315,7 +315,7 @@ def read_json_file(path: str | os.PathLike):
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
-        raise InputError(f"{p}: not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+        raise InputError(f"{p}: not valid JSON: {e.msg.removesuffix(' at')} at line {e.lineno} column {e.colno}") from None
     except InputError as e:
         raise InputError(f"{p}: {e}") from None
 
