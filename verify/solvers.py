@@ -14,7 +14,8 @@
   proof, so it is ``unsat-claimed`` unless the exact pre-filter confirms it.
 
 Whenever a second exact method is asked, the two must agree, or ``MethodDisagreement`` names both.
-Time limits give ``unknown``, never "no". The limit covers the solver runs; proof checking, which
+Time limits give ``unknown``, never "no". The limit covers building the encoding and each solver
+run (``verify.backends.building``: the memory budget bounds building too); proof checking, which
 is what certifies, is not cut short.
 """
 
@@ -25,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from verify.backends.building import build_encoding
 from verify.backends.proofcheck import check_drup
 from verify.backends.satrun import call_in_child, run_sat, solver_name
-from verify.encodings.cnf import (cardinality_at_most, choose_encoding, dd_witness,
-                                  encode_subset_sum, fewest_wcnf)
+from verify.encodings.cnf import cardinality_at_most, fewest_wcnf
 from verify.encodings.formats import write_dimacs
 from verify.errors import MethodDisagreement
 from verify.problems import Problem, write_text_atomic
@@ -115,20 +116,22 @@ def sat_answer(problem: Problem, target, weights, t: int, options: SolverOptions
     """Decide one target with a SAT solver (see the module docstring). ``weights`` and ``t`` are
     the scalar (gcd-divided, packed for vectors) form of ``problem`` and ``target``: the CNF
     speaks about them, and its variables 1..n are the same choices as the problem's. The
-    encoding is built within the memory ``budget``."""
+    encoding is built within the memory ``budget`` and the time limit."""
     name = solver_name(options.solver, proof=True)
     fewest = problem.objective == "fewest"
-    if problem.size is None and not fewest and choose_encoding(weights, t, options.encoding,
-                                                               budget=budget) == "dd":
-        # The diagram decides by itself: a reachable target's witness is a path of it (replayed
-        # below); an unreachable one gets the diagram's own DRUP refutation (checked below).
-        path = dd_witness(weights, t, budget)
-        if path is not None:
-            return _replayed(problem, target, list(path), "dd-path",
-                             extra={"encoding": "dd", "solver": "none: a path of the decision diagram"})
-    enc = encode_subset_sum(weights, t, options.encoding, problem.size, budget)
+    # With ``dd`` the diagram decides by itself: a reachable target's witness is a path of it
+    # (replayed below); an unreachable one gets the diagram's own DRUP refutation (checked below).
+    built = build_encoding(weights, t, options.encoding, problem.size, budget=budget,
+                           path_ok=problem.size is None and not fewest, time_limit=options.time_limit)
+    fallback = {"encoding_fallback": list(built.tried)} if built.tried else {}
+    if built.unknown:
+        return Answer(target, Status.UNKNOWN, f"sat:{name}", built.unknown, extra=fallback)
+    if built.path is not None:
+        return _replayed(problem, target, list(built.path), "dd-path",
+                         extra={"encoding": "dd", "solver": "none: a path of the decision diagram"})
+    enc = built.encoded
     method = f"sat:{name}/{enc.encoding}"
-    stats = {"encoding": enc.encoding, "clauses": len(enc.clauses), "variables": enc.nvars}
+    stats = {"encoding": enc.encoding, "clauses": len(enc.clauses), "variables": enc.nvars, **fallback}
     comments = [f"slth-verify refutation: instance sha256 {problem.sha256}, target {target}",
                 f"variables 1..{enc.n}: x_i true = weight i chosen; encoding {enc.encoding}",
                 f"constraint encoded: sum a_i x_i = {t} with a = {list(weights)}"

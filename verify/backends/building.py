@@ -1,0 +1,170 @@
+"""Building a target's encoding under the time limit and the memory budget.
+
+PySAT's pseudo-Boolean encoders (pindakaas, in Rust) cannot be bounded from the outside by an
+estimate: ``sortnetwrk`` and ``seqcounter`` grow with the magnitude of the weights, not only with
+n (measured: 491,857 clauses for 6 weights of 13 bits; ``sortnetwrk`` past 15 GB at n = 32 and
+12 bits), they cannot be interrupted, and when an allocation fails inside them under an address-
+space limit the process was seen to hang rather than die. So an encoding that is not tiny is
+built in a forked child process (the same one-shot child ``verify.backends.satrun`` runs solvers
+in) whose resident memory this process reads from ``/proc`` every ``POLL`` seconds: the child is
+killed once it has grown past the budget, or at the time limit. The clauses come back as two flat
+int64 arrays (literals and clause lengths), which pickle as raw bytes. Elsewhere than Linux
+there is no ``/proc`` and only the time limit applies.
+
+``auto``: when its choice does not fit, ``adder`` is tried next (its size grows with n·log Σ|a_i|
+only); an explicitly chosen encoding that does not fit is refused with ``BudgetExceeded`` naming
+the encoding, what it reached and the budget.
+"""
+
+from __future__ import annotations
+
+import multiprocessing.connection
+import os
+import signal
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from verify.backends.satrun import _child, _context, _died, _stop
+from verify.encodings.cnf import Encoded, choose_encoding, dd_witness, encode_subset_sum
+from verify.errors import BudgetExceeded, InputError, VerifyError
+from verify.prefilter.budget import human_bytes, resolve_budget
+
+POLL = 0.01  # seconds between reads of the child's resident memory
+# n·Σ|a_i| up to which every encoding is built in this process: the largest of all eight
+# encodings over 600 random instances there had 45,396 literals (sortnetwrk), a few MB
+INLINE_MAX_WORK = 1024
+FALLBACK = "adder"
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+@dataclass(frozen=True)
+class Built:
+    """What building produced: a witness read off the decision diagram (``path``), an encoding
+    (``encoded``), or neither because the time limit was hit (``unknown``: why)."""
+
+    path: tuple[int, ...] | None = None
+    encoded: Encoded | None = None
+    unknown: str = ""
+    tried: tuple[str, ...] = ()  # encodings that did not fit, and why, before this one
+
+
+def _rss(pid: int | str) -> int | None:
+    """Resident bytes of a process, or None when /proc cannot tell."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def run_bounded(fn, args: tuple, time_limit: float | None, memory_limit: int, label: str):
+    """Run ``fn(*args)`` in a child process killed at the time limit or once its resident memory
+    has grown by more than ``memory_limit`` bytes over this process's. Returns ``(payload,
+    reason, kind)``: payload ``("ok", result)`` or ``("error", text)``, or None with the reason
+    and kind ``time``, ``memory`` or ``died``."""
+    ctx = _context()
+    recv_end, send_end = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(send_end, fn, args, os.getpid()), name=f"build-{label}")
+    base = _rss("self") or 0  # a forked child starts out resident in the same pages
+    start = time.monotonic()
+    deadline = None if time_limit is None else start + time_limit
+    try:
+        proc.start()
+        send_end.close()  # or a dead child would never look like EOF
+        while True:
+            now = time.monotonic()
+            wait = POLL if deadline is None else max(0.0, min(POLL, deadline - now))
+            ready = multiprocessing.connection.wait([recv_end, proc.sentinel], wait)
+            if recv_end in ready or (proc.sentinel in ready and recv_end.poll(0)):
+                try:
+                    return recv_end.recv(), "", ""
+                except (EOFError, OSError):
+                    proc.join(1.0)
+                    return None, _died(proc), "died"
+            if proc.sentinel in ready:
+                proc.join()
+                if proc.exitcode == -signal.SIGTERM:
+                    raise KeyboardInterrupt  # stopped from outside, like the command itself
+                return None, _died(proc), "died"
+            if deadline is not None and time.monotonic() >= deadline:
+                return None, f"time limit {float(time_limit)} s reached while building it", "time"
+            rss = _rss(proc.pid)
+            if rss is not None and rss - base > memory_limit:
+                return None, (f"it grew past the memory budget of {human_bytes(memory_limit)} "
+                              f"({human_bytes(rss - base)} after {time.monotonic() - start:.1f} s)"), "memory"
+    finally:
+        _stop(proc)
+        send_end.close()
+        recv_end.close()
+
+
+def _pack(enc: Encoded) -> tuple:
+    lengths = np.fromiter(map(len, enc.clauses), dtype=np.int64, count=len(enc.clauses))
+    flat = np.fromiter((lit for c in enc.clauses for lit in c), dtype=np.int64, count=int(lengths.sum()))
+    return enc.n, enc.nvars, flat, lengths, enc.encoding, enc.refuted_by_encoder, enc.stats, enc.proof
+
+
+def _unpack(packed: tuple) -> Encoded:
+    n, nvars, flat, lengths, encoding, refuted, stats, proof = packed
+    lits, ends = flat.tolist(), np.cumsum(lengths).tolist()
+    clauses = [lits[a:b] for a, b in zip([0] + ends[:-1], ends)]
+    return Encoded(n, nvars, clauses, encoding, refuted, stats, proof)
+
+
+def _prepare(weights, t: int, encoding: str, size, path_ok: bool, budget):
+    """Child body: a path of the diagram when the choice is ``dd`` and one exists (with
+    ``path_ok``), else the packed encoding; a refusal comes back as a value, with its class."""
+    try:
+        if path_ok and choose_encoding(weights, t, encoding, budget=budget) == "dd":
+            path = dd_witness(weights, t, budget)
+            if path is not None:
+                return "path", path
+        return "cnf", _pack(encode_subset_sum(weights, t, encoding, size, budget))
+    except VerifyError as e:
+        return "refused", type(e).__name__, str(e)
+
+
+def build_encoding(weights, t: int, encoding: str = "auto", size: int | None = None, *,
+                   path_ok: bool = False, budget=None, time_limit: float | None = None) -> Built:
+    """Build the CNF of ``Σ a_i x_i = t`` (see ``verify.encodings.cnf.encode_subset_sum``), or
+    with ``path_ok`` read a witness off the diagram when ``dd`` is the choice, within the memory
+    budget and the time limit (see the module docstring). Raises ``BudgetExceeded`` when nothing
+    fits, ``InputError`` for a bad encoding name."""
+    import pysat.card  # noqa: F401 - imported before any fork, so the child imports nothing
+    import pysat.formula  # noqa: F401
+    import pysat.pb  # noqa: F401
+
+    weights = [int(a) for a in weights]
+    limit = resolve_budget(budget)
+    inline = len(weights) * sum(abs(a) for a in weights) <= INLINE_MAX_WORK
+    attempts = [encoding]
+    # auto's choice is made here first (the forked child inherits what it computed)
+    if encoding == "auto" and choose_encoding(weights, t, "auto", True, budget) != FALLBACK:
+        attempts.append(FALLBACK)
+    tried: list[str] = []
+    for attempt in attempts:
+        args = (weights, t, attempt, size, path_ok, budget)
+        if inline:
+            payload, reason, kind = ("ok", _prepare(*args)), "", ""
+        else:
+            payload, reason, kind = run_bounded(_prepare, args, time_limit, limit, f"encoding-{attempt}")
+        if kind == "time":
+            return Built(unknown=f"building the {attempt} encoding: {reason}", tried=tuple(tried))
+        if payload is not None and payload[0] == "ok":
+            result = payload[1]
+            if result[0] == "path":
+                return Built(path=tuple(result[1]), tried=tuple(tried))
+            if result[0] == "cnf":
+                return Built(encoded=_unpack(result[1]), tried=tuple(tried))
+            if result[1] == "InputError":
+                raise InputError(result[2])
+            why = result[2]  # a refusal names its encoding, what it needs and the budget
+        else:
+            why = f"building the {attempt} encoding: " + (reason if payload is None else f"it failed: {payload[1]}")
+        tried.append(why)
+    if len(tried) == 1:
+        raise BudgetExceeded(f"{tried[0]}; choose another --encoding such as {FALLBACK}, or raise "
+                             f"--memory-budget")
+    raise BudgetExceeded(f"no encoding fits: {'; then '.join(tried)}; raise --memory-budget")
