@@ -203,3 +203,16 @@ def test_set_bits_are_read_exactly(x):
     from verify.encodings.cnf import _bits
 
     assert _bits(x, x.bit_length() + 70).tolist() == [i for i in range(x.bit_length()) if x >> i & 1]
+
+
+def test_an_export_does_not_depend_on_the_environments_budget(monkeypatch):
+    from verify.encodings.export import export_problem
+    from verify.prefilter.budget import ENV_VAR
+    from verify.problems import SubsetSum
+
+    weights = [(-1) ** i * (700 + 37 * i) for i in range(18)]
+    problem = SubsetSum(weights=weights, targets=[sum(weights) // 2 + 1])
+    before = export_problem(problem, "cnf")[0]
+    monkeypatch.setenv(ENV_VAR, "64K")  # would make auto leave the diagram for adder
+    assert export_problem(problem, "cnf")[0] == before
+    assert "encoding dd" in before

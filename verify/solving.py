@@ -450,7 +450,8 @@ def _search_solver(plain: _Plain, method: str, options: SolverOptions, budget) -
         try:
             if method == "sat":
                 answers[i] = sat_answer(plain.problem, target, plain.weights, t, options, backing,
-                                        f"{plain.problem.sha256[:16]}-target{i}", plain.g, budget)
+                                        f"{plain.problem.sha256[:16]}-target{i}", plain.g,
+                                        resolve_budget(budget))
             else:
                 answers[i] = cpsat_answer(plain.problem, target, t, options, backing)
         except BudgetExceeded as e:  # this target cannot be encoded within the limits

@@ -35,7 +35,7 @@ from functools import lru_cache
 import numpy as np
 
 from verify.errors import BudgetExceeded, InputError, InternalError
-from verify.prefilter.budget import human_bytes, resolve_budget
+from verify.prefilter.budget import DEFAULT_BUDGET, human_bytes, resolve_budget
 
 PB_ENCODINGS = ("bdd", "seqcounter", "sortnetwrk", "adder", "binmerge", "totalizer", "mixedradix",
                 "watchdog")
@@ -83,7 +83,7 @@ def alive_levels(weights, target: int, budget=None) -> list[np.ndarray] | None:
     """See :func:`_alive_levels`; the last few results are kept, since choosing the encoding,
     reading a witness and writing clauses all ask for the same levels. Raises BudgetExceeded,
     allocating nothing, when their tables would not fit the memory budget."""
-    need, limit = dd_table_bytes(weights), min(DD_MAX_TABLE_BYTES, resolve_budget(budget))
+    need, limit = dd_table_bytes(weights), min(DD_MAX_TABLE_BYTES, _budget(budget))
     if need > limit:
         raise BudgetExceeded(f"the dd encoding's reachable-sum tables need {human_bytes(need)} "
                              f"(n = {len(weights)}, sum range {_span(weights) + 1:,}), over "
@@ -91,8 +91,14 @@ def alive_levels(weights, target: int, budget=None) -> list[np.ndarray] | None:
     return _alive_levels(tuple(int(a) for a in weights), int(target))
 
 
+def _budget(budget) -> int:
+    """The memory budget in bytes; without one, the fixed default, not the environment's: an
+    exported CNF (and a suite's) must be the same file on every machine."""
+    return DEFAULT_BUDGET if budget is None else resolve_budget(budget)
+
+
 def _limit_text(limit: int, budget) -> str:
-    if limit == DD_MAX_TABLE_BYTES and resolve_budget(budget) > DD_MAX_TABLE_BYTES:
+    if limit == DD_MAX_TABLE_BYTES and _budget(budget) > DD_MAX_TABLE_BYTES:
         return f"the diagram's limit of {human_bytes(limit)}"
     return f"the memory budget of {human_bytes(limit)}"
 
@@ -165,7 +171,7 @@ def refutation_bytes(weights) -> int:
 def refutation_fits(weights, budget=None) -> bool:
     """Whether the diagram's refutation can be read within the memory budget (its tables, and
     at least one node per weight)."""
-    return refutation_bytes(weights) + len(weights) * REFUTATION_NODE_BYTES <= resolve_budget(budget)
+    return refutation_bytes(weights) + len(weights) * REFUTATION_NODE_BYTES <= _budget(budget)
 
 
 def dd_size(weights, target: int, budget=None) -> int | None:
@@ -195,7 +201,7 @@ def encode_dd(weights, target: int, first_var: int, budget=None) -> tuple[list[l
     if nodes > DD_MAX_NODES:
         raise BudgetExceeded(f"the dd encoding has {nodes:,} nodes, over its limit of "
                              f"{DD_MAX_NODES:,}; use an arithmetic encoding such as adder")
-    need, limit = dd_table_bytes(weights) + nodes * DD_NODE_BYTES, resolve_budget(budget)
+    need, limit = dd_table_bytes(weights) + nodes * DD_NODE_BYTES, _budget(budget)
     if need > limit:
         raise BudgetExceeded(f"the dd encoding's {nodes:,} nodes and tables need about "
                              f"{human_bytes(need)}, over the memory budget of {human_bytes(limit)}; "
@@ -239,7 +245,7 @@ def refutation_dd(weights, target: int, first_var: int, budget=None):
     suffix_hi = [sum(max(a, 0) for a in w[i:]) for i in range(n + 1)]
     if not suffix_lo[0] <= target <= suffix_hi[0]:
         return None  # the range condition refutes it; nothing to encode
-    room = resolve_budget(budget) - refutation_bytes(weights)
+    room = _budget(budget) - refutation_bytes(weights)
     max_nodes = min(DD_PROOF_MAX_NODES, room // REFUTATION_NODE_BYTES)
     if max_nodes < n:
         return None
@@ -441,7 +447,7 @@ def choose_encoding(weights, target: int, encoding: str, for_solver: bool = Fals
         return "dd" if refutation_fits(weights, budget) else "adder"
     if reachable and (for_solver or wide):
         return solver_choice
-    if dd_table_bytes(weights) > min(DD_MAX_TABLE_BYTES, resolve_budget(budget)):
+    if dd_table_bytes(weights) > min(DD_MAX_TABLE_BYTES, _budget(budget)):
         return "adder"
     nodes = dd_size(weights, target, budget)
     if nodes is None:
