@@ -218,13 +218,43 @@ def test_critical_M_is_exact():
 def test_an_answer_not_certified_in_time_is_labelled_unknown_and_checks_as_such(tmp_path, monkeypatch):
     from verify.suites import build
 
-    monkeypatch.setattr(build, "_sat_answer", lambda problem, cnf, spec: ("unknown", "time limit 1 s reached"))
+    monkeypatch.setattr(build, "_sat_answer", lambda problem, cnf, seconds: ("unknown", "time limit 1 s reached"))
     spec = spec_of(tmp_path, budget="1")  # nothing exhaustive fits: every "no" would need the SAT run
     spec = parse_suite_spec({**spec.source, "family": [spec.source["family"][0]]}, "inline")
     build_suite(spec, tmp_path / "u")
     m = manifest(tmp_path / "u")
     unknown = [e for e in m["instances"] if e["answer"]["status"] == "unknown"]
-    assert len(unknown) == 2 and all("time limit" in e["answer"]["reason"] for e in unknown)
+    assert len(unknown) == 2 and all("time_limit = 20 s for the search reached" in e["answer"]["reason"] for e in unknown)
     result = check_suite(tmp_path / "u")
     assert result.ok and result.counts.get("unknown") == 2
     assert any("unknown (not certified when built" in x for x in result.lines)
+
+
+def test_the_search_for_an_unreachable_target_is_bounded_by_time_limit(tmp_path, monkeypatch):
+    # every draw is reachable and each SAT run takes its time: the search stops at time_limit in
+    # all, with the SAT runs given only what is left, and keeps the last (reachable) draw
+    from verify.suites import build
+
+    given = []
+
+    def slow_sat(problem, cnf, seconds):
+        given.append(seconds)
+        import time
+
+        from verify.prefilter.mitm import MeetInTheMiddle
+
+        time.sleep(0.3)
+        witness = MeetInTheMiddle(problem.weights).witness(problem.target_list()[0])
+        return ("unknown", "unreachable") if witness is None else ("sat", list(witness))
+
+    monkeypatch.setattr(build, "exhaustive_answer", lambda problem, budget: None)
+    monkeypatch.setattr(build, "_sat_answer", slow_sat)
+    spec = spec_of(tmp_path, budget="1")
+    first = {**spec.source["family"][0], "lambda": -6, "answer": "infeasible"}  # M = 18: dense sums
+    spec = parse_suite_spec({**spec.source, "time_limit": 1, "family": [first]}, "inline")
+    build_suite(spec, tmp_path / "t")
+    (entry,) = manifest(tmp_path / "t")["instances"]
+    assert 2 <= len(given) <= 5 and given[0] <= 1 and all(b < a for a, b in zip(given, given[1:]))
+    assert entry["answer"]["status"] == "sat-verified" and entry["answer"]["method"] == "search"
+    assert "within time_limit = 1 s" in entry["notes"][0]
+    assert check_suite(tmp_path / "t").ok

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -64,15 +65,16 @@ def exhaustive_answer(problem, budget):
     return None
 
 
-def _sat_answer(problem, cnf_text: str, spec: SuiteSpec) -> tuple[str, object]:
-    """CaDiCaL on the exported CNF: ("sat", witness) / ("unsat", proof lines) / ("unknown", why)."""
+def _sat_answer(problem, cnf_text: str, time_limit: float) -> tuple[str, object]:
+    """CaDiCaL on the exported CNF for at most ``time_limit`` seconds: ("sat", witness) /
+    ("unsat", proof lines) / ("unknown", why)."""
     from verify.backends.proofcheck import check_drup
     from verify.backends.satrun import run_sat
     from verify.encodings.formats import read_dimacs
 
     cnf = read_dimacs(cnf_text)
     clauses = [list(c) for c in cnf.clauses]
-    run = run_sat(cnf.nvars, clauses, "cadical195", spec.time_limit, proof=True)
+    run = run_sat(cnf.nvars, clauses, "cadical195", time_limit, proof=True)
     if run.outcome == "sat":
         return "sat", [i for i in range(problem.n) if run.model[i] > 0]
     if run.outcome == "unsat":
@@ -119,8 +121,16 @@ def _subset_sum_entry(point: Point, spec: SuiteSpec, directory: Path) -> dict:
         columns = [[w[j] for w in base.weights] for j in range(base.dim)] if point.kind == "vector" \
             else [list(base.weights)]
         rng = as_generator(point.seed + (1 << 62))
-        answer, witness = None, None
-        for _ in range(INFEASIBLE_TRIES):
+        answer, reachable = None, None  # reachable: the last draw found reachable, and its witness
+        # The search is bounded by the draws and by time_limit for all of them together, the SAT
+        # runs getting what is left (proof checking, which certifies, is never cut short).
+        deadline = time.monotonic() + spec.time_limit
+        why = f"no unreachable target among {INFEASIBLE_TRIES} draws"
+        for drawn in range(INFEASIBLE_TRIES):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                why = f"no unreachable target certified within time_limit = {spec.time_limit:g} s ({drawn} draws)"
+                break
             # near the centre Λ/2 of each coordinate, where solutions are densest and "no" is hardest
             t = tuple(int(uniform_ints(rng, max(sum(a for a in c if a < 0), sum(c) // 2 - M),
                                        min(sum(a for a in c if a > 0), sum(c) // 2 + M), 1)[0]) for c in columns)
@@ -129,7 +139,7 @@ def _subset_sum_entry(point: Point, spec: SuiteSpec, directory: Path) -> dict:
             exact = exhaustive_answer(problem, spec.memory_budget)
             if exact is not None:
                 if exact.status.is_sat:
-                    witness = list(exact.witness)
+                    reachable = (problem, list(exact.witness))
                     continue
                 answer = {"status": exact.status.value, "method": exact.method}
                 break
@@ -137,19 +147,24 @@ def _subset_sum_entry(point: Point, spec: SuiteSpec, directory: Path) -> dict:
                 cnf_text = export_problem(problem, "cnf", encoding=spec.encoding)[0]
             except InputError:  # refuted by a necessary condition: trivial, not what a suite is for
                 continue
-            outcome, detail = _sat_answer(problem, cnf_text, spec)
+            outcome, detail = _sat_answer(problem, cnf_text, left)
             if outcome == "sat":
-                witness = detail
+                reachable = (problem, detail)
                 continue
             if outcome == "unsat":
                 answer = {"status": Status.UNSAT_PROOF_CHECKED.value, "method": "sat:cadical195",
                           "proof": _write(directory, f"{stem}.drup", "\n".join(detail) + "\n")}
-            else:
-                answer = {"status": Status.UNKNOWN.value, "reason": f"not certified within the limits: {detail}"}
+            else:  # the seconds the run had left vary from run to run: the manifest says the limit
+                timed_out = detail.startswith("time limit")
+                answer = {"status": Status.UNKNOWN.value, "reason": "not certified within the limits: " + (
+                    f"time_limit = {spec.time_limit:g} s for the search reached" if timed_out else detail)}
             break
-        if answer is None:  # every draw was reachable: keep the last one, honestly labelled
+        if answer is None and reachable is not None:  # every draw was reachable: keep the last, honestly labelled
+            problem, witness = reachable
             answer = {"status": Status.SAT_VERIFIED.value, "method": "search", "witness": witness}
-            notes.append(f"no unreachable target among {INFEASIBLE_TRIES} draws: this one is reachable")
+            notes.append(f"{why}: this one is reachable")
+        elif answer is None:  # nothing decided at all: the last draw, labelled as such
+            answer = {"status": Status.UNKNOWN.value, "reason": f"not certified within the limits: {why}"}
     target = problem.target_list()[0]
     if "witness" in answer and witness_error(problem, target, answer["witness"]) is not None:
         raise AssertionError(f"{stem}: the witness does not replay")  # a bug, never a user error
