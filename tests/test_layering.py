@@ -12,6 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "verify"
 LAYERS = {
     "verify": 0,
     "verify.errors": 0,
+    "verify.interrupts": 0,
     "verify.status_line": 0,
     "verify.numbers": 1,
     "verify.status": 2,

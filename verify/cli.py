@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from itertools import islice
 
-from verify import __version__
+from verify import interrupts
+
+if __name__ == "__main__" or os.path.basename((sys.argv or [""])[0]) == "slth-verify":
+    # run as the program (python -m verify.cli, or the console script): signals are caught
+    # before the imports below, which take about a second
+    interrupts.install_early()
+
+from verify import __version__  # noqa: E402 - after the signal handlers, on purpose
 from verify.backends.satrun import PROOF_SOLVERS
 from verify.encodings.cnf import ENCODINGS
 from verify.errors import EXIT_INTERNAL, EXIT_USAGE, InputError, VerifyError
@@ -448,10 +454,6 @@ def cmd_demo(args) -> int:
     return 0 if ok else EXIT_INTERNAL
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 def cmd_sweep(args) -> int:
     from verify.experiments import experiments
     from verify.experiments.spec import load_spec
@@ -474,7 +476,6 @@ def _run_sweep(spec, args) -> int:
         raise InputError("--db: required (the SQLite file the rows go to)")
     check_database_file(args.db)  # a damaged database is refused before any worker starts
     executor, window, close = make_executor(args.workers, args.dask_local, args.dask, spec.kill_after)
-    signal.signal(signal.SIGTERM, _interrupt)  # a polite kill stops the workers too, like Ctrl-C
     where = (f"Dask at {args.dask}" if args.dask else f"a Dask LocalCluster of {args.dask_local}"
              if args.dask_local else f"{args.workers or 1} local worker(s)")
     print(f"sweep {spec.experiment.name}: {spec.size:,} tasks ({spec.source}) on {where}"
@@ -807,6 +808,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # SIGINT and SIGTERM stop every command the same way (verify.interrupts); run as the
+    # program (argv None), signals after the command has finished are ignored
+    with interrupts.handling(final=argv is None):
+        try:
+            interrupts.check()  # a signal while the program was starting
+            return _main(argv)
+        except KeyboardInterrupt:
+            print("slth-verify: interrupted", file=sys.stderr)
+            return interrupts.EXIT_INTERRUPTED
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -827,9 +840,6 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"slth-verify: error: {e}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("slth-verify: interrupted", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":
