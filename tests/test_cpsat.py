@@ -190,6 +190,9 @@ class FakeSolver:
     def solve(self, model):
         return self.status
 
+    def stop_search(self):  # called only on an interruption
+        pass
+
     def status_name(self, status):
         return "FAKE"
 
@@ -243,6 +246,7 @@ def test_parameters(monkeypatch):
     params = made[-1].parameters
     assert params.symmetry_level == 1 and params.num_workers == default_workers()
     assert params.max_time_in_seconds == 2.5 and params.random_seed == backend.RANDOM_SEED
+    assert params.catch_sigint_signal is False  # verify.interrupts handles Ctrl-C
     assert 1 <= default_workers() <= 8
     solve_model(m, None, workers=1)
     assert made[-1].parameters.num_workers == 1

@@ -43,6 +43,7 @@ from verify.encodings.cpsat import (
     target_key,
 )
 from verify.errors import InputError, InternalError
+from verify.interrupts import stoppable
 from verify.problems import Problem, TargetRange, VectorSubsetSum
 
 MAX_DEFAULT_WORKERS = 8
@@ -125,10 +126,13 @@ def _solve(model: cp_model.CpModel, time_limit: float | None, workers: int | Non
     params.num_workers = _check_workers(workers)
     params.random_seed = RANDOM_SEED
     params.keep_all_feasible_solutions_in_presolve = KEEP_ALL_SOLUTIONS
+    # CP-SAT's own Ctrl-C handling returns an interrupted solve as UNKNOWN and breaks SIGINT
+    # for the rest of the process (verify.interrupts): the interruption is handled here instead
+    params.catch_sigint_signal = False
     if time_limit is not None:
         params.max_time_in_seconds = float(time_limit)
     start = time.perf_counter()
-    status = solver.solve(model)
+    status = stoppable(lambda: solver.solve(model), solver.stop_search)
     seconds = time.perf_counter() - start
     if status == cp_model.MODEL_INVALID:
         raise InternalError(f"CP-SAT rejected the model (MODEL_INVALID): "
