@@ -29,6 +29,7 @@ import numpy as np
 from verify.backends.satrun import _child, _context, _died, _stop
 from verify.encodings.cnf import Encoded, choose_encoding, dd_witness, encode_subset_sum
 from verify.errors import BudgetExceeded, InputError, VerifyError
+from verify.interrupts import deferred
 from verify.prefilter.budget import human_bytes, resolve_budget
 
 POLL = 0.01  # seconds between reads of the child's resident memory
@@ -71,7 +72,8 @@ def run_bounded(fn, args: tuple, time_limit: float | None, memory_limit: int, la
     start = time.monotonic()
     deadline = None if time_limit is None else start + time_limit
     try:
-        proc.start()
+        with deferred():  # a forked child is always known to ``proc``, so the finally stops it
+            proc.start()
         send_end.close()  # or a dead child would never look like EOF
         while True:
             now = time.monotonic()

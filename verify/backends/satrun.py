@@ -12,7 +12,9 @@ only reliable time limit is a process that can be killed. The solve therefore ru
 that sends its result back through a pipe; on timeout the child gets SIGTERM, then SIGKILL after
 ``TERMINATE_GRACE`` seconds, and is always joined before ``run_sat`` returns (also on an
 exception such as Ctrl-C), so no solver keeps running in the background. On Linux the kernel
-also kills the child if this process dies without cleaning up.
+also kills the child if this process dies without cleaning up. An interruption is never an
+answer (``verify.interrupts``): a child ended by SIGTERM from outside, or an answer arriving
+after a SIGINT or SIGTERM reached this process, raises KeyboardInterrupt instead.
 
 Start method. On Linux the child is forked: measured here, a fork round trip costs about 4 ms
 (6 ms from a parent holding 500 MB), against about 115 ms for ``forkserver`` and 165 ms for
@@ -50,6 +52,8 @@ import time
 from dataclasses import dataclass
 
 from verify.errors import InputError, InternalError
+from verify.interrupts import check as check_interrupted
+from verify.interrupts import deferred
 
 # Solvers whose PySAT proofs (with_proof=True, get_proof()) were checked valid on this project's
 # instances. Keep this list measured, not hoped: a solver is added only after its proofs pass
@@ -239,7 +243,8 @@ def call_in_child(fn, args: tuple, time_limit: float | None, label: str = "solve
                        name=f"satrun-{label}")
     deadline = None if time_limit is None else time.monotonic() + time_limit
     try:
-        proc.start()
+        with deferred():  # a forked child is always known to ``proc``, so the finally stops it
+            proc.start()
         # Our copy of the sending end must go, or a dead child would never look like EOF.
         send_end.close()
         # wait() retries after signals with the remaining time, so "nothing ready" is the limit
@@ -257,6 +262,10 @@ def call_in_child(fn, args: tuple, time_limit: float | None, label: str = "solve
             # Exited with nothing in the pipe (a concurrent fork may still hold its write end,
             # so EOF alone cannot be relied on).
             proc.join()
+            if proc.exitcode == -signal.SIGTERM:
+                # stopped from outside, as a command is (the same signal usually reaches this
+                # process too): an interruption, not a solver that failed
+                raise KeyboardInterrupt
             return None, _died(proc)
         return None, f"time limit {float(time_limit)} s reached, solver process killed"
     finally:
@@ -307,6 +316,7 @@ def run_sat(nvars: int, clauses: list[list[int]], solver: str = "cadical195",
             payload, reason = ("error", f"{type(exc).__name__}: {exc}"), ""
     else:
         payload, reason = call_in_child(_solve_here, (name, clauses, proof), time_limit, name)
+    check_interrupted()  # an answer had while the command was being interrupted is not returned
     seconds = time.perf_counter() - start
 
     def unknown(why: str) -> SatRun:
