@@ -19,6 +19,7 @@ from verify.certificates import (KIND, VERSION, check_certificate, equality_reco
                                  theorem3_bound)
 from verify.equality import decide_equality, ticket_network
 from verify.errors import InputError, InternalError
+from verify.interrupts import undo_on_failure
 from verify.networks import density, load_mask, load_network
 from verify.numbers import RoundingMode
 from verify.problems import dumps_readable, write_text_atomic
@@ -151,18 +152,22 @@ def certify(target_path, random_path, output, find: str = "construction", mask_p
              for role, p, net in (("target", target_path, target), ("random", random_path, random))}
     cert = {"kind": KIND, "version": VERSION, "claim": claim, "files": files,
             "mask": mask_to_json(mask) if mask is not None else None, "evidence": evidence, "info": info}
-    for path, text in proofs:
-        write_text_atomic(path, text)
-    info["seconds"] = {"certify": round(time.perf_counter() - start, 3)}
-    progress("writing the certificate")
-    write_text_atomic(output, dumps_readable(cert) + "\n")
     claimed = evidence["equality"] is not None and evidence["equality"]["verdict"] == "equal-claimed"
-    # find_sparsest checked every proof; the networks are the ones loaded above
-    report = check_certificate(output, engines, proofs=False, loaded={"target": target, "random": random},
-                               progress=progress)
-    if not report.ok and not claimed:
-        raise InternalError(f"{output}: the certificate just written does not check: "
-                            + "; ".join(line for line in report.lines if line.startswith("FAILED")))
+    # written and self-checked, or nothing new left behind (an interruption, a failed check)
+    with undo_on_failure() as undo:
+        undo.watch(output, _proof_folder(output))
+        for path, text in proofs:
+            path.parent.mkdir(exist_ok=True)
+            write_text_atomic(path, text)
+        info["seconds"] = {"certify": round(time.perf_counter() - start, 3)}
+        progress("writing the certificate")
+        write_text_atomic(output, dumps_readable(cert) + "\n")
+        # find_sparsest checked every proof; the networks are the ones loaded above
+        report = check_certificate(output, engines, proofs=False, loaded={"target": target, "random": random},
+                                   progress=progress)
+        if not report.ok and not claimed:
+            raise InternalError(f"{output}: the certificate just written does not check: "
+                                + "; ".join(line for line in report.lines if line.startswith("FAILED")))
     ok = not claimed
     ticket = claim["kind"] == "ticket"
     message = (("ticket certified" if ticket else "no ticket exists (certified)") if ok
@@ -208,11 +213,14 @@ def _search(target, random, k, mode, find, method, time_limit, engines):
     return find_sparsest(sums, c, time_limit, engines)
 
 
+def _proof_folder(output: Path) -> Path:
+    return output.with_name(output.stem + ".proofs")
+
+
 def _bound_files(b: dict, output: Path, base: Path, proofs: list) -> dict:
     from verify.encodings.formats import write_dimacs
 
-    folder = output.with_name(output.stem + ".proofs")
-    folder.mkdir(exist_ok=True)
+    folder = _proof_folder(output)
     stem = f"layer{b['layer']}-input{b['input']}-{b['branch']}-at-most-{b['at_most']}"
     cnf = write_dimacs(b["nvars"], b["clauses"], [
         f"slth-verify: layer {b['layer']} input {b['input']} branch {b['branch']}: no structured "

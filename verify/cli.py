@@ -137,14 +137,20 @@ def _solver_options(args) -> SolverOptions:
 
 def cmd_solve(args) -> int:
     problem = load_problem(args.instance)
-    report = solve(problem, args.method, args.memory_budget, _solver_options(args))
+    options = _solver_options(args)
+    with interrupts.undo_on_failure() as undo:  # proofs of answers never reported go
+        undo.watch(args.proof_dir)
+        report = solve(problem, args.method, args.memory_budget, options)
     _print_report(problem, args.instance, report, args.json)
     return 0
 
 
 def cmd_cover(args) -> int:
     problem = load_problem(args.instance)
-    report = cover(problem, args.method, args.memory_budget, _solver_options(args))
+    options = _solver_options(args)
+    with interrupts.undo_on_failure() as undo:  # proofs of answers never reported go
+        undo.watch(args.proof_dir)
+        report = cover(problem, args.method, args.memory_budget, options)
     if args.json:
         print(dumps_readable(report.to_json(with_answers=args.answers)))
         return 0

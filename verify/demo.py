@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from verify.generators import subset_sum_instance
+from verify.interrupts import undo_on_failure
 from verify.problems import SubsetSum, TargetRange
 from verify.solving import count, cover, solve
 
@@ -97,7 +98,9 @@ def run_demo(directory=None, out=print) -> bool:
     """The network story (module docstring); files go to ``directory`` (default: a temporary
     one, removed at the end). True when every certificate was written and re-checked."""
     if directory is not None:
-        return _network_demo(Path(directory), out, kept=True)
+        with undo_on_failure() as undo:  # an interrupted demo leaves no new files behind
+            undo.watch(directory)
+            return _network_demo(Path(directory), out, kept=True)
     with tempfile.TemporaryDirectory(prefix="slth-verify-demo-") as tmp:
         return _network_demo(Path(tmp), out, kept=False)
 

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from verify.errors import InputError
+from verify.interrupts import undo_on_failure
 
 DIGITS_HIDDEN = 32  # 64-32-10
 DIGITS_BITS = 4  # target weights on S_δt, δt = 2^-4; random weights on 2^-2 (δ² = δt)
@@ -182,8 +183,10 @@ def run_digits_demo(directory=None, out=print, c: int = DIGITS_C, seed: int = RA
         with tempfile.TemporaryDirectory(prefix="slth-verify-digits-") as tmp:
             return _run(Path(tmp), out, c, seed, attempts, temporary=True)
     d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
-    return _run(d, out, c, seed, attempts, temporary=False)
+    with undo_on_failure() as undo:  # an interrupted demo leaves no new files behind
+        undo.watch(d)
+        d.mkdir(parents=True, exist_ok=True)
+        return _run(d, out, c, seed, attempts, temporary=False)
 
 
 def _run(d: Path, out, c: int, seed: int, attempts: int, temporary: bool) -> int:
