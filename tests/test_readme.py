@@ -67,11 +67,7 @@ SKIPPED = {
 # exit code they give and why. The section still runs them and fails on any other exit code or a
 # traceback; its test is an expected failure until the line succeeds, and then it fails, asking
 # for the entry to be removed (a strict xfail per line).
-README_BROKEN = {
-    "construct --target target.npz --random random2.npz": (
-        1, "Theorem 2's random network for --seed 2 has no subset for layer 1 weight (55, 0) "
-           "branch B (the draw README shows fails; seeds 3-5 construct)"),
-}
+README_BROKEN: dict = {}  # "part of a README line": (its exit code, why README shows a failing line)
 
 
 def _write_onnx(path: Path) -> None:
