@@ -183,6 +183,60 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, argv, fragment):
     assert fragment in err and err.count("\n") == 1
 
 
+def _random_weights(target_widths, units):
+    from verify.generators import target_network
+    from verify.networks import theorem1_shapes
+
+    return theorem1_shapes(target_network(target_widths, 3), units)
+
+
+@pytest.mark.parametrize("argv, size, estimate, budget", [
+    (["subset-sum", "--n", "100000000"], "--n 100,000,000",
+     lambda g: g.subset_sum_memory(10**8, bits=12), None),
+    (["subset-sum", "--n", "100000", "--bits", "60", "--memory-budget", "10M", "-o", "{out}"], "--n 100,000",
+     lambda g: g.subset_sum_memory(10**5, bits=60), "10M"),
+    (["subset-sum", "--n", "100000000", "--distribution", "products", "--bits", "8"], "--n 100,000,000",
+     lambda g: g.subset_sum_memory(10**8, bits=8, distribution="products"), None),
+    (["vector", "--n", "10000000", "--dim", "3", "--memory-budget", "1G", "-o", "{out}"], "--n 10,000,000 --dim 3",
+     lambda g: g.vector_memory(10**7, 3, bits=8), "1G"),
+    (["target", "--widths", "100000,100000", "-o", "{out}"], "--widths 100000,100000",
+     lambda g: g.target_memory([100000, 100000]), None),
+    (["random", "--for", "{target}", "--c", "1000000000", "-o", "{out}"],
+     f"{sum(r * c for r, c in _random_weights([2, 2], 2 * 10**9)):,} weights",
+     lambda g: g.random_memory(_random_weights([2, 2], 2 * 10**9), 2), None),
+])
+def test_generate_refuses_a_size_over_the_memory_budget_before_drawing(tmp_path, capsys, monkeypatch, argv, size,
+                                                                       estimate, budget):
+    import verify.generators as g
+    from verify.prefilter.budget import DEFAULT_BUDGET, ENV_VAR, human_bytes, parse_size
+
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    target = tmp_path / "t.json"
+    assert run(capsys, "generate", "target", "--widths", "2,2", "--bits", "3", "-o", str(target))[0] == 0
+    out = tmp_path / "out.json"
+    code, stdout, err = run(capsys, "generate", *[a.format(out=out, target=target) for a in argv])
+    limit = DEFAULT_BUDGET if budget is None else parse_size(budget)
+    assert code == 2 and stdout == "" and err.count("\n") == 1 and not out.exists()
+    assert size in err and f"needs {human_bytes(estimate(g))}" in err and f"budget of {human_bytes(limit)}" in err
+
+
+def test_generate_budget_is_solves_budget_exactly_at_the_estimate(tmp_path, capsys, monkeypatch):
+    from verify.generators import subset_sum_memory
+    from verify.prefilter.budget import ENV_VAR
+
+    needed = subset_sum_memory(1000, bits=12)
+    out = tmp_path / "i.json"
+    argv = ["generate", "subset-sum", "--n", "1000", "-o", str(out)]
+    assert run(capsys, *argv, "--memory-budget", str(needed))[0] == 0 and out.exists()
+    out.unlink()
+    assert run(capsys, *argv, "--memory-budget", str(needed - 1))[0] == 2 and not out.exists()
+    monkeypatch.setenv(ENV_VAR, str(needed - 1))  # the environment default, as for solve
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and "over the memory budget" in err and not out.exists()
+    code, _, err = run(capsys, *argv, "--memory-budget", "lots")
+    assert code == 2 and "memory budget: expected a size" in err and err.count("\n") == 1
+
+
 def test_failed_generate_leaves_no_file(tmp_path, capsys):
     target = tmp_path / "never.json"
     code, _, err = run(capsys, "generate", "subset-sum", "--n", "5", "--bits", "99", "-o", str(target))

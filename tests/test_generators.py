@@ -7,9 +7,12 @@ import numpy as np
 import pytest
 
 from verify.errors import InputError
-from verify.generators import (default_uniform_bound, m_for_kappa, product_counts,
-                               product_weights, subset_sum_instance, vector_instance)
-from verify.problems import save_problem
+from verify.generators import (MAX_WEIGHT_BITS, default_uniform_bound, m_for_kappa, product_counts,
+                               product_weights, random_memory, subset_sum_instance, subset_sum_memory,
+                               target_memory, target_network, theorem1_random_network, vector_instance,
+                               vector_memory)
+from verify.networks import save_network, theorem1_shapes
+from verify.problems import dumps_readable, save_problem
 from verify.seeding import as_generator, uniform_ints
 
 
@@ -127,3 +130,42 @@ def test_meta_records_provenance():
     assert p.meta["seed"] == 11 and p.meta["params"]["bits"] == 4
     assert p.meta["tool"].startswith("slth-verify ")
     assert json.loads(json.dumps(p.to_json()))["meta"] == p.meta
+
+
+def _traced_peak(work) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("estimate, work", [
+    (lambda: subset_sum_memory(20_000, bits=12),
+     lambda tmp: dumps_readable(subset_sum_instance(20_000, bits=12).to_json())),
+    (lambda: subset_sum_memory(20_000, M=2**60),
+     lambda tmp: dumps_readable(subset_sum_instance(20_000, M=2**60).to_json())),
+    (lambda: subset_sum_memory(20_000, bits=8, distribution="products"),
+     lambda tmp: dumps_readable(subset_sum_instance(20_000, bits=8, distribution="products").to_json())),
+    (lambda: vector_memory(8_000, 3, bits=8), lambda tmp: dumps_readable(vector_instance(8_000, 3, bits=8).to_json())),
+    (lambda: target_memory([200, 200, 100]), lambda tmp: target_network([200, 200, 100], 8)),
+    (lambda: random_memory(theorem1_shapes(target_network([16, 16, 4], 4), 2048), 2),
+     lambda tmp: save_network(theorem1_random_network(target_network([16, 16, 4], 4), 2048, 2), tmp / "r.npz")),
+], ids=["uniform", "60 bits", "products", "vector", "target", "random"])
+def test_memory_estimates_are_near_the_peak_they_estimate(tmp_path, estimate, work):
+    peak = _traced_peak(lambda: work(tmp_path))
+    # an estimate guards a budget: well above nothing, not far below what is really held
+    assert peak / 4 < estimate() and peak < 1.5 * estimate()
+
+
+def test_kappa_beyond_60_bits_is_refused_before_the_search_for_m():
+    assert m_for_kappa(15, "4") == 2**MAX_WEIGHT_BITS
+    # the last two would search for M over millions of bits (hours) without the check
+    for n, kappa in ((16, "4"), (1000, "0.123456789"), (10**8, "1")):
+        for call in (lambda: m_for_kappa(n, kappa), lambda: subset_sum_instance(n, kappa=kappa),
+                     lambda: subset_sum_memory(n, kappa=kappa)):
+            with pytest.raises(InputError, match=f"must fit in {MAX_WEIGHT_BITS} bits"):
+                call()

@@ -33,6 +33,8 @@ from verify.solving import METHODS, PREFILTER_METHODS, count, cover, solve
 from verify.status_line import StatusLine
 
 SHOWN = 20  # per-target lines printed before "... (use --json)"
+GENERATE_BUDGET_HELP = ("refuse a size whose estimated memory exceeds SIZE, before drawing anything (e.g. 512M, "
+                        "8G; default 4G or $SLTH_VERIFY_MEMORY_BUDGET)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,10 +75,23 @@ def _emit_problem(problem, output: str | None) -> None:
         print(dumps_readable(problem.to_json()))
 
 
+def _within_budget(what: str, needed: int, budget) -> None:
+    """Refuse a generate whose estimated peak memory is over the budget, before it draws."""
+    from verify.prefilter.budget import require
+
+    require(needed, budget, what, "an estimate made before drawing anything: ask for a smaller size "
+                                  "or raise --memory-budget")
+
+
 def cmd_generate_subset_sum(args) -> int:
+    from verify.generators import subset_sum_memory
+
     bounds = [x is not None for x in (args.bits, args.M, args.kappa)]
     if sum(bounds) == 0:
         args.bits = 12
+    _within_budget(f"generate subset-sum --n {args.n:,}", subset_sum_memory(
+        args.n, bits=args.bits, M=args.M, kappa=args.kappa, distribution=args.distribution,
+        rejection=args.rejection), args.memory_budget)
     problem = subset_sum_instance(
         args.n, bits=args.bits, M=args.M, kappa=args.kappa, zero=not args.no_zero,
         distribution=args.distribution, branch=args.branch, rejection=args.rejection,
@@ -86,6 +101,10 @@ def cmd_generate_subset_sum(args) -> int:
 
 
 def cmd_generate_vector(args) -> int:
+    from verify.generators import vector_memory
+
+    _within_budget(f"generate vector --n {args.n:,} --dim {args.dim:,}",
+                   vector_memory(args.n, args.dim, bits=args.bits), args.memory_budget)
     problem = vector_instance(args.n, args.dim, bits=args.bits, zero=not args.no_zero,
                               target=args.target, size=args.size, seed=args.seed)
     _emit_problem(problem, args.output)
@@ -196,9 +215,11 @@ def _ints(text: str) -> list[int]:
 
 
 def cmd_generate_target(args) -> int:
-    from verify.generators import target_network
+    from verify.generators import target_memory, target_network
     from verify.networks import Rounding, save_network
 
+    _within_budget(f"generate target --widths {','.join(map(str, args.widths))}", target_memory(args.widths),
+                   args.memory_budget)
     rounding = Rounding() if args.rounding == "none" else Rounding(args.rounding, args.gamma, args.mode)
     net = target_network(args.widths, args.bits, args.seed, rounding)
     save_network(net, args.output)
@@ -225,7 +246,8 @@ def cmd_generate_random(args) -> int:
 
 def _random_network(args, target):
     """The random network ``generate random`` asks for, its bits, and a phrase saying its size."""
-    from verify.generators import theorem1_random_network, theorem2_random_network
+    from verify.generators import random_memory, theorem1_random_network, theorem2_random_network
+    from verify.networks import theorem1_shapes, theorem2_shapes
 
     k_t = target.scales[0]
     if args.theorem == "1":
@@ -234,6 +256,10 @@ def _random_network(args, target):
         bits = args.bits if args.bits is not None else k_t  # δ_in <= δ <= δ_t
     # C·log2(1/δ) units per input (Theorem 1), or the number given directly
     c = args.width_per_weight if args.width_per_weight is not None else args.c * max(bits, 1)
+    copies = args.copies if args.copies is not None else max(bits, 1)  # Theorem 2, the paper: log2(1/δ)
+    shapes = theorem1_shapes(target, c) if args.theorem == "1" else theorem2_shapes(target, c, copies)
+    _within_budget(f"generate random: {sum(r * k for r, k in shapes):,} weights on the grid 2^-{bits}",
+                   random_memory(shapes, bits), args.memory_budget)
     if args.theorem == "1":
         net = theorem1_random_network(target, c, bits, args.seed, zero=not args.no_zero)
         what = f"{c} units per input"
@@ -600,6 +626,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--size", type=int, help="require exactly this many elements")
     g.add_argument("--objective", choices=["fewest"], help="ask for the fewest elements")
     g.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    g.add_argument("--memory-budget", metavar="SIZE", help=GENERATE_BUDGET_HELP)
     g.add_argument("-o", "--output", help="output file (default: standard output)")
     g.set_defaults(func=cmd_generate_subset_sum)
     v = gsub.add_parser("vector", help="a vector (multi-dimensional) instance")
@@ -611,6 +638,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="planted | middle | comma-separated integers")
     v.add_argument("--size", type=int, help="require exactly this many elements")
     v.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    v.add_argument("--memory-budget", metavar="SIZE", help=GENERATE_BUDGET_HELP)
     v.add_argument("-o", "--output", help="output file (default: standard output)")
     v.set_defaults(func=cmd_generate_vector)
 
@@ -623,6 +651,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--mode", default="nearest-even", help="rounding mode (default nearest-even)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("-o", "--output", required=True)
+    t.add_argument("--memory-budget", metavar="SIZE", help=GENERATE_BUDGET_HELP)
     t.set_defaults(func=cmd_generate_target)
     r = gsub.add_parser("random", help="the random network of Theorem 1 or 2 for a target")
     r.add_argument("--for", dest="target_file", required=True, help="the target network file")
@@ -634,6 +663,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--bits", type=int, help="delta_in = 2^-BITS (default ceil(target bits / 2))")
     r.add_argument("--no-zero", action="store_true", help="exclude 0 from the weight grid")
     r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--memory-budget", metavar="SIZE", help=GENERATE_BUDGET_HELP)
     r.add_argument("--store", choices=["auto", "weights"], default="auto",
                    help="auto (default): write the seed and shapes, from which loading regenerates the "
                         "weights byte for byte; weights: write the weights themselves (compressed)")

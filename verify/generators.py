@@ -21,6 +21,10 @@ Targets: ``planted`` (the sum of a random subset, recorded in ``meta.planted``; 
 ``size`` elements when a size is set), ``middle`` (``floor(Σ a_i / 2)``, the centre of the
 reachable range, where solutions are most numerous), ``all`` (the range ``{-M..M}``), an integer,
 or an inclusive range ``(lo, hi)``.
+
+Memory: ``subset_sum_memory``, ``vector_memory``, ``target_memory`` and ``random_memory``
+estimate, from the arguments alone, the peak bytes a generator and the writing of its file hold,
+so a caller can refuse a size before drawing anything (``slth-verify generate --memory-budget``).
 """
 
 from __future__ import annotations
@@ -33,12 +37,21 @@ from verify import __version__
 from verify.errors import InputError
 from verify.networks import QuantizedNetwork, Rounding, theorem1_shapes, theorem2_shapes
 from verify.problems import SubsetSum, TargetRange, VectorSubsetSum
-from verify.recipes import Recipe
+from verify.recipes import BLOCK_VALUES, Recipe, smallest_int_dtype
 from verify.seeding import as_generator, fair_bits, random_permutation, uniform_ints
 
 DISTRIBUTIONS = ("uniform", "products")
 BRANCHES = ("A", "B")
 MAX_REJECTION_BITS = 12  # c(z) is tabulated over 2^(2k+1)+1 products: 2^25 entries at k = 12
+MAX_WEIGHT_BITS = 60  # |weights| <= 2^60: the exact draws need the span 2M+1 within 63 bits
+# Peak bytes per weight of a subset-sum instance, besides its digits: the int64 draw, a Python
+# int and its list slot, the problem's tuple, the canonical and the readable JSON. Measured: peak
+# resident memory 110 B a weight at 12 bits and 160 B at 60 bits (n = 10^6 to 10^8, interpreter
+# not counted); tracemalloc's peak 155 and 167 B at n = 50,000
+INSTANCE_BYTES_PER_WEIGHT = 120
+INSTANCE_BYTES_PER_DIGIT = 3  # each decimal digit is held in three texts (str, both JSONs)
+TARGET_BYTES_PER_WEIGHT = 32  # int64 draw, raw words, the network's copy (measured: 20-24 B)
+RANDOM_BLOCK_BYTES = 16 * BLOCK_VALUES  # one block's raw words, lanes and values while it is drawn
 
 
 def m_for_kappa(n: int, kappa) -> int:
@@ -55,6 +68,9 @@ def m_for_kappa(n: int, kappa) -> int:
         raise InputError(f"kappa: expected a number, got {kappa!r}") from None
     if k <= 0 or k > 4:
         raise InputError(f"kappa: expected a value in (0, 4], got {kappa}")
+    if k * n > MAX_WEIGHT_BITS:  # before the search below, which is slow for a huge κ·n
+        raise InputError(f"kappa: M = floor(2^(κ·n)) must fit in {MAX_WEIGHT_BITS} bits, as with bits and M; "
+                         f"κ·n = {float(k * n):g} for n = {n}, kappa = {kappa}")
     p, q = (k * n).numerator, (k * n).denominator  # want the largest M with M^q <= 2^p
     lo, hi = 1, 1 << (p // q + 1)
     while lo < hi:
@@ -155,14 +171,62 @@ def _resolve_bound(n: int, bits: int | None, M: int | None, kappa) -> tuple[int,
     if sum(given) != 1:
         raise InputError("weight range: give exactly one of bits, M or kappa")
     if bits is not None:
-        if isinstance(bits, bool) or not isinstance(bits, int) or not 0 <= bits <= 60:
-            raise InputError(f"bits: expected an integer in 0..60, got {bits!r}")
+        if isinstance(bits, bool) or not isinstance(bits, int) or not 0 <= bits <= MAX_WEIGHT_BITS:
+            raise InputError(f"bits: expected an integer in 0..{MAX_WEIGHT_BITS}, got {bits!r}")
         return 1 << bits, {"bits": bits}
     if M is not None:
-        if isinstance(M, bool) or not isinstance(M, int) or not 1 <= M <= 2**60:
-            raise InputError(f"M: expected an integer in 1..2^60, got {M!r}")
+        if isinstance(M, bool) or not isinstance(M, int) or not 1 <= M <= 2**MAX_WEIGHT_BITS:
+            raise InputError(f"M: expected an integer in 1..2^{MAX_WEIGHT_BITS}, got {M!r}")
         return M, {"M": M}
     return m_for_kappa(n, kappa), {"kappa": str(kappa)}
+
+
+def _count(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(f"{name}: expected a positive integer, got {value!r}")
+    return value
+
+
+def _weights_memory(count: int, magnitude: int) -> int:
+    digits = magnitude.bit_length() * 30103 // 100000 + 2  # decimal digits of the magnitude, and a sign
+    return count * (INSTANCE_BYTES_PER_WEIGHT + INSTANCE_BYTES_PER_DIGIT * digits)
+
+
+def subset_sum_memory(n: int, *, bits: int | None = None, M: int | None = None, kappa=None,
+                      distribution: str = "uniform", rejection: bool = False) -> int:
+    """About the peak bytes of ``subset_sum_instance`` with these arguments and of writing its
+    file, from the arguments alone (invalid ones raise the generator's own errors)."""
+    _count(n, "n")
+    if distribution != "products":
+        return _weights_memory(n, _resolve_bound(n, bits, M, kappa)[0])
+    if bits is None or M is not None or kappa is not None:
+        return 0  # subset_sum_instance refuses these, saying why
+    _resolve_bound(1, bits, None, None)
+    table = 3 * 8 * ((1 << (2 * bits + 1)) + 1) if rejection and bits <= MAX_REJECTION_BITS else 0
+    # branch A or B keeps about half of the n pairs; the pairs themselves are two int64 arrays
+    return _weights_memory(n // 2 + 1, 1 << (2 * bits)) + 2 * 8 * n + table
+
+
+def vector_memory(n: int, dim: int, *, bits: int) -> int:
+    """About the peak bytes of ``vector_instance`` (n vectors of ``dim`` coordinates) and of
+    writing its file, from the arguments alone."""
+    coordinates = _count(n, "n") * _count(dim, "dim")
+    return _weights_memory(coordinates, _resolve_bound(1, bits, None, None)[0]) + n * (56 + 8 * dim)
+
+
+def target_memory(widths) -> int:
+    """About the peak bytes of ``target_network`` for these widths."""
+    widths = [int(w) for w in widths]
+    return TARGET_BYTES_PER_WEIGHT * sum(a * b for a, b in zip(widths[:-1], widths[1:]))
+
+
+def random_memory(shapes, bits: int) -> int:
+    """About the peak bytes of drawing, hashing and writing a random network of these layer
+    shapes on the grid 2^-bits: its weights in the smallest integer type, twice (measured: 1.9
+    and 3.9 B a weight at 1 and 2 bytes each), and one block of draws."""
+    _resolve_bound(1, bits, None, None)
+    itemsize = smallest_int_dtype(1 << bits).itemsize
+    return 2 * itemsize * sum(r * c for r, c in shapes) + RANDOM_BLOCK_BYTES
 
 
 def subset_sum_instance(n: int, *, bits: int | None = None, M: int | None = None, kappa=None,
@@ -177,8 +241,7 @@ def subset_sum_instance(n: int, *, bits: int | None = None, M: int | None = None
     >>> p == subset_sum_instance(8, bits=4, seed=3), p.sha256 == subset_sum_instance(8, bits=4, seed=4).sha256
     (True, False)
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise InputError(f"n: expected a positive integer, got {n!r}")
+    _count(n, "n")
     if distribution not in DISTRIBUTIONS:
         raise InputError(f"distribution: expected one of {list(DISTRIBUTIONS)}, got {distribution!r}")
     rng = as_generator(seed)
@@ -227,10 +290,8 @@ def vector_instance(n: int, dim: int, *, bits: int, zero: bool = True, target="p
 
     ``target``: ``planted``, ``middle`` (coordinate-wise ``floor(Σ/2)``) or a tuple of ints.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise InputError(f"n: expected a positive integer, got {n!r}")
-    if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
-        raise InputError(f"dim: expected a positive integer, got {dim!r}")
+    _count(n, "n")
+    _count(dim, "dim")
     bound, info = _resolve_bound(n, bits, None, None)
     rng = as_generator(seed)
     flat = uniform_weights(rng, n * dim, bound, zero)
