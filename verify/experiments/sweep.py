@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from verify import __version__
 from verify.errors import InputError
+from verify.interrupts import deferred
 from verify.experiments import experiment
 from verify.experiments.pool import ProcessPool, TaskKilled
 from verify.experiments.progress import Progress, duration
@@ -158,10 +159,11 @@ def make_executor(workers: int | None = None, dask_local: int | None = None, das
 
         # the workers' statistical profiler samples every task's stack many times a second,
         # holding the GIL the task needs: measured at several percent of a sweep's throughput
-        with dask.config.set({"distributed.worker.profile.enabled": False}):
+        # started whole even when interrupted: a cluster stopped half-way cannot be closed
+        with dask.config.set({"distributed.worker.profile.enabled": False}), deferred():
             cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True,
                                    dashboard_address=":0")
-        client = Client(cluster)
+            client = Client(cluster)
     else:
         cluster = None
         try:
