@@ -133,7 +133,23 @@ def test_combinations_that_do_not_apply_are_omitted_and_counted_not_stored(tmp_p
     code, _, err = run_cli(capsys, "sweep", "network", "--db", str(tmp_path / "r.sqlite"), "--limit", "0")
     assert code == 0 and f"{spec.size:,} tasks" in err
     for m in why:
-        assert f"{per_method:,} tasks of the grid omitted, not applicable: {why[m]}" in err
+        assert f"{per_method:,} tasks omitted (not applicable): {why[m]}" in err
+
+
+@pytest.mark.parametrize("name", sorted(experiments()))
+def test_a_spec_without_time_limit_is_bounded_when_its_methods_run_solvers(name):
+    from verify.experiments.base import DEFAULT_TIME_LIMIT
+
+    exp = experiments()[name]
+    builtin = load_spec(name, experiments())  # its methods and a point of its grid, without its limit
+    bare = parse_spec({"experiment": name, "seeds": 1, "methods": list(builtin.methods),
+                       "parameters": {k: v[0] for k, v in builtin.grid}}, "inline", experiments())
+    if set(exp.methods) <= {"auto", "dp", "mitm"}:  # exact tables only, bounded by the memory budget
+        assert bare.time_limit is None
+    else:
+        assert bare.time_limit == exp.default_time_limit == DEFAULT_TIME_LIMIT
+        assert bare.kill_after == 2 * DEFAULT_TIME_LIMIT + 30
+        assert {t.time_limit for t in bare.tasks()} == {DEFAULT_TIME_LIMIT}
 
 
 def test_parse_spec_defaults_kill_after_from_time_limit():

@@ -20,6 +20,9 @@ from typing import Any, Callable
 from verify.errors import InputError
 
 REQUIRED = object()
+# seconds per task when a spec sets no time_limit, for experiments whose methods run solvers that
+# could otherwise run without bound (the limit the built-in specs give them)
+DEFAULT_TIME_LIMIT = 10.0
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,10 @@ from fractions import Fraction
 from pathlib import Path
 
 from verify.errors import InputError
-from verify.experiments.base import Experiment, Param, Table, target_value
+from verify.experiments.base import DEFAULT_TIME_LIMIT, Experiment, Param, Table, target_value
 from verify.experiments.plotting import legend_outside, style
 
 HEURISTIC_NAMES = ("greedy", "kk", "ckk", "local-search", "beam")
-DEFAULT_TIME_LIMIT = 10.0  # seconds per task when neither the spec, the suite nor --time-limit sets one
 EDGE_POPUP_DENSITY = 0.25  # edge-popup's kept fraction on network instances (density = kept / total)
 EDGE_POPUP_ITERATIONS = 300
 PARAMS = (

@@ -37,7 +37,7 @@ import statistics
 from fractions import Fraction
 
 from verify.errors import BudgetExceeded, InputError, MethodDisagreement
-from verify.experiments.base import Experiment, Param, Table, group, target_value
+from verify.experiments.base import DEFAULT_TIME_LIMIT, Experiment, Param, Table, group, target_value
 from verify.experiments.plotting import legend_outside, lower_bound_handle, lower_bounds, reference_style, style
 from verify.generators import m_for_kappa, subset_sum_instance
 from verify.solvers import SolverOptions
@@ -201,4 +201,4 @@ def plot(rows: list[dict], figure) -> None:
 
 
 EXPERIMENT = Experiment("hardness", "solver time against κ = log2(M)/n (easy-hard-easy)",
-                        PARAMS, METHODS, run, tables, plot)
+                        PARAMS, METHODS, run, tables, plot, default_time_limit=DEFAULT_TIME_LIMIT)

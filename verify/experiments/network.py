@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import hashlib
 
-from verify.experiments.base import Experiment, Param, Table, crossing, group
+from verify.experiments.base import DEFAULT_TIME_LIMIT, Experiment, Param, Table, crossing, group
 from verify.experiments.plotting import legend_outside, reference_style, style
 from verify.status import Status
 
@@ -321,4 +321,5 @@ def plot(rows: list[dict], figure) -> None:
 
 
 EXPERIMENT = Experiment("network", "construction success, narrowest and sparsest tickets against Theorems 1-3",
-                        PARAMS, METHODS, run, tables, plot, applies=applies)
+                        PARAMS, METHODS, run, tables, plot, applies=applies,
+                        default_time_limit=DEFAULT_TIME_LIMIT)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 
-from verify.experiments.base import (Experiment, Param, Table, crossing, decided, group, line_fit,
-                                     target_value)
+from verify.experiments.base import (DEFAULT_TIME_LIMIT, Experiment, Param, Table, crossing, decided, group,
+                                     line_fit, target_value)
 from verify.experiments.plotting import legend_entry, legend_outside, reference_style, style
 from verify.generators import subset_sum_instance
 from verify.solvers import SolverOptions
@@ -109,4 +109,4 @@ def plot(rows: list[dict], figure) -> None:
 
 
 EXPERIMENT = Experiment("threshold", "P(a fixed target is reachable) against n, for several M",
-                        PARAMS, METHODS, run, tables, plot)
+                        PARAMS, METHODS, run, tables, plot, default_time_limit=DEFAULT_TIME_LIMIT)
