@@ -5,7 +5,8 @@ KeyboardInterrupt in the main thread, which the CLI turns into "slth-verify: int
 exit code 130. The exception is raised once: a signal arriving while the first one unwinds the
 stack (a solver child being killed and joined, a temporary file being removed) is noted, not
 raised, so that cleanup is never cut short; inside ``deferred()`` a signal is raised only on
-the way out, for steps that must not be split (starting a child process).
+the way out, for steps that must not be split (starting a child process), and never inside an
+import (modules are imported lazily, mid-command).
 
 Native code does not run Python's handlers until it returns, and some native code takes
 SIGINT for itself:
@@ -47,13 +48,38 @@ _raised = False  # whether KeyboardInterrupt was raised for it
 _deferring = 0  # depth of deferred() blocks
 
 
+RESEND = 0.05  # seconds: how soon a signal that came during an import is looked at again
+
+
 def _on_signal(signum, frame) -> None:
     global _received, _raised
     if _received is None:
         _received = signum
-    if not _raised and not _deferring:
-        _raised = True
-        raise KeyboardInterrupt
+    if _raised or _deferring:
+        return
+    if _importing(frame):
+        # a module interrupted half-way stays broken, and a native one (OR-Tools') turns the
+        # exception into "ImportError: initialization failed" or makes the interpreter exit by
+        # SIGINT whatever the exit code: the signal is sent again until the import is over
+        again = threading.Timer(RESEND, _resend, (signum,))
+        again.daemon = True
+        again.start()
+        return
+    _raised = True
+    raise KeyboardInterrupt
+
+
+def _importing(frame) -> bool:
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _resend(signum: int) -> None:
+    if _received is not None and not _raised:
+        os.kill(os.getpid(), signum)
 
 
 def received() -> bool:
