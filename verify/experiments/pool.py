@@ -24,6 +24,7 @@ from concurrent.futures import Executor, Future
 from multiprocessing.connection import wait
 
 from verify.errors import VerifyError
+from verify.interrupts import deferred
 
 
 class TaskKilled(VerifyError):
@@ -99,10 +100,13 @@ class ProcessPool(Executor):
         self._lock = threading.Lock()
         self._wake_r, self._wake_w = self._ctx.Pipe(duplex=False)
         self._shutdown = self._terminate = False
-        self._workers = [_Worker(self._ctx) for _ in range(workers)]
-        self._thread = threading.Thread(target=self._dispatch, name="slth-verify-pool", daemon=True)
-        self._thread.start()
-        atexit.register(self._at_exit)
+        # started whole even when interrupted: a spawned worker stopped before it has read its
+        # start-up data prints a traceback, and a pool without its dispatcher is never stopped
+        with deferred():
+            self._workers = [_Worker(self._ctx) for _ in range(workers)]
+            self._thread = threading.Thread(target=self._dispatch, name="slth-verify-pool", daemon=True)
+            self._thread.start()
+            atexit.register(self._at_exit)
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
         future: Future = Future()
