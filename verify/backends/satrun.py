@@ -217,7 +217,12 @@ def _stop(proc) -> None:
 
 
 def _died(proc) -> str:
+    """Why a child that has ended gave no answer. Ended by SIGTERM, which this process sends
+    only once it no longer waits for an answer, it was stopped from outside as a command is
+    (the same signal usually reaches this process too): KeyboardInterrupt, not a failure."""
     code = proc.exitcode
+    if code == -signal.SIGTERM:
+        raise KeyboardInterrupt
     if code is not None and code < 0:
         try:
             how = f"killed by {signal.Signals(-code).name}"
@@ -262,10 +267,6 @@ def call_in_child(fn, args: tuple, time_limit: float | None, label: str = "solve
             # Exited with nothing in the pipe (a concurrent fork may still hold its write end,
             # so EOF alone cannot be relied on).
             proc.join()
-            if proc.exitcode == -signal.SIGTERM:
-                # stopped from outside, as a command is (the same signal usually reaches this
-                # process too): an interruption, not a solver that failed
-                raise KeyboardInterrupt
             return None, _died(proc)
         return None, f"time limit {float(time_limit)} s reached, solver process killed"
     finally:
