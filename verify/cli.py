@@ -264,7 +264,6 @@ def _random_network(args, target):
         net = theorem1_random_network(target, c, bits, args.seed, zero=not args.no_zero)
         what = f"{c} units per input"
     else:
-        copies = args.copies if args.copies is not None else max(bits, 1)  # the paper: log2(1/δ)
         net = theorem2_random_network(target, c, copies, bits, args.seed, zero=False)
         what = f"{c} first-layer units per input, {copies} copies per neuron"
     return net, bits, what
@@ -350,7 +349,7 @@ def cmd_construct(args) -> int:
                  f"kept      {summary['kept']:,} of {summary['total']:,} weights (density "
                  f"{summary['density']:.4f} = kept / total), overparameterization "
                  f"{summary['overparameterization']:.1f} random weights per target weight",
-                 f"evidence  {report['evidence']}"]
+                 f"evidence  {_counted(report['evidence'])}"]
         for f in failures[:SHOWN]:
             lines.append(f"FAILED    layer {f['layer']} weight ({f['output']}, {f['input']}) branch "
                          f"{f['branch']}: {f['status']} [{f['method']}] {f['evidence']}")
@@ -591,6 +590,11 @@ def cmd_suite_check(args) -> int:
     return 0 if result.ok else 1
 
 
+def _counted(counts: dict) -> str:
+    """``158,797 sat-verified, 3 unsat-exhaustive``: a status count as people read it."""
+    return ", ".join(f"{n:,} {status}" for status, n in counts.items())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="slth-verify", description="Exact, certified answers about quantized "
                      "subset sum and pruned quantized networks.")
@@ -609,7 +613,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "exported to ONNX and run on every test image (needs the models extra)")
     p.set_defaults(func=cmd_demo)
 
-    gen = sub.add_parser("generate", help="write a seeded random instance as JSON")
+    gen = sub.add_parser("generate", help="write a seeded random instance (JSON) or network (.npz or .json)")
     gsub = gen.add_subparsers(dest="what", metavar="KIND", parser_class=_Parser, required=True)
     g = gsub.add_parser("subset-sum", help="a one-dimensional instance")
     g.add_argument("--n", type=int, required=True, help="number of weights (of random pairs for products)")
@@ -649,9 +653,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="lower every layer's output to 2^-gamma (gamma-double) or not")
     t.add_argument("--gamma", type=int, help="with --rounding double: gamma = 2^-GAMMA")
     t.add_argument("--mode", default="nearest-even", help="rounding mode (default nearest-even)")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("-o", "--output", required=True)
+    t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     t.add_argument("--memory-budget", metavar="SIZE", help=GENERATE_BUDGET_HELP)
+    t.add_argument("-o", "--output", required=True, help="the network file (.npz or .json)")
     t.set_defaults(func=cmd_generate_target)
     r = gsub.add_parser("random", help="the random network of Theorem 1 or 2 for a target")
     r.add_argument("--for", dest="target_file", required=True, help="the target network file")
@@ -662,12 +666,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--width-per-weight", type=int, help="units per input directly (instead of --c)")
     r.add_argument("--bits", type=int, help="delta_in = 2^-BITS (default ceil(target bits / 2))")
     r.add_argument("--no-zero", action="store_true", help="exclude 0 from the weight grid")
-    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     r.add_argument("--memory-budget", metavar="SIZE", help=GENERATE_BUDGET_HELP)
     r.add_argument("--store", choices=["auto", "weights"], default="auto",
                    help="auto (default): write the seed and shapes, from which loading regenerates the "
                         "weights byte for byte; weights: write the weights themselves (compressed)")
-    r.add_argument("-o", "--output", required=True)
+    r.add_argument("-o", "--output", required=True, help="the network file (.npz or .json)")
     r.set_defaults(func=cmd_generate_random)
 
     im = sub.add_parser("import-network", help="quantize a trained bias-free ReLU MLP (ONNX, safetensors "
@@ -693,8 +697,9 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--target", required=True, help="target network (.npz or .json)")
     k.add_argument("--random", required=True, help="random network (.npz or .json)")
     k.add_argument("--delta-bits", type=int, help="lower the random weights to 2^-K (default: their own precision)")
-    k.add_argument("--memory-budget", metavar="SIZE")
-    k.add_argument("--json", action="store_true")
+    k.add_argument("--memory-budget", metavar="SIZE", help="memory limit of the exact tables (e.g. 512M, 8G; default 4G or "
+                         "$SLTH_VERIFY_MEMORY_BUDGET)")
+    k.add_argument("--json", action="store_true", help="print every choice as a machine-readable JSON object")
     k.add_argument("-o", "--output", required=True, help="mask file (.npz), written on success")
     k.set_defaults(func=cmd_construct)
 
@@ -715,14 +720,16 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--method", choices=["auto", "cpsat", "sat"], default="auto",
                    help="--find any: decide components by the exact tables (auto) or as joint models")
     f.add_argument("--time-limit", type=float, metavar="S", help="seconds per solver run")
-    f.add_argument("--memory-budget", metavar="SIZE")
-    f.add_argument("--json", action="store_true")
+    f.add_argument("--memory-budget", metavar="SIZE", help="memory limit of the exact tables (e.g. 512M, 8G; default 4G or "
+                         "$SLTH_VERIFY_MEMORY_BUDGET)")
+    f.add_argument("--json", action="store_true", help="print the summary as a machine-readable JSON object")
     f.add_argument("-o", "--output", required=True, help="certificate file (.json); proofs go to <name>.proofs/")
     f.set_defaults(func=cmd_certify)
     ch = sub.add_parser("check", help="re-verify a certificate with no solver")
-    ch.add_argument("certificate")
+    ch.add_argument("certificate", help="a certificate (.json) written by certify")
     ch.add_argument("--engines", choices=["auto", "python", "native", "both"], default="auto",
-                    help="proof checker engines (default auto: python, plus native when installed)")
+                    help="proof checker engines (default auto: the native Rust engine; both: it and the "
+                         "pure-Python engine, which must agree: a second opinion, 15-20x slower)")
     ch.set_defaults(func=cmd_check)
 
     for name, func, text in (("solve", cmd_solve, "decide every target, with a witness or evidence for a no"),
@@ -734,7 +741,8 @@ def build_parser() -> argparse.ArgumentParser:
         c.add_argument("--method", choices=methods, default="auto",
                        help="dp (reachable-sum bitsets), mitm (meet in the middle), "
                             + ("cpsat, sat (a SAT solver with checked proofs), " if name != "count" else "")
-                            + "or auto: the pre-filter when a method fits the budget, else sat (default)")
+                            + ("or auto: the pre-filter when a method fits the budget, else sat (default)"
+                               if name != "count" else "or auto: whichever fits the budget (default)"))
         c.add_argument("--memory-budget", metavar="SIZE",
                        help="refuse methods needing more memory (e.g. 512M, 8G; default 4G or "
                             "$SLTH_VERIFY_MEMORY_BUDGET)")
@@ -742,10 +750,11 @@ def build_parser() -> argparse.ArgumentParser:
             c.add_argument("--solver", default="cadical195",
                            help=f"SAT solver with valid proofs: {', '.join(PROOF_SOLVERS)} (default cadical195)")
             c.add_argument("--encoding", choices=ENCODINGS, default="auto",
-                           help="CNF encoding for --method sat (default auto: the decision diagram "
-                                "when small, else mixedradix)")
+                           help="CNF encoding for --method sat (default auto: chosen per target by "
+                                "measured rules, see README's Methods; the choice affects speed only)")
             c.add_argument("--time-limit", type=float, metavar="S",
-                           help="seconds per target for cpsat and sat (the answer is unknown when hit)")
+                           help="seconds per solver run: per target for sat, for the whole target set "
+                                "for cpsat (the answer is unknown when hit)")
             c.add_argument("--proof-dir", metavar="DIR",
                            help="keep the CNF and DRUP proof of every checked refutation here")
         c.add_argument("--json", action="store_true", help="print a machine-readable JSON object")
@@ -768,7 +777,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "network file) as ONNX, npz or safetensors that "
                                                 "computes exactly the tool's outputs")
     xn.add_argument("source", help="a certificate (.json; checked first) or a network file (.npz, .json)")
-    xn.add_argument("--format", choices=["onnx", "npz", "safetensors"], required=True)
+    xn.add_argument("--format", choices=["onnx", "npz", "safetensors"], required=True, help="the output format")
     xn.add_argument("-o", "--output", required=True, help="output file")
     xn.add_argument("--dtype", choices=["auto", "float32", "float64"], default="auto",
                     help="auto: float32 when proved exact, else float64 (default); a dtype that "
@@ -778,10 +787,10 @@ def build_parser() -> argparse.ArgumentParser:
     xn.add_argument("--full", action="store_true", help="keep every unit (default: drop dead hidden units)")
     xn.add_argument("--engines", choices=["auto", "python", "native", "both"], default="auto",
                     help="proof checker engines for the certificate check (default auto)")
-    xn.add_argument("--json", action="store_true")
+    xn.add_argument("--json", action="store_true", help="print what was written as a JSON object")
     xn.set_defaults(func=cmd_export_network)
 
-    from verify.experiments import BUILTIN
+    from verify.experiments.spec import builtin_specs
 
     def where_and_retries(p):
         where = p.add_mutually_exclusive_group()
@@ -798,8 +807,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sw = sub.add_parser("sweep", help="run an experiment over a parameter grid into a SQLite database "
                                       "(resumable: run it again to finish an interrupted sweep)")
-    sw.add_argument("spec", help=f"a spec file (.toml), or a built-in spec: {', '.join(BUILTIN)}")
-    sw.add_argument("--db", help="results database (SQLite; created if missing)")
+    sw.add_argument("spec", help=f"a spec file (.toml), or a built-in spec: {', '.join(builtin_specs())}")
+    sw.add_argument("--db", help="results database (SQLite; created if missing); required unless --print-spec")
     where_and_retries(sw)
     sw.add_argument("--print-spec", action="store_true", help="print the spec (e.g. a built-in one, to "
                     "copy and edit) and exit")
@@ -835,7 +844,7 @@ def build_parser() -> argparse.ArgumentParser:
     sb.add_argument("-o", "--output", required=True, help="a new directory for the suite")
     sb.set_defaults(func=cmd_suite_build)
     sc = ssub.add_parser("check", help="re-verify every answer of a suite from its files alone")
-    sc.add_argument("directory")
+    sc.add_argument("directory", help="a suite directory written by suite build")
     sc.add_argument("--engines", choices=["auto", "python", "native", "both"], default="auto",
                     help="proof checker engines (default auto)")
     sc.add_argument("-v", "--verbose", action="store_true", help="one line per instance")

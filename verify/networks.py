@@ -4,7 +4,7 @@ A network ``f(x) = W_L σ(... σ(W_1 x))`` holds integer matrices ``W_i`` (shape
 with per-layer precision exponents ``k_i``: the real weight is ``W_i / 2^k_i``, on the grid
 S_δ with δ = 2^-k_i when |W_i| <= 2^k_i. Inputs are scaled integers too (``x / 2^k_x``).
 
-Rounding schedule of hidden and output values (THEORY.md §1, "mixed precision"):
+Rounding schedule of hidden and output values (docs/theory.md §1, "mixed precision"):
 
 - ``none``: exact arithmetic throughout.
 - ``double`` (γ-double): every layer's output, the last one included, is lowered to γ = 2^-m.

@@ -133,8 +133,8 @@ def solver_name(name: str, proof: bool = True) -> str:
     if proof and canonical not in PROOF_SOLVERS:
         why = _NO_PROOF.get(canonical, _NO_PROOF_DEFAULT)
         raise InputError(f"solver: {canonical} cannot be used with proof logging: {why}; "
-                         f"use one of {', '.join(PROOF_SOLVERS)}, or proof=False (its UNSAT is "
-                         f"then only claimed)")
+                         f"use one of {', '.join(PROOF_SOLVERS)} (a solver's \"no\" counts only with a "
+                         f"checked proof)")
     return canonical
 
 
