@@ -86,7 +86,7 @@ def test_demo_without_dir_removes_its_temporary_files(tmp_path, monkeypatch):
 
     seen = []
 
-    def fake(d, out, kept):
+    def fake(d, out, progress, kept):
         (d / "target.npz").write_bytes(b"x")
         seen.append((d, kept))
         return True

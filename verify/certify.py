@@ -94,6 +94,7 @@ def certify(target_path, random_path, output, find: str = "construction", mask_p
                              + _after_failure(failure))
         evidence["witnesses"] = witnesses
     else:
+        progress(f"searching ({find}{': each optimum proved by a checked refutation' if find == 'sparsest' else ''})")
         searched = _search(target, random, k, mode, find, method, time_limit, engines)
         summary.update(searched.stats)
         claim["width"] = searched.width

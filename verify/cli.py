@@ -157,9 +157,9 @@ def _solver_options(args) -> SolverOptions:
 def cmd_solve(args) -> int:
     problem = load_problem(args.instance)
     options = _solver_options(args)
-    with interrupts.undo_on_failure() as undo:  # proofs of answers never reported go
-        undo.watch(args.proof_dir)
-        report = solve(problem, args.method, args.memory_budget, options)
+    with interrupts.undo_on_failure() as undo, StatusLine("slth-verify solve") as status:
+        undo.watch(args.proof_dir)  # proofs of answers never reported go
+        report = solve(problem, args.method, args.memory_budget, options, status.stage)
     _print_report(problem, args.instance, report, args.json)
     return 0
 
@@ -167,9 +167,9 @@ def cmd_solve(args) -> int:
 def cmd_cover(args) -> int:
     problem = load_problem(args.instance)
     options = _solver_options(args)
-    with interrupts.undo_on_failure() as undo:  # proofs of answers never reported go
-        undo.watch(args.proof_dir)
-        report = cover(problem, args.method, args.memory_budget, options)
+    with interrupts.undo_on_failure() as undo, StatusLine("slth-verify cover") as status:
+        undo.watch(args.proof_dir)  # proofs of answers never reported go
+        report = cover(problem, args.method, args.memory_budget, options, status.stage)
     if args.json:
         print(dumps_readable(report.to_json(with_answers=args.answers)))
         return 0
@@ -481,7 +481,11 @@ def cmd_demo(args) -> int:
         from verify.demo_digits import run_digits_demo
 
         return run_digits_demo(args.dir)
-    ok = run_subset_sum_demo() if args.subset_sum else run_demo(args.dir)
+    if args.subset_sum:
+        ok = run_subset_sum_demo()
+    else:
+        with StatusLine("slth-verify demo") as status:
+            ok = run_demo(args.dir, out=status.echo, progress=status.stage)
     return 0 if ok else EXIT_INTERNAL
 
 

@@ -23,6 +23,7 @@ from verify.generators import subset_sum_instance
 from verify.interrupts import undo_on_failure
 from verify.problems import SubsetSum, TargetRange
 from verify.solving import count, cover, solve
+from verify.status_line import quiet
 
 DEMO_N = 16
 DEMO_BITS = 14  # κ = 14/16 = 0.875 = 1 - log2(16)/(2·16): the centre of the critical window
@@ -94,18 +95,18 @@ NET_SEED = 1
 RANDOM_SEED = 1002  # the construction fails about half the time at C = 20: this seed shows a success
 
 
-def run_demo(directory=None, out=print) -> bool:
+def run_demo(directory=None, out=print, progress=quiet) -> bool:
     """The network story (module docstring); files go to ``directory`` (default: a temporary
     one, removed at the end). True when every certificate was written and re-checked."""
     if directory is not None:
         with undo_on_failure() as undo:  # an interrupted demo leaves no new files behind
             undo.watch(directory)
-            return _network_demo(Path(directory), out, kept=True)
+            return _network_demo(Path(directory), out, progress, kept=True)
     with tempfile.TemporaryDirectory(prefix="slth-verify-demo-") as tmp:
-        return _network_demo(Path(tmp), out, kept=False)
+        return _network_demo(Path(tmp), out, progress, kept=False)
 
 
-def _network_demo(d: Path, out, kept: bool) -> bool:
+def _network_demo(d: Path, out, progress, kept: bool) -> bool:
     from verify.certificates import check_certificate, theorem3_bound
     from verify.certify import certify
     from verify.generators import target_network, theorem1_random_network
@@ -127,7 +128,9 @@ def _network_demo(d: Path, out, kept: bool) -> bool:
     ok = True
     results = {}
     for find, label in (("construction", "construct"), ("sparsest", "sparsest"), ("min-width", "min-width")):
-        done = certify(d / "target.npz", d / "random.npz", d / f"{find}.json", find)
+        done = certify(d / "target.npz", d / "random.npz", d / f"{find}.json", find,
+                       progress=lambda phrase, find=find: progress(f"{find}: {phrase}"))
+        progress(f"{find}: re-checking {find}.json")
         check = check_certificate(d / f"{find}.json") if done.certificate else None
         results[find] = done
         ok = ok and done.ok and check is not None and check.ok

@@ -37,6 +37,7 @@ from verify.prefilter.vector import scalarize
 from verify.solvers import SolverOptions, cpsat_answer, cpsat_answers, sat_answer
 from verify.problems import Problem, SubsetSum, TargetRange, VectorSubsetSum  # noqa: F401 (SubsetSum: doctests)
 from verify.status import Answer, Status
+from verify.status_line import quiet
 from verify.witness import replay_rows, witness_error
 
 METHODS = ("auto", "dp", "mitm", "cpsat", "sat")
@@ -300,7 +301,7 @@ def _primal(command: str, method: str, chosen: str, plain: _Plain, cardinality: 
 
 
 def _decide(command: str, problem: Problem, method: str, budget,
-            options: SolverOptions | None = None) -> tuple[Report, np.ndarray]:
+            options: SolverOptions | None = None, progress=quiet) -> tuple[Report, np.ndarray]:
     """Answer every target: the conditions first, then one bitset for all targets at once
     (vectorized witnesses), one meet-in-the-middle search per target, or one solver run per
     target. ``auto`` uses the pre-filter when a method fits the budget, SAT otherwise. Returns
@@ -341,7 +342,7 @@ def _decide(command: str, problem: Problem, method: str, budget,
         if chosen == "mitm":
             answers, timings = _search_mitm(plain, fewest, budget)
         else:
-            answers, timings = _search_solver(plain, chosen, options or SolverOptions(), budget)
+            answers, timings = _search_solver(plain, chosen, options or SolverOptions(), budget, progress)
         reachable[:] = [a.status.is_sat for a in answers]
         report = Report(command, problem, label, answers, timings=timings)
     else:
@@ -432,7 +433,8 @@ def _backing(plain: _Plain, budget):
     return decide
 
 
-def _search_solver(plain: _Plain, method: str, options: SolverOptions, budget) -> tuple[list, dict]:
+def _search_solver(plain: _Plain, method: str, options: SolverOptions, budget,
+                   progress=quiet) -> tuple[list, dict]:
     answers: list = [None] * len(plain.targets)
     for i, a in plain.refuted.items():
         answers[i] = a
@@ -440,12 +442,14 @@ def _search_solver(plain: _Plain, method: str, options: SolverOptions, budget) -
     t1 = time.perf_counter()
     if method == "cpsat" and plain.todo.size > 1 and plain.problem.objective is None:
         todo = plain.todo.tolist()
+        progress(f"CP-SAT on {len(todo):,} targets at once")
         found = cpsat_answers(plain.problem, [plain.target(i) for i in todo], plain.scalar.tolist(),
                               options, backing)
         for i, a in zip(todo, found):
             answers[i] = a
         return answers, {"search": time.perf_counter() - t1}
-    for i, t in zip(plain.todo.tolist(), plain.scalar.tolist()):
+    for done, (i, t) in enumerate(zip(plain.todo.tolist(), plain.scalar.tolist())):
+        progress(f"{method} on target {done + 1:,} of {plain.todo.size:,}")
         target = plain.target(i)
         try:
             if method == "sat":
@@ -460,19 +464,20 @@ def _search_solver(plain: _Plain, method: str, options: SolverOptions, budget) -
 
 
 def solve(problem: Problem, method: str = "auto", budget=None,
-          options: SolverOptions | None = None) -> Report:
+          options: SolverOptions | None = None, progress=quiet) -> Report:
     """Decide every target of ``problem`` (see the module docstring); ``options`` tune the
-    ``sat`` and ``cpsat`` methods (solver, encoding, time limit, proof directory).
+    ``sat`` and ``cpsat`` methods (solver, encoding, time limit, proof directory); ``progress``
+    is told which target a solver is on (``verify.status_line``).
 
     >>> r = solve(SubsetSum(weights=[3, -5, 7], targets=[2, 1]))
     >>> [(a.target, a.status.value, a.witness) for a in r.answers]
     [(2, 'sat-verified', (1, 2)), (1, 'unsat-exhaustive', None)]
     """
-    return _decide("solve", problem, method, budget, options)[0]
+    return _decide("solve", problem, method, budget, options, progress)[0]
 
 
 def cover(problem: Problem, method: str = "auto", budget=None,
-          options: SolverOptions | None = None) -> Report:
+          options: SolverOptions | None = None, progress=quiet) -> Report:
     """Decide every target of the problem's range or list at once, with a replayed witness for
     each reachable one. ``report.extra`` holds ``reachable_count``, ``unreachable`` (the exact
     list of certainly unreachable targets), ``unsat_methods`` (how many each method refuted),
@@ -483,7 +488,7 @@ def cover(problem: Problem, method: str = "auto", budget=None,
     >>> r.extra["reachable_count"], r.extra["unreachable"]
     (4, [1, 4])
     """
-    report, reachable = _decide("cover", problem, method, budget, options)
+    report, reachable = _decide("cover", problem, method, budget, options, progress)
     report.extra["reachable_count"] = int(reachable.sum())
     targets = problem.targets
     undecided = np.zeros(len(reachable), dtype=bool)
