@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Iterator, Union
 
 from verify.errors import InputError, MissingFileError
+from verify.interrupts import deferred
 
 FORMAT_VERSION = 1
 OBJECTIVES = ("fewest",)
@@ -347,14 +348,16 @@ def write_atomic(path: str | os.PathLike, write) -> None:
     directory = p.parent if str(p.parent) else Path(".")
     if not directory.is_dir():
         raise MissingFileError(f"{p}: directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=directory)
+    tmp = None
     try:
+        with deferred():  # a temporary file made is always known here, so it is removed below
+            fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=directory)
         with os.fdopen(fd, "wb") as f:
             write(f)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would make results private by accident
         os.replace(tmp, p)
     except BaseException:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
         raise
 
