@@ -43,13 +43,11 @@ from pathlib import Path
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a Ctrl-C
+RESEND = 0.05  # seconds: how soon a signal that came during an import is looked at again
 
 _received: int | None = None  # the first signal since handling() began
 _raised = False  # whether KeyboardInterrupt was raised for it
-_deferring = 0  # depth of deferred() blocks
-
-
-RESEND = 0.05  # seconds: how soon a signal that came during an import is looked at again
+_deferring = 0  # depth of deferred() blocks (and the program's start)
 
 
 def _on_signal(signum, frame) -> None:
@@ -135,7 +133,9 @@ def handling(final: bool = False):
         yield
     finally:
         for s, h in saved.items():
-            signal.signal(s, signal.SIG_IGN if final or h is _on_signal or h is None else h)
+            if final or h is _on_signal:
+                h = signal.SIG_IGN
+            signal.signal(s, signal.SIG_DFL if h is None else h)  # None: set outside Python
         if pysat is not None:
             pysat[0].check = pysat[1]
         _received, _raised = None, False
@@ -229,7 +229,7 @@ def stoppable(run, stop):
 class Undo:
     """Paths a command may create, and what ``undo()`` removes: a watched path that did not
     exist is removed (a directory with everything in it); a watched directory that existed
-    loses the entries it did not have. Nothing that existed before is touched."""
+    loses the entries it did not have. Nothing that existed before is removed."""
 
     def __init__(self):
         self._watched: list[tuple[Path, set | None]] = []
