@@ -93,3 +93,23 @@ def test_encodings_built_in_a_child_are_the_same_clauses(weights, encoding, data
     assert child.clauses == encode_subset_sum(scaled, target * 101, encoding).clauses
     if not child.refuted_by_encoder:
         assert models(child, "cadical195") == solutions(weights, target)
+
+
+def _hog():
+    hog = b"\x01" * (96 << 20)
+    time.sleep(60)
+    return len(hog)
+
+
+def test_memory_is_measured_from_the_childs_own_start(tmp_path):
+    """A parent large in file-backed pages (as a test process full of shared libraries): its
+    forked child maps them lazily and starts far smaller, so growth measured from the parent's
+    size went unseen and the child ran to the time limit."""
+    import mmap
+
+    big = tmp_path / "big"
+    big.write_bytes(b"\0" * (256 << 20))
+    with open(big, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as pages:
+        assert sum(pages[i] for i in range(0, len(pages), mmap.PAGESIZE)) == 0  # all resident here
+        payload, reason, kind = building.run_bounded(_hog, (), 30, 48 << 20, "hog")
+    assert payload is None and kind == "memory" and "grew past the memory budget" in reason

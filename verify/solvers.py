@@ -44,14 +44,17 @@ Backing = Callable[[int], "tuple[bool, str] | None"]
 class SolverOptions:
     """How solvers are run. ``time_limit`` in seconds per target (None: no limit);
     ``proof_dir``: where CNF and DRUP files of checked refutations are kept (None: not kept);
-    ``engines``: proof-checker engines (``auto``: the pure-Python one, plus the native one when
-    installed, which must agree)."""
+    ``engines``: proof-checker engines (``auto``: the native one; ``both``: it and the pure-Python
+    one, which must agree); ``build_budget``: the memory budget for building an encoding (None:
+    the command's budget; the hardness experiment gives solvers a tiny pre-filter budget so that
+    no table confirms their answers, but their encodings still need room)."""
 
     solver: str = "cadical195"
     encoding: str = "auto"
     time_limit: float | None = None
     proof_dir: str | None = None
     engines: str = "auto"
+    build_budget: int | str | None = None
 
 
 def _replayed(problem: Problem, target, witness, method: str, optimal=None, extra=None) -> Answer:

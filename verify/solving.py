@@ -453,9 +453,10 @@ def _search_solver(plain: _Plain, method: str, options: SolverOptions, budget,
         target = plain.target(i)
         try:
             if method == "sat":
+                build = budget if options.build_budget is None else options.build_budget
                 answers[i] = sat_answer(plain.problem, target, plain.weights, t, options, backing,
                                         f"{plain.problem.sha256[:16]}-target{i}", plain.g,
-                                        resolve_budget(budget))
+                                        resolve_budget(build))
             else:
                 answers[i] = cpsat_answer(plain.problem, target, t, options, backing)
         except BudgetExceeded as e:  # this target cannot be encoded within the limits

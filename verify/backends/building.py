@@ -51,6 +51,12 @@ class Built:
     tried: tuple[str, ...] = ()  # encodings that did not fit, and why, before this one
 
 
+def _measured(start_rss, fn, *args):
+    """In the child: record its resident size before ``fn`` runs, then run it."""
+    start_rss.value = _rss("self") or 0
+    return fn(*args)
+
+
 def _rss(pid: int | str) -> int | None:
     """Resident bytes of a process, or None when /proc cannot tell."""
     try:
@@ -67,8 +73,12 @@ def run_bounded(fn, args: tuple, time_limit: float | None, memory_limit: int, la
     and kind ``time``, ``memory`` or ``died``."""
     ctx = _context()
     recv_end, send_end = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send_end, fn, args, os.getpid()), name=f"build-{label}")
-    base = _rss("self") or 0  # a forked child starts out resident in the same pages
+    # the child's own resident size when it starts, not this process's: a forked child maps the
+    # parent's file-backed pages (shared libraries) lazily, so it starts out hundreds of MB
+    # smaller than a large parent, and growth measured from the parent's size went unseen
+    start_rss = ctx.Value("q", -1, lock=False)
+    proc = ctx.Process(target=_child, args=(send_end, _measured, (start_rss, fn) + tuple(args), os.getpid()),
+                       name=f"build-{label}")
     start = time.monotonic()
     deadline = None if time_limit is None else start + time_limit
     try:
@@ -92,8 +102,8 @@ def run_bounded(fn, args: tuple, time_limit: float | None, memory_limit: int, la
                 return None, _died(proc), "died"
             if deadline is not None and time.monotonic() >= deadline:
                 return None, f"time limit {float(time_limit)} s reached while building it", "time"
-            rss = _rss(proc.pid)
-            if rss is not None and rss - base > memory_limit:
+            rss, base = _rss(proc.pid), start_rss.value
+            if rss is not None and base >= 0 and rss - base > memory_limit:
                 return None, (f"it grew past the memory budget of {human_bytes(memory_limit)} "
                               f"({human_bytes(rss - base)} after {time.monotonic() - start:.1f} s)"), "memory"
     finally:

@@ -97,7 +97,8 @@ def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
             if method == "cpsat":  # import OR-Tools before the clock starts: a first task would pay for it
                 import verify.backends.cpsat  # noqa: F401
                 import verify.encodings.cpsat  # noqa: F401
-            options = SolverOptions(time_limit=time_limit, encoding=params["encoding"], engines=params["checker"])
+            options = SolverOptions(time_limit=time_limit, encoding=params["encoding"], engines=params["checker"],
+                                    build_budget=budget)
             report = solve(inst, method, NO_PREFILTER, options)
         else:
             raise InputError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
