@@ -231,7 +231,7 @@ def test_default_sat_falls_back_to_an_encoding_within_the_budget():
     target = 2473  # unreachable (asserted by meet in the middle below)
     assert MeetInTheMiddle(weights).witness(target) is None
     problem = SubsetSum(weights=weights, targets=[target])
-    small = solve(problem, "sat", budget="64K").answers[0]
+    small = solve(problem, "sat", budget="256K").answers[0]  # the tables need 0.5M, adder less
     assert small.status is Status.UNSAT_PROOF_CHECKED and small.extra["encoding"] == "adder"
     roomy = solve(problem, "sat").answers[0]
     assert roomy.status is Status.UNSAT_PROOF_CHECKED and roomy.method == "dd-proof"

@@ -6,7 +6,7 @@ n (measured: 491,857 clauses for 6 weights of 13 bits; ``sortnetwrk`` past 15 GB
 12 bits), they cannot be interrupted, and when an allocation fails inside them under an address-
 space limit the process was seen to hang rather than die. So an encoding that is not tiny is
 built in a forked child process (the same one-shot child ``verify.backends.satrun`` runs solvers
-in) whose resident memory this process reads from ``/proc`` every ``POLL`` seconds: the child is
+in) whose anonymous resident memory this process reads from ``/proc`` every ``POLL`` seconds: the child is
 killed once it has grown past the budget, or at the time limit. The clauses come back as two flat
 int64 arrays (literals and clause lengths), which pickle as raw bytes. Elsewhere than Linux
 there is no ``/proc`` and only the time limit applies.
@@ -32,7 +32,7 @@ from verify.errors import BudgetExceeded, InputError, VerifyError
 from verify.interrupts import deferred
 from verify.prefilter.budget import human_bytes, resolve_budget
 
-POLL = 0.01  # seconds between reads of the child's resident memory
+POLL = 0.01  # seconds between reads of the child's anonymous resident memory
 # n·Σ|a_i| up to which every encoding is built in this process: the largest of all eight
 # encodings over 600 random instances there had 45,396 literals (sortnetwrk), a few MB
 INLINE_MAX_WORK = 1024
@@ -58,24 +58,27 @@ def _measured(start_rss, fn, *args):
 
 
 def _rss(pid: int | str) -> int | None:
-    """Resident bytes of a process, or None when /proc cannot tell."""
+    """Anonymous resident bytes of a process (resident minus shared: what it allocated, not the
+    pages of files and shared libraries a forked child faults in as it runs code), or None when
+    /proc cannot tell."""
     try:
         with open(f"/proc/{pid}/statm", "rb") as f:
-            return int(f.read().split()[1]) * _PAGE
+            fields = f.read().split()
+            return (int(fields[1]) - int(fields[2])) * _PAGE
     except (OSError, ValueError, IndexError):
         return None
 
 
 def run_bounded(fn, args: tuple, time_limit: float | None, memory_limit: int, label: str):
-    """Run ``fn(*args)`` in a child process killed at the time limit or once its resident memory
+    """Run ``fn(*args)`` in a child process killed at the time limit or once its anonymous resident memory
     has grown by more than ``memory_limit`` bytes over this process's. Returns ``(payload,
     reason, kind)``: payload ``("ok", result)`` or ``("error", text)``, or None with the reason
     and kind ``time``, ``memory`` or ``died``."""
     ctx = _context()
     recv_end, send_end = ctx.Pipe(duplex=False)
-    # the child's own resident size when it starts, not this process's: a forked child maps the
-    # parent's file-backed pages (shared libraries) lazily, so it starts out hundreds of MB
-    # smaller than a large parent, and growth measured from the parent's size went unseen
+    # the child's own size when it starts, not this process's: a forked child maps the parent's
+    # file-backed pages (shared libraries) lazily, so measured from the parent's size its growth
+    # went unseen
     start_rss = ctx.Value("q", -1, lock=False)
     proc = ctx.Process(target=_child, args=(send_end, _measured, (start_rss, fn) + tuple(args), os.getpid()),
                        name=f"build-{label}")
