@@ -305,7 +305,9 @@ def _wait_for_rows(db, at_least: int, proc, timeout: float = 120) -> int:
 RESUME = 'experiment = "counts"\nseeds = 40\n[parameters]\nbits = 16\nn = [20, 24]\n'
 
 
-@pytest.mark.parametrize("how", ["kill", "ctrl-c", "term"])
+# kill and term are slow: tests/test_interrupts.py signals sweeps in the fast set too
+@pytest.mark.parametrize("how", [pytest.param("kill", marks=pytest.mark.slow), "ctrl-c",
+                                 pytest.param("term", marks=pytest.mark.slow)])
 def test_interrupted_sweep_resumes_to_exactly_the_rows_of_an_uninterrupted_one(tmp_path, how):
     spec = spec_file(tmp_path, RESUME)
     whole, cut = tmp_path / "whole.sqlite", tmp_path / "cut.sqlite"

@@ -450,8 +450,8 @@ def in_family(target, random, k, mode, mask) -> bool:
 @pytest.mark.parametrize("widths, c, seeds, miss", [
     ((1, 1), 4, range(10), 0.25),
     ((1, 2), 3, range(12), 0.25),
-    ((2, 1), 3, range(6), 0.25),
-    ((1, 1, 1), 3, range(3), 0.0),
+    pytest.param((2, 1), 3, range(6), 0.25, marks=pytest.mark.slow),  # 10 s: the fast set has two shapes
+    pytest.param((1, 1, 1), 3, range(3), 0.0, marks=pytest.mark.slow),
 ])
 def test_whole_network_brute_force_by_exhaustive_evaluation(widths, c, seeds, miss):
     """Every structured mask, compared with the target on the whole input grid (not by the
