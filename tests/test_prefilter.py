@@ -108,21 +108,26 @@ def test_counts_exceed_64_bits_exactly():
     assert SolutionCounts(weights, size=40).count(37) == math.comb(70, 37) * math.comb(3, 3)
 
 
+def _mitm_agrees_with_brute(m, table, weights, t) -> None:
+    """Witness, count and fewest of one target against the brute-force table."""
+    w = m.witness(t)
+    assert (w is not None) == brute.reachable(table, t)
+    if w is not None:
+        check_subset(weights, w, t)
+    assert m.count(t) == brute.count(table, t)
+    best = m.fewest(t)
+    assert (best is None) == (brute.fewest(table, t) is None)
+    if best is not None:
+        assert best[0] == brute.fewest(table, t)
+        check_subset(weights, best[1], t, best[0])
+
+
 @given(weight_lists(max_n=12))
 def test_mitm_matches_brute_force(weights):
     table = brute.subset_table(weights)
     m = MeetInTheMiddle(weights)
     for t in span(weights):
-        w = m.witness(t)
-        assert (w is not None) == brute.reachable(table, t)
-        if w is not None:
-            check_subset(weights, w, t)
-        assert m.count(t) == brute.count(table, t)
-        best = m.fewest(t)
-        assert (best is None) == (brute.fewest(table, t) is None)
-        if best is not None:
-            assert best[0] == brute.fewest(table, t)
-            check_subset(weights, best[1], t, best[0])
+        _mitm_agrees_with_brute(m, table, weights, t)
         for k in range(len(weights) + 1):
             w = m.witness(t, k)
             assert (w is not None) == brute.reachable(table, t, k)
@@ -205,16 +210,7 @@ def test_mitm_is_exact_beyond_int64(weights):
     m = MeetInTheMiddle(weights)
     assert not m.exact_int64 or max(map(abs, weights)) < 2**60
     for t in huge_targets(weights):
-        w = m.witness(t)
-        assert (w is not None) == brute.reachable(table, t)
-        if w is not None:
-            check_subset(weights, w, t)
-        assert m.count(t) == brute.count(table, t)
-        best = m.fewest(t)
-        assert (best is None) == (brute.fewest(table, t) is None)
-        if best is not None:
-            assert best[0] == brute.fewest(table, t)
-            check_subset(weights, best[1], t, best[0])
+        _mitm_agrees_with_brute(m, table, weights, t)
         k = len(weights) // 2
         w = m.witness(t, k)
         assert (w is not None) == brute.reachable(table, t, k)
