@@ -335,13 +335,13 @@ def cmd_construct(args) -> int:
     report = {"ok": built.ok, "theorem": theorem, "delta_bits": k, **summary, "target_sha256": target.sha256,
               "random_sha256": random.sha256, "failures": failures,
               "evidence": dict(sorted(_count(c.answer.status.value for c in built.choices).items()))}
-    report["choices"] = [{"layer": c.layer, "row": c.output, "input": c.input, "branch": c.branch,
-                          "target": c.target, "units": list(c.units), "status": c.answer.status.value,
-                          "method": c.answer.method} for c in built.choices]
     if built.ok:
         report["equal"] = eq.verdict == "equal"
         report["equal_on"] = f"{eq.domain} ({eq.method})"
     if args.json:
+        report["choices"] = [{"layer": c.layer, "row": c.output, "input": c.input, "branch": c.branch,
+                              "target": c.target, "units": list(c.units), "status": c.answer.status.value,
+                              "method": c.answer.method} for c in built.choices]
         print(dumps_readable(report))
     else:
         lines = [f"target    {args.target}: widths {list(target.widths)}, {target.num_weights} weights",

@@ -23,6 +23,7 @@ its "no". The pruned network is then evaluated exactly and compared with the tar
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -58,7 +59,7 @@ class Construction:
     k: int
     choices: list[WeightChoice] = field(default_factory=list)
 
-    @property
+    @cached_property  # read once construction is over: a layer pair has 10^5 choices
     def failures(self) -> list[WeightChoice]:
         return [c for c in self.choices if not c.answer.status.is_sat]
 
