@@ -268,6 +268,25 @@ def test_export_files_read_back(tmp_path, capsys):
         assert any("sha256" in c for c in parsed.comments)
 
 
+def test_export_is_built_within_the_memory_budget(tmp_path, capsys):
+    import numpy as np
+
+    from verify.encodings.export import export_problem
+    from verify.problems import load_problem
+
+    weights = np.random.default_rng(1).integers(-4096, 4097, 32).tolist()  # sortnetwrk: gigabytes
+    inst = tmp_path / "w.json"
+    inst.write_text(json.dumps({"kind": "subset-sum", "version": 1, "weights": weights,
+                                "targets": [sum(weights[:16])]}))
+    out = tmp_path / "w.cnf"
+    code, _, err = run(capsys, "export", str(inst), "--format", "cnf", "--encoding", "sortnetwrk",
+                       "--memory-budget", "32M", "-o", str(out))
+    assert code == 2 and "building the sortnetwrk encoding: it grew past" in err and not out.exists()
+    # within the budget the file is the one the library writes with no bound at all
+    assert run(capsys, "export", str(inst), "--format", "cnf", "-o", str(out))[0] == 0
+    assert out.read_text() == export_problem(load_problem(inst), "cnf")[0]
+
+
 def test_solve_with_sat_and_a_proof_dir(tmp_path, capsys):
     inst = tmp_path / "s.json"
     inst.write_text(json.dumps({"kind": "subset-sum", "version": 1, "weights": [3, 4, 5, 8, 9, 13],

@@ -24,7 +24,7 @@ if __name__ == "__main__" or os.path.basename((sys.argv or [""])[0]) == "slth-ve
 from verify import __version__  # noqa: E402 - after the signal handlers, on purpose
 from verify.backends.satrun import PROOF_SOLVERS
 from verify.encodings.cnf import ENCODINGS
-from verify.errors import EXIT_INTERNAL, EXIT_USAGE, InputError, VerifyError
+from verify.errors import EXIT_INTERNAL, EXIT_USAGE, BudgetExceeded, InputError, VerifyError
 from verify.encodings.export import EXPORT_FORMATS, export_problem
 from verify.generators import BRANCHES, DISTRIBUTIONS, subset_sum_instance, vector_instance
 from verify.problems import dumps_readable, load_problem, save_problem, write_text_atomic
@@ -424,8 +424,16 @@ def cmd_check(args) -> int:
 
 
 def cmd_export(args) -> int:
+    from verify.backends.building import build_encoding
+
+    def bounded(weights, t, encoding, size):  # no encoder may outgrow the memory budget
+        built = build_encoding(weights, t, encoding, size, budget=args.memory_budget, time_limit=args.time_limit)
+        if built.unknown:
+            raise BudgetExceeded(f"{built.unknown}; nothing written")
+        return built.encoded
+
     problem = load_problem(args.instance)
-    text, summary = export_problem(problem, args.format, args.target, args.encoding)
+    text, summary = export_problem(problem, args.format, args.target, args.encoding, bounded)
     write_text_atomic(args.output, text)
     print(f"wrote {args.output}: {summary}", file=sys.stderr)
     return 0
@@ -775,6 +783,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--encoding", choices=ENCODINGS, default="auto", help="CNF encoding (default auto)")
     e.add_argument("--target", help="which target, an integer or comma-separated for vectors "
                                      "(needed when the instance has several)")
+    e.add_argument("--memory-budget", metavar="SIZE", help="building the CNF may use at most this "
+                   "much memory (e.g. 512M; default 4G or $SLTH_VERIFY_MEMORY_BUDGET); auto then "
+                   "falls back to adder, an explicit encoding is refused")
+    e.add_argument("--time-limit", type=float, metavar="S", help="seconds to build the CNF (default: no limit)")
     e.add_argument("-o", "--output", required=True, help="output file")
     e.set_defaults(func=cmd_export)
     xn = sub.add_parser("export-network", help="write a certificate's verified ticket network (or a "

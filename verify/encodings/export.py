@@ -47,8 +47,11 @@ def _pick_target(problem: Problem, target):
     return target
 
 
-def export_problem(problem: Problem, fmt: str, target=None, encoding: str = "auto") -> tuple[str, str]:
+def export_problem(problem: Problem, fmt: str, target=None, encoding: str = "auto",
+                   encode=encode_subset_sum) -> tuple[str, str]:
     """The text of one target's file in format ``fmt``, and a one-line summary of it.
+    ``encode(weights, t, encoding, size)`` builds the CNF (the command line passes one that
+    builds it in a child process within the memory budget, ``verify.backends.building``).
 
     >>> from verify.problems import SubsetSum
     >>> text, summary = export_problem(SubsetSum(weights=[3, -5, 7], targets=[2]), "opb")
@@ -86,7 +89,7 @@ def export_problem(problem: Problem, fmt: str, target=None, encoding: str = "aut
     if not lo <= scalar <= hi:
         raise InputError(f"target {t}: outside the reachable range [{lo}, {hi}], so unreachable; "
                          f"nothing to export")
-    enc = encode_subset_sum(weights, scalar, encoding, problem.size)
+    enc = encode(weights, scalar, encoding, problem.size)
     comments.append(f"encoding {enc.encoding}: {len(enc.clauses):,} clauses, {enc.nvars:,} variables")
     if enc.refuted_by_encoder:
         comments.append("the encoder produced the empty clause: it found the constraint "
