@@ -136,6 +136,27 @@ def test_combinations_that_do_not_apply_are_omitted_and_counted_not_stored(tmp_p
         assert f"{per_method:,} tasks omitted (not applicable): {why[m]}" in err
 
 
+def test_network_tasks_store_only_parameters_their_networks_have(tmp_path, capsys):
+    spec = parse_spec({"experiment": "network", "seeds": 2, "methods": ["construction"],
+                       "parameters": {"theorem": [1, 2], "c": 4, "copies": 3, "zero": [True, False]}},
+                      "inline", experiments())
+    tasks = spec.tasks()
+    one = [dict(t.params) for t in tasks if dict(t.params)["theorem"] == 1]
+    two = [dict(t.params) for t in tasks if dict(t.params)["theorem"] == 2]
+    assert {(p["zero"], p["c1"], p["copies"]) for p in one} == {(True, None, None), (False, None, None)}
+    # Theorem 2's random weights never include 0: one task per seed, not one per listed zero
+    assert [(p["zero"], p["copies"]) for p in two] == [(None, 3)] * 2
+    assert len(tasks) == spec.size == 2 * 2 + 2
+    db = tmp_path / "r.sqlite"
+    code, _, _ = run_cli(capsys, "sweep", str(spec_file(tmp_path, 'experiment = "network"\nseeds = 1\n'
+                                                                  'methods = ["construction"]\n[parameters]\n'
+                                                                  'theorem = [1, 2]\nc = 4\ncopies = 3\n',
+                                                        "net.toml")), "--db", str(db))
+    stored = {json.loads(p)["theorem"]: json.loads(p) for (p,) in sqlite3.connect(db).execute("SELECT params FROM results")}
+    assert stored[1]["copies"] is None and stored[2]["zero"] is None and stored[2]["copies"] == 3
+    assert run_cli(capsys, "report", str(db))[0] == 0
+
+
 @pytest.mark.parametrize("name", sorted(experiments()))
 def test_a_spec_without_time_limit_is_bounded_when_its_methods_run_solvers(name):
     from verify.experiments.base import DEFAULT_TIME_LIMIT

@@ -134,8 +134,11 @@ class Experiment:
 
     ``applies(params, method)`` says why a combination is not a task of this experiment (None
     when it is): a sweep omits such combinations instead of storing a row that would look like
-    a hit limit. ``default_time_limit`` bounds each task of a spec that sets no ``time_limit``
-    (for experiments whose methods would otherwise run without bound)."""
+    a hit limit. ``describes(params)`` gives the parameters as they describe a task's instance:
+    one that does not apply to the point (Theorem 1's ``copies``, say) is None, so that a stored
+    row never holds a value its instance does not have; grid points equal after that are one
+    task. ``default_time_limit`` bounds each task of a spec that sets no ``time_limit`` (for
+    experiments whose methods would otherwise run without bound)."""
 
     name: str
     summary: str
@@ -145,6 +148,7 @@ class Experiment:
     tables: Callable[[list[dict]], list[Table]]
     plot: Callable | None = None
     applies: Callable[[dict, str], str | None] | None = None
+    describes: Callable[[dict], dict] | None = None
     default_time_limit: float | None = None
 
 

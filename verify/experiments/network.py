@@ -85,6 +85,14 @@ def applies(params: dict, method: str) -> str | None:
     return None
 
 
+def describes(params: dict) -> dict:
+    """The parameters as they describe the task's networks: Theorem 1 has no first-block width
+    or copies of its own, Theorem 2's random weights never include 0."""
+    if params["theorem"] == 1:
+        return {**params, "c1": None, "copies": None}
+    return {**params, "zero": None}
+
+
 def _equal(target, random, mask, k, time_limit) -> tuple[Status, str]:
     """The ticket's status once its pruned network is compared with the target exactly."""
     from verify.equality import decide_equality, ticket_network
@@ -321,5 +329,5 @@ def plot(rows: list[dict], figure) -> None:
 
 
 EXPERIMENT = Experiment("network", "construction success, narrowest and sparsest tickets against Theorems 1-3",
-                        PARAMS, METHODS, run, tables, plot, applies=applies,
+                        PARAMS, METHODS, run, tables, plot, applies=applies, describes=describes,
                         default_time_limit=DEFAULT_TIME_LIMIT)

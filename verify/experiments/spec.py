@@ -89,9 +89,13 @@ class Spec:
     points: tuple = ()  # ((sorted (name, value) pairs), seed) ...
 
     def grid_points(self) -> list[tuple]:
-        """The grid's parameter points, each as sorted (name, value) pairs."""
+        """The grid's parameter points, each as sorted (name, value) pairs, as the experiment
+        describes them (``Experiment.describes``: points that differ only in parameters that do
+        not apply are one point)."""
         names = [name for name, _ in self.grid]
-        return [tuple(sorted(zip(names, combo))) for combo in itertools.product(*(v for _, v in self.grid))]
+        describes = self.experiment.describes or dict
+        points = (describes(dict(zip(names, combo))) for combo in itertools.product(*(v for _, v in self.grid)))
+        return list(dict.fromkeys(tuple(sorted(p.items())) for p in points))
 
     def _pairs(self) -> list[tuple]:
         if self.points:
@@ -129,10 +133,7 @@ class Spec:
     @property
     def size(self) -> int:
         """The number of tasks (combinations that do not apply are not tasks)."""
-        n = len(self.methods) * (len(self.points) or len(self.seeds))
-        if not self.points:
-            for _, values in self.grid:
-                n *= len(values)
+        n = len(self.methods) * (len(self.points) or len(self.seeds) * len(self.grid_points()))
         return n - sum(self.omitted.values())
 
     def tasks(self) -> list[Task]:
@@ -274,6 +275,9 @@ def _check_applicable(spec: Spec) -> None:
             continue
         for v in values:
             why = [skip.get((p, m)) for p in points if dict(p)[name] == v for m in spec.methods]
+            if not why:
+                raise InputError(f"{spec.source}: parameters.{name} = {json.dumps(v)}: {name} applies to "
+                                 f"no point of the grid")
             if all(why):
                 raise InputError(f"{spec.source}: parameters.{name} = {json.dumps(v)}: no method applies "
                                  f"to it: {why[0]}")
