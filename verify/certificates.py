@@ -375,8 +375,7 @@ def _replay_group(ws, layer, branch, target, low, k, layout, width, union) -> No
         sign = 1 if branch == "A" else -1
         j = inputs[wid]
         n = first_bad((h >= 0) & (h < u.shape[0]))
-        _require(n is None, f"{where(n or 0)}: a unit whose weight from input {ws[n or 0]['input']} is not "
-                 f"{'positive' if sign > 0 else 'negative'}")
+        _require(n is None, f"{where(n or 0)}: a unit outside the random layer's {u.shape[0]} units")
         n = first_bad(u[h, j].astype(np.int64) * sign > 0)
         _require(n is None, f"{where(n or 0)}: a unit whose weight from input {ws[n or 0]['input']} is not "
                  f"{'positive' if sign > 0 else 'negative'}")

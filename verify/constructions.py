@@ -147,7 +147,9 @@ def _lemma5_layers(result: Construction, layer: int, w_target, k_t: int, k: int,
     for g, (j, branch, units) in enumerate(groups):
         if batch is not None:  # the found subsets' weights, marked in one go per group
             found, chosen = batch[0][g * rows_out:(g + 1) * rows_out], batch[1][g * rows_out:(g + 1) * rows_out]
-            r_at, at_all = np.nonzero(chosen[:, :units.size])  # row-major: row r's are one run
+            # only the rows whose choice is this subset (a zero weight keeps nothing, below)
+            used = found & (targets[g * rows_out:(g + 1) * rows_out] != 0).astype(bool)
+            r_at, at_all = np.nonzero(chosen[:, :units.size] & used[:, None])  # row-major: row r's are one run
             second[r_at, units[at_all]] = True
             first[units[np.unique(at_all)], j] = True
             runs = np.searchsorted(r_at, np.arange(rows_out + 1))
