@@ -590,3 +590,32 @@ def test_decide_sum_evidence():
     assert units is None and how == "dp-bitset"
     units, how, _ = decide_sum(SumSpec(1, 0, 0, "A", (4, 5, 7), (4, -6, 3), -3))
     assert set(units) == {5, 7} and how == "dp-bitset"
+
+
+def test_component_cnfs_built_in_a_bounded_child_are_the_same_and_a_limit_leaves_the_bound_open(monkeypatch):
+    """Past INLINE_MAX_WORK a component's CNF is built in a child under the time limit and the
+    memory budget: the same CNF, the same proofs; a budget it cannot meet leaves that bound
+    unproved (``optimal`` False, the reason named) rather than failing the search."""
+    import verify.tickets as tickets
+
+    rng = np.random.default_rng(5)
+    inline = None
+    while inline is None or not inline.bounds:  # an instance with a target weight other than 0
+        target, random, k, mode = planted_instance(rng, (2, 2), 2, miss=0)
+        sums = family_sums(target, random, k, mode)
+        inline = find_sparsest(sums, 2)
+    assert inline.found and inline.optimal
+    monkeypatch.setattr(tickets, "INLINE_MAX_WORK", -1)
+    forked = find_sparsest(sums, 2)
+    assert forked.optimal and [b["clauses"] for b in forked.bounds] == [b["clauses"] for b in inline.bounds]
+    assert find_any(sums, 2, method="sat").found
+
+    def hungry(comp, at_most=None):  # a CNF builder that outgrows any budget
+        hoard = [bytearray(1 << 20) for _ in range(4096)]
+        return 1, [[1]] * len(hoard)
+
+    monkeypatch.setattr(tickets, "component_cnf", hungry)
+    starved = find_sparsest(sums, 2, budget="64M")
+    assert starved.found and starved.optimal is False
+    assert all(b["outcome"] == "unknown" and "memory budget of 64.0 MiB" in b["reason"] for b in starved.bounds)
+    assert find_any(sums, 2, method="sat", budget="64M").stats["unknown"].count("memory budget")

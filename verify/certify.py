@@ -95,7 +95,7 @@ def certify(target_path, random_path, output, find: str = "construction", mask_p
         evidence["witnesses"] = witnesses
     else:
         progress(f"searching ({find}{': each optimum proved by a checked refutation' if find == 'sparsest' else ''})")
-        searched = _search(target, random, k, mode, find, method, time_limit, engines)
+        searched = _search(target, random, k, mode, find, method, time_limit, engines, budget)
         summary.update(searched.stats)
         claim["width"] = searched.width
         if searched.refuted is not None:
@@ -202,7 +202,7 @@ def _construction(target, random, layout, k, mode, budget, progress=quiet):
     return built.mask, witnesses, None
 
 
-def _search(target, random, k, mode, find, method, time_limit, engines):
+def _search(target, random, k, mode, find, method, time_limit, engines, budget):
     from verify.tickets import family_sums, find_any, find_min_width, find_sparsest, group_size
 
     if find == "min-width":
@@ -210,8 +210,8 @@ def _search(target, random, k, mode, find, method, time_limit, engines):
     c = group_size(target, random)
     sums = family_sums(target, random, k, mode)
     if find == "any":
-        return find_any(sums, c, method, time_limit)
-    return find_sparsest(sums, c, time_limit, engines)
+        return find_any(sums, c, method, time_limit, budget)
+    return find_sparsest(sums, c, time_limit, engines, budget)
 
 
 def _proof_folder(output: Path) -> Path:

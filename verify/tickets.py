@@ -190,17 +190,18 @@ def _replay(s: SumSpec, units) -> None:
 
 
 def find_any(sums: list[SumSpec], width: int, method: str = "auto",
-             time_limit: float | None = None) -> Search:
+             time_limit: float | None = None, budget=None) -> Search:
     """A mask of the family, or the first sum with no subset (an exhaustive "no"). ``method``
     ``cpsat``/``sat`` solve each component as one joint model; every "no" they give is then
-    pinned on one sum by the exact table (they must agree, or MethodDisagreement)."""
+    pinned on one sum by the exact table (they must agree, or MethodDisagreement).
+    ``time_limit`` (seconds) bounds each solver run and, with ``budget``, building a CNF."""
     if method not in COMPONENT_METHODS:
         raise InputError(f"method: expected one of {', '.join(COMPONENT_METHODS)}, got {method!r}")
     result = Search("any", width, sums)
     index = {id(s): n for n, s in enumerate(sums)}
     for comp in components(sums):
         if method != "auto":
-            solved = _joint(comp, method, time_limit)
+            solved = _joint(comp, method, time_limit, budget=budget)
             if solved["outcome"] == "sat":
                 for s, units in zip(comp.sums, solved["chosen"]):
                     _replay(s, units)
@@ -280,14 +281,28 @@ def component_cnf(comp: Component, at_most: int | None = None) -> tuple[int, lis
     return top, clauses
 
 
-def _joint(comp: Component, method: str, time_limit, minimize: bool = False) -> dict:
+# Σ over a component's sums of n·Σ|p| (the decision diagram's worst case) up to which its CNF
+# is built in this process: a few MB at most, where a forked child would cost more than it saves
+INLINE_MAX_WORK = 200_000
+
+
+def _small(comp: Component) -> bool:
+    return sum(len(s.products) * sum(map(abs, s.products)) for s in comp.sums) <= INLINE_MAX_WORK
+
+
+def _joint(comp: Component, method: str, time_limit, minimize: bool = False, budget=None) -> dict:
     """Solve the component's joint model; returns outcome, chosen units per sum, cost."""
     s_vars, y_vars = _layout(comp)
     n = len(s_vars) + sum(len(y) for y in y_vars)
     if method == "sat":
+        from verify.backends.building import build_cnf
         from verify.backends.satrun import run_sat
 
-        nvars, clauses = component_cnf(comp)
+        cnf = build_cnf(component_cnf, (comp,), inline=_small(comp), budget=budget,
+                        time_limit=time_limit, label=f"the CNF of component {_label(comp.key())}")
+        if isinstance(cnf, str):
+            return {"outcome": "unknown", "reason": cnf}
+        nvars, clauses = cnf
         run = run_sat(nvars, clauses, "cadical195", time_limit, proof=False)
         if run.outcome != "sat":
             return {"outcome": run.outcome, "reason": run.reason}
@@ -330,11 +345,15 @@ def component_cost(comp: Component, chosen: list[tuple[int, ...]]) -> int:
 # ------------------------------------------------------------------------------- sparsest
 
 def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = None,
-                  engines: str = "auto") -> Search:
+                  engines: str = "auto", budget=None) -> Search:
     """The fewest kept weights in the family: per component, CP-SAT's optimum c (replayed),
     and a checked DRUP refutation of the component's CNF with at most c - 1 kept weights.
+    ``time_limit`` (seconds) bounds each solver run and each CNF's building, ``budget`` (bytes
+    or a size such as ``"2G"``) the memory a CNF may take while it is built; a bound that hits
+    either is left unproved (``optimal`` False, the reason in the bound).
     ``bounds`` lists, per component with c > 0, the refuted bound with the CNF and proof text
     (``nvars``/``clauses``/``proof_lines``); ``optimal`` is True only when every bound is checked."""
+    from verify.backends.building import build_cnf
     from verify.backends.proofcheck import check_drup
     from verify.backends.satrun import run_sat
 
@@ -360,9 +379,16 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
             result.optimal = False
         if cost == 0:
             continue
-        nvars, clauses = component_cnf(comp, cost - 1)
+        bound = {**comp.key(), "kept": cost, "at_most": cost - 1}
+        cnf = build_cnf(component_cnf, (comp, cost - 1), inline=_small(comp), budget=budget,
+                        time_limit=time_limit, label=f"the CNF of component {_label(comp.key())}")
+        if isinstance(cnf, str):
+            result.optimal = False
+            result.bounds.append({**bound, "outcome": "unknown", "reason": cnf})
+            continue
+        nvars, clauses = cnf
         run = run_sat(nvars, clauses, "cadical195", time_limit, proof=True)
-        bound = {**comp.key(), "kept": cost, "at_most": cost - 1, "outcome": run.outcome}
+        bound["outcome"] = run.outcome
         if run.outcome == "sat":
             raise MethodDisagreement(f"component {_label(comp.key())}: CP-SAT's optimum is {cost} kept "
                                      f"weights but CaDiCaL finds fewer")

@@ -115,17 +115,50 @@ def run_bounded(fn, args: tuple, time_limit: float | None, memory_limit: int, la
         recv_end.close()
 
 
+def pack_clauses(clauses: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Clauses as two flat int64 arrays (literals, clause lengths): they pickle as raw bytes
+    across a process boundary, where a list of lists pickles one integer at a time."""
+    lengths = np.fromiter(map(len, clauses), dtype=np.int64, count=len(clauses))
+    flat = np.fromiter((lit for c in clauses for lit in c), dtype=np.int64, count=int(lengths.sum()))
+    return flat, lengths
+
+
+def unpack_clauses(flat: np.ndarray, lengths: np.ndarray) -> list[list[int]]:
+    """The inverse of :func:`pack_clauses`."""
+    lits, ends = flat.tolist(), np.cumsum(lengths).tolist()
+    return [lits[a:b] for a, b in zip([0] + ends[:-1], ends)]
+
+
 def _pack(enc: Encoded) -> tuple:
-    lengths = np.fromiter(map(len, enc.clauses), dtype=np.int64, count=len(enc.clauses))
-    flat = np.fromiter((lit for c in enc.clauses for lit in c), dtype=np.int64, count=int(lengths.sum()))
-    return enc.n, enc.nvars, flat, lengths, enc.encoding, enc.refuted_by_encoder, enc.stats, enc.proof
+    return (enc.n, enc.nvars, *pack_clauses(enc.clauses), enc.encoding, enc.refuted_by_encoder,
+            enc.stats, enc.proof)
 
 
 def _unpack(packed: tuple) -> Encoded:
     n, nvars, flat, lengths, encoding, refuted, stats, proof = packed
-    lits, ends = flat.tolist(), np.cumsum(lengths).tolist()
-    clauses = [lits[a:b] for a, b in zip([0] + ends[:-1], ends)]
-    return Encoded(n, nvars, clauses, encoding, refuted, stats, proof)
+    return Encoded(n, nvars, unpack_clauses(flat, lengths), encoding, refuted, stats, proof)
+
+
+def _cnf_child(fn, args):
+    nvars, clauses = fn(*args)
+    return nvars, *pack_clauses(clauses)
+
+
+def build_cnf(fn, args: tuple, *, inline: bool, budget=None, time_limit: float | None = None,
+              label: str = "the CNF") -> tuple[int, list[list[int]]] | str:
+    """``fn(*args)``, a function returning ``(nvars, clauses)``, run in this process when
+    ``inline`` (the caller knows it is small) and otherwise in a child bounded by the memory
+    budget and the time limit (see the module docstring). Returns the CNF, or why it could not
+    be built (a string: the caller's ``unknown``, never a "no")."""
+    if inline:
+        return fn(*args)
+    payload, reason, _ = run_bounded(_cnf_child, (fn, args), time_limit, resolve_budget(budget), label)
+    if payload is None:
+        return f"building {label}: {reason}"
+    if payload[0] != "ok":
+        raise VerifyError(f"building {label} failed: {payload[1]}")
+    nvars, flat, lengths = payload[1]
+    return nvars, unpack_clauses(flat, lengths)
 
 
 def _prepare(weights, t: int, encoding: str, size, path_ok: bool, budget):
