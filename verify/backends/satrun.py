@@ -51,7 +51,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from verify.errors import InputError, InternalError
+from verify.errors import InputError, InternalError, VerifyError
 from verify.interrupts import check as check_interrupted
 from verify.interrupts import deferred
 
@@ -201,6 +201,10 @@ def _child(conn, fn, args, parent: int) -> None:
 
 
 def _context():
+    if multiprocessing.current_process().daemon:
+        # multiprocessing refuses with a bare AssertionError; the usual cause is a Dask worker
+        raise VerifyError("this process is a daemon and may not start the solver's process (a Dask worker "
+                          "started without DASK_DISTRIBUTED__WORKER__DAEMON=False?)")
     return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
 
 

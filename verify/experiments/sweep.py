@@ -9,6 +9,7 @@ an interrupted sweep loses only those, and a re-run redoes exactly them.
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
@@ -160,9 +161,13 @@ def make_executor(workers: int | None = None, dask_local: int | None = None, das
         # the workers' statistical profiler samples every task's stack many times a second,
         # holding the GIL the task needs: measured at several percent of a sweep's throughput
         # started whole even when interrupted: a cluster stopped half-way cannot be closed
-        with dask.config.set({"distributed.worker.profile.enabled": False}), deferred():
+        # workers that are not daemons: a task starts processes of its own (SAT solvers, bounded
+        # builders), which a daemonic process may not
+        with dask.config.set({"distributed.worker.profile.enabled": False,
+                              "distributed.worker.daemon": False}), deferred():
+            # errors only: its warnings (tasks cancelled when a sweep is interrupted) are not ours
             cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True,
-                                   dashboard_address=":0")
+                                   dashboard_address=":0", silence_logs=logging.ERROR)
             client = Client(cluster)
     else:
         cluster = None
