@@ -54,16 +54,39 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imported_modules(path: Path):
-    for node in ast.walk(ast.parse(path.read_text())):
+def is_module(name: str) -> bool:
+    """Whether ``verify.x.y`` is a module or package of the source tree."""
+    base = PACKAGE.parent.joinpath(*name.split("."))
+    return base.with_suffix(".py").exists() or (base / "__init__.py").exists()
+
+
+def imported_modules(source: str, own: str, is_package: bool = False):
+    """Every module of the package that ``source`` (the text of module ``own``) imports, in
+    every form: ``import verify.x``, ``from verify.x import y`` (y itself when it is a module),
+    ``from verify import x``, relative imports, and imports inside functions."""
+    package = own if is_package else own.rpartition(".")[0]
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module
             for alias in node.names:
-                yield alias.name
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.module
+                sub = f"{module}.{alias.name}"
+                yield sub if is_module(sub) else module
 
 
 MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+def violations(source: str, own: str, is_package: bool = False) -> list[str]:
+    return [f"{own} (layer {layer_of(own)}) imports {target} (layer {layer_of(target)})"
+            for target in imported_modules(source, own, is_package)
+            if (target == "verify" or target.startswith("verify.")) and layer_of(target) > layer_of(own)]
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: module_name(p))
@@ -72,10 +95,28 @@ def test_imports_go_downward(path):
     explicit = [p for p in LAYERS if own == p or own.startswith(p + ".")]
     assert explicit and (own in LAYERS or max(explicit, key=len) != "verify"), \
         f"{own} has no layer in LAYERS"
-    for target in imported_modules(path):
-        if target == "verify" or target.startswith("verify."):
-            assert layer_of(target) <= layer_of(own), \
-                f"{own} (layer {layer_of(own)}) imports {target} (layer {layer_of(target)})"
+    assert not violations(path.read_text(), own, path.name == "__init__.py")
+
+
+@pytest.mark.parametrize("source", [
+    "import verify.cli",
+    "from verify.cli import main",
+    "from verify import cli",
+    "from . import cli",
+    "from .cli import main",
+    "def f():\n    from verify import cli\n",
+    "from .experiments import sweep",
+])
+def test_every_form_of_an_upward_import_is_caught(source):
+    assert violations(source, "verify.numbers")
+
+
+def test_relative_imports_resolve_against_the_package():
+    assert list(imported_modules("from . import bitset", "verify.prefilter.mitm")) == ["verify.prefilter.bitset"]
+    assert list(imported_modules("from .. import numbers", "verify.prefilter.mitm")) == ["verify.numbers"]
+    assert list(imported_modules("from . import bitset", "verify.prefilter", True)) == ["verify.prefilter.bitset"]
+    assert list(imported_modules("from verify import __version__", "verify.numbers")) == ["verify"]
+    assert not violations("from verify import __version__\nfrom . import errors", "verify.numbers")
 
 
 def test_the_check_can_fail():
