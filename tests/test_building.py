@@ -1,4 +1,4 @@
-"""Building encodings within the memory budget and the time limit (verify.backends.building)."""
+"""Building encodings within the memory budget and the time limit (verify.solve.building)."""
 
 import multiprocessing
 import time
@@ -9,13 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.test_cnf import models, small_weights, solutions
-from verify.backends import building
-from verify.backends.building import build_encoding
+from verify.solve import building
+from verify.solve.building import build_encoding
 from verify.encodings.cnf import encode_subset_sum
 from verify.errors import BudgetExceeded, InputError
 from verify.problems import SubsetSum
-from verify.solvers import SolverOptions
-from verify.solving import solve
+from verify.solve.grading import SolverOptions
+from verify.solve.dispatch import solve
 from verify.status import Status
 
 

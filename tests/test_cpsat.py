@@ -11,8 +11,8 @@ from ortools.sat.python import cp_model
 
 from tests import brute
 from tests.test_prefilter import span, weight_lists
-from verify.backends import cpsat as backend
-from verify.backends.cpsat import (
+from verify.solve import cpsat as backend
+from verify.solve.cpsat import (
     default_workers,
     outcome_of,
     reachable_targets,

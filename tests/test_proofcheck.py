@@ -12,7 +12,7 @@ from pathlib import Path
 import dratify
 import pytest
 
-from verify.backends.proofcheck import (
+from verify.solve.proofs import (
     ProofCheck,
     check_drup,
     check_drup_files,

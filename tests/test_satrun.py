@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from pysat.examples.genhard import PHP
 
-from verify.backends import satrun
-from verify.backends.proofcheck import check_drup
-from verify.backends.satrun import PROOF_SOLVERS, SatRun, run_sat, solver_name
+from verify.solve import sat as satrun
+from verify.solve.proofs import check_drup
+from verify.solve.sat import PROOF_SOLVERS, SatRun, run_sat, solver_name
 from verify.errors import InputError, InternalError
 
 CERTIFIED = ("cadical195", "glucose4")
@@ -221,7 +221,7 @@ def test_a_failing_child_is_unknown(monkeypatch, body, reason):
 def test_the_solver_dies_with_its_parent():
     # a parent killed outright runs no cleanup: the kernel must take the solver down with it
     code = ("from pysat.examples.genhard import PHP\n"
-            "from verify.backends.satrun import run_sat\n"
+            "from verify.solve.sat import run_sat\n"
             "f = PHP(11)\n"
             "run_sat(f.nv, f.clauses)\n")
     parent = subprocess.Popen([sys.executable, "-c", code])

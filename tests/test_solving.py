@@ -11,8 +11,8 @@ from verify.errors import BudgetExceeded, InternalError, MethodDisagreement
 from verify.prefilter import bitset
 from verify.prefilter.mitm import MeetInTheMiddle
 from verify.problems import SubsetSum, TargetRange, VectorSubsetSum
-from verify.solving import choose_method, count, cover, solve
-from verify.solvers import SolverOptions
+from verify.solve.dispatch import choose_method, count, cover, solve
+from verify.solve.grading import SolverOptions
 from verify.status import Status
 from verify.witness import witness_error
 
@@ -261,7 +261,7 @@ def test_sat_refutations_carry_checked_proofs(tmp_path):
     answer = solve(problem, "sat", options=SolverOptions(proof_dir=str(tmp_path))).answers[0]
     assert answer.status is Status.UNSAT_PROOF_CHECKED
     assert answer.extra["proof_lines"] > 0 and all(answer.extra["checker"].values())
-    from verify.backends.proofcheck import check_drup_files
+    from verify.solve.proofs import check_drup_files
     assert check_drup_files(answer.extra["cnf"], answer.extra["proof"]).ok
 
 
@@ -301,7 +301,7 @@ def test_time_limit_gives_unknown_and_leaves_no_solver_running():
 def test_primal_ckk_first_never_changes_an_answer(weights, target):
     """With the primal step forced on (any cost), auto agrees with brute force: a ckk "yes" is a
     replayed witness, and a ckk miss falls back to the exhaustive method."""
-    import verify.solving as solving
+    import verify.solve.dispatch as solving
 
     old = solving.PRIMAL_MIN_OPS
     solving.PRIMAL_MIN_OPS = 0

@@ -444,7 +444,7 @@ def _check_refuted(record, width, target, random, k, mode, report, what) -> None
 
 
 def _check_bounds(bounds, kept, target, random, k, mode, width, base, engines, report) -> None:
-    from verify.backends.proofcheck import check_drup_files, read_dimacs
+    from verify.solve.proofs import check_drup_files, read_dimacs
     from verify.tickets import component_cnf, components, family_sums
 
     comps = {(c.layer, c.input, c.branch): c for c in components(family_sums(target, random, k, mode, width))}

@@ -22,14 +22,14 @@ if __name__ == "__main__" or os.path.basename((sys.argv or [""])[0]) == "slth-ve
     interrupts.install_early()
 
 from verify import __version__  # noqa: E402 - after the signal handlers, on purpose
-from verify.backends.satrun import PROOF_SOLVERS
+from verify.solve.sat import PROOF_SOLVERS
 from verify.encodings.cnf import ENCODINGS
 from verify.errors import EXIT_INTERNAL, EXIT_USAGE, BudgetExceeded, InputError, VerifyError
 from verify.encodings.export import EXPORT_FORMATS, export_problem
 from verify.generators import BRANCHES, DISTRIBUTIONS, subset_sum_instance, vector_instance
 from verify.problems import dumps_readable, load_problem, save_problem, write_text_atomic
-from verify.solvers import SolverOptions
-from verify.solving import METHODS, PREFILTER_METHODS, count, cover, solve
+from verify.solve.grading import SolverOptions
+from verify.solve.dispatch import METHODS, PREFILTER_METHODS, count, cover, solve
 from verify.status_line import StatusLine
 
 SHOWN = 20  # per-target lines printed before "... (use --json)"
@@ -424,7 +424,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from verify.backends.building import build_encoding
+    from verify.solve.building import build_encoding
 
     def bounded(weights, t, encoding, size):  # no encoder may outgrow the memory budget
         built = build_encoding(weights, t, encoding, size, budget=args.memory_budget, time_limit=args.time_limit)

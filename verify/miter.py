@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from verify.backends.cpsat import _check_limit, _check_workers, solve_values
+from verify.solve.cpsat import _check_limit, _check_workers, solve_values
 from verify.encodings.cpsat import INT64_SAFE, INT64_SAFE_BITS
 from verify.errors import InputError, InternalError
 from verify.networks import QuantizedNetwork, same_outputs

@@ -295,8 +295,8 @@ def _joint(comp: Component, method: str, time_limit, minimize: bool = False, bud
     s_vars, y_vars = _layout(comp)
     n = len(s_vars) + sum(len(y) for y in y_vars)
     if method == "sat":
-        from verify.backends.building import build_cnf
-        from verify.backends.satrun import run_sat
+        from verify.solve.building import build_cnf
+        from verify.solve.sat import run_sat
 
         cnf = build_cnf(component_cnf, (comp,), inline=_small(comp), budget=budget,
                         time_limit=time_limit, label=f"the CNF of component {_label(comp.key())}")
@@ -310,7 +310,7 @@ def _joint(comp: Component, method: str, time_limit, minimize: bool = False, bud
     else:
         from ortools.sat.python import cp_model
 
-        from verify.backends.cpsat import solve_model
+        from verify.solve.cpsat import solve_model
         from verify.encodings.cpsat import CpsatModel
 
         model = cp_model.CpModel()
@@ -353,9 +353,9 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
     either is left unproved (``optimal`` False, the reason in the bound).
     ``bounds`` lists, per component with c > 0, the refuted bound with the CNF and proof text
     (``nvars``/``clauses``/``proof_lines``); ``optimal`` is True only when every bound is checked."""
-    from verify.backends.building import build_cnf
-    from verify.backends.proofcheck import check_drup
-    from verify.backends.satrun import run_sat
+    from verify.solve.building import build_cnf
+    from verify.solve.proofs import check_drup
+    from verify.solve.sat import run_sat
 
     first = find_any(sums, width)
     if not first.found:

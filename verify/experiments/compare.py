@@ -188,8 +188,8 @@ def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
            "kappa": f"{math.log2(M) / problem.n:.4f}" if M else "0",
            "suite_status": known["status"] if known else None}
     if method == "exact":
-        from verify.solvers import SolverOptions
-        from verify.solving import solve
+        from verify.solve.grading import SolverOptions
+        from verify.solve.dispatch import solve
 
         start = time.perf_counter()
         answer = solve(problem, "auto", options=SolverOptions(time_limit=time_limit)).answers[0]

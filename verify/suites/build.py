@@ -55,7 +55,7 @@ def _instance(point: Point, target):
 
 def exhaustive_answer(problem, budget):
     """The first exhaustive pre-filter answer that fits ``budget`` (None if none fits)."""
-    from verify.solving import solve
+    from verify.solve.dispatch import solve
 
     for method in ("mitm", "dp"):
         try:
@@ -68,8 +68,8 @@ def exhaustive_answer(problem, budget):
 def _sat_answer(problem, cnf_text: str, time_limit: float) -> tuple[str, object]:
     """CaDiCaL on the exported CNF for at most ``time_limit`` seconds: ("sat", witness) /
     ("unsat", proof lines) / ("unknown", why)."""
-    from verify.backends.proofcheck import check_drup
-    from verify.backends.satrun import run_sat
+    from verify.solve.proofs import check_drup
+    from verify.solve.sat import run_sat
     from verify.encodings.formats import read_dimacs
 
     cnf = read_dimacs(cnf_text)

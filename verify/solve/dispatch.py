@@ -34,7 +34,7 @@ from verify.prefilter.conditions import Conditions, gcd_of
 from verify.prefilter.counting import SolutionCounts
 from verify.prefilter.mitm import MeetInTheMiddle, applies, fits_int64, memory_needed
 from verify.prefilter.vector import scalarize
-from verify.solvers import SolverOptions, cpsat_answer, cpsat_answers, sat_answer
+from verify.solve.grading import SolverOptions, cpsat_answer, cpsat_answers, sat_answer
 from verify.problems import Problem, SubsetSum, TargetRange, VectorSubsetSum  # noqa: F401 (SubsetSum: doctests)
 from verify.status import Answer, Status
 from verify.status_line import quiet

@@ -3,7 +3,7 @@
 ``run_sat`` is the only way the tool calls a SAT solver. It answers ``sat`` (with a model that
 was checked against every clause), ``unsat`` (with the solver's DRUP proof when asked for one)
 or ``unknown`` (time limit, crash, solver error: never "no"). An ``unsat`` here is only the
-solver's claim; it becomes ``unsat-proof-checked`` once ``verify.backends.proofcheck`` has
+solver's claim; it becomes ``unsat-proof-checked`` once ``verify.solve.proofs`` has
 accepted the proof.
 
 Why a child process. PySAT's CaDiCaL and Lingeling cannot be interrupted from Python
@@ -288,7 +288,7 @@ def run_sat(nvars: int, clauses: list[list[int]], solver: str = "cadical195",
     process; a timed-out, crashed or failing solve returns outcome ``"unknown"`` with a reason,
     never ``"unsat"``. With ``proof=True`` (only for ``PROOF_SOLVERS``; others raise InputError)
     an ``"unsat"`` carries the DRUP proof lines, to be checked by
-    ``verify.backends.proofcheck.check_drup`` against exactly these clauses. A ``"sat"`` model
+    ``verify.solve.proofs.check_drup`` against exactly these clauses. A ``"sat"`` model
     is checked against every clause here; one that fails is a solver bug (InternalError).
 
     ``isolation``: ``"auto"`` solves instances within ``INLINE_MAX_VARS`` and

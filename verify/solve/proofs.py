@@ -31,7 +31,7 @@ from pathlib import Path
 
 import dratify
 
-from verify.backends.satrun import check_formula
+from verify.solve.sat import check_formula
 from verify.errors import InputError, MethodDisagreement, MissingFileError
 
 try:  # importing cdclkit registers its native checker with dratify (optional dependency)

@@ -15,7 +15,7 @@
 
 Whenever a second exact method is asked, the two must agree, or ``MethodDisagreement`` names both.
 Time limits give ``unknown``, never "no". The limit covers building the encoding and each solver
-run (``verify.backends.building``: the memory budget bounds building too); proof checking, which
+run (``verify.solve.building``: the memory budget bounds building too); proof checking, which
 is what certifies, is not cut short.
 """
 
@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from verify.backends.building import build_encoding
-from verify.backends.proofcheck import check_drup
-from verify.backends.satrun import call_in_child, run_sat, solver_name
+from verify.solve.building import build_encoding
+from verify.solve.proofs import check_drup
+from verify.solve.sat import call_in_child, run_sat, solver_name
 from verify.encodings.cnf import cardinality_at_most, fewest_wcnf
 from verify.encodings.formats import write_dimacs
 from verify.errors import MethodDisagreement
@@ -240,7 +240,7 @@ def cpsat_answers(problem: Problem, targets: list, scalars: list[int], options: 
     claims the rest): faster than one model per target on most target sets measured
     (``benchmarks/cpsat_multi.py``). Same grading as :func:`cpsat_answer`; ``time_limit``
     covers the whole set."""
-    from verify.backends.cpsat import reachable_targets
+    from verify.solve.cpsat import reachable_targets
 
     results = reachable_targets(problem, targets, options.time_limit)
     out = []
@@ -260,7 +260,7 @@ def cpsat_answer(problem: Problem, target, t: int, options: SolverOptions, backi
                  workers: int | None = None) -> Answer:
     """Decide one target with CP-SAT (see the module docstring); ``t`` is the scalar form of
     ``target`` that ``backing`` understands."""
-    from verify.backends.cpsat import solve_model
+    from verify.solve.cpsat import solve_model
     from verify.encodings.cpsat import build_model
 
     result = solve_model(build_model(problem, target), options.time_limit, workers)

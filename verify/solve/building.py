@@ -5,7 +5,7 @@ estimate: ``sortnetwrk`` and ``seqcounter`` grow with the magnitude of the weigh
 n (measured: 491,857 clauses for 6 weights of 13 bits; ``sortnetwrk`` past 15 GB at n = 32 and
 12 bits), they cannot be interrupted, and when an allocation fails inside them under an address-
 space limit the process was seen to hang rather than die. So an encoding that is not tiny is
-built in a forked child process (the same one-shot child ``verify.backends.satrun`` runs solvers
+built in a forked child process (the same one-shot child ``verify.solve.sat`` runs solvers
 in) whose anonymous resident memory this process reads from ``/proc`` every ``POLL`` seconds: the child is
 killed once it has grown past the budget, or at the time limit. The clauses come back as two flat
 int64 arrays (literals and clause lengths), which pickle as raw bytes. Elsewhere than Linux
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from verify.backends.satrun import _child, _context, _died, _stop
+from verify.solve.sat import _child, _context, _died, _stop
 from verify.encodings.cnf import Encoded, choose_encoding, dd_witness, encode_subset_sum
 from verify.errors import BudgetExceeded, InputError, VerifyError
 from verify.interrupts import deferred
