@@ -22,7 +22,7 @@ SIGINT for itself:
   own SIGINT handler and turn a Ctrl-C into an ordinary error ("Caught keyboard interrupt"),
   which a caller reads as a failed solve. Inside ``handling()`` PySAT is told it never runs in
   the main thread, so it leaves SIGINT alone; the long solves run in killable child processes
-  anyway (``verify.solve.sat``).
+  anyway (``verify.solve.children``).
 
 ``check()`` raises KeyboardInterrupt if a signal arrived: callers use it after a solve
 returns, so a result obtained while the command was being interrupted is never returned.

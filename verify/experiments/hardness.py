@@ -10,7 +10,7 @@ DRUP proof checked by ``checker``), ``mitm`` (the pre-filter's meet in the middl
 (the reachable-sum bitset; beyond ``budget_mib`` it is ``unknown`` with the reason, not an error).
 
 Timing is the named method's own. ``solve`` normally confirms a solver's unproven "no" with
-the exact pre-filter inside the same call (``verify.solve.grading._confirm_unsat``), which would put the
+the exact pre-filter inside the same call (``verify.solve.grading``), which would put the
 pre-filter's time into the solver's; so ``cpsat`` and ``sat`` run with a pre-filter
 budget of 96 bytes (no table fits, nothing is confirmed inside, except for a handful of tiny
 weights where ``decided_by`` then names the table) and an ``unsat-claimed`` answer is then
@@ -40,8 +40,8 @@ from verify.errors import BudgetExceeded, InputError, MethodDisagreement
 from verify.experiments.base import DEFAULT_TIME_LIMIT, Experiment, Param, Table, group, target_value
 from verify.experiments.plotting import legend_outside, lower_bound_handle, lower_bounds, reference_style, style
 from verify.generators import m_for_kappa, subset_sum_instance
-from verify.solve.grading import SolverOptions
 from verify.solve.dispatch import solve
+from verify.solve.grading import SolverOptions
 from verify.status import Status
 
 PARAMS = (
