@@ -1,6 +1,6 @@
 """Benchmark: which of many targets are reachable, with CP-SAT, three ways.
 
-- ``per-target``: ``verify.solve.cpsat.reachable_targets_per_target``, one model (n Booleans,
+- ``per-target``: ``verify.solve.reachability.reachable_targets_per_target``, one model (n Booleans,
   one linear equality) and one solve per target;
 - ``one-model``: ``reachable_targets(..., harvest=False)``, one model whose sum variable is
   restricted to the targets still open, re-solved with each found target removed until it is
@@ -34,13 +34,10 @@ import time
 
 from ortools import __version__ as ortools_version
 
-from verify.solve.cpsat import (
-    default_workers,
-    reachable_targets,
-    reachable_targets_per_target,
-)
 from verify.problems import SubsetSum
+from verify.solve.cpsat import default_workers
 from verify.solve.dispatch import cover
+from verify.solve.reachability import reachable_targets, reachable_targets_per_target
 
 
 def instance(n: int, bits: int, count: int, pattern: str, seed: int) -> SubsetSum:

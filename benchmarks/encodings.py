@@ -125,15 +125,15 @@ from importlib.metadata import PackageNotFoundError, version
 import numpy as np
 
 import verify.encodings.cnf as cnf_module
-import verify.solve.grading as solvers_module
-from verify.solve.proofs import check_drup
-from verify.solve.sat import run_sat
+import verify.solve.grading as grading_module
 from verify.encodings.cnf import DD_MAX_TABLE_BYTES, ENCODINGS, dd_size, dd_table_bytes
 from verify.generators import subset_sum_instance
 from verify.prefilter.bitset import ReachableSums
 from verify.problems import SubsetSum
-from verify.solve.grading import SolverOptions
 from verify.solve.dispatch import solve
+from verify.solve.grading import SolverOptions
+from verify.solve.proofs import check_drup
+from verify.solve.sat import run_sat
 
 SOLVER = "cadical195"
 INF = math.inf
@@ -239,7 +239,7 @@ def progress(args, text: str) -> None:
 
 def clear_library_caches() -> None:
     """Forget every ``lru_cache`` of the encoder and the solver glue (a cold call)."""
-    for module in (cnf_module, solvers_module):
+    for module in (cnf_module, grading_module):
         for obj in vars(module).values():
             clear = getattr(obj, "cache_clear", None)
             if callable(clear):
