@@ -134,7 +134,7 @@ def run_limited(row: dict, find: str, limit: float) -> dict:
         result[kind] = value
         if kind == "error":
             break
-    proc.kill()  # satrun's solver children die with it (PR_SET_PDEATHSIG)
+    proc.kill()  # the solver children (verify.solve.children) die with it (PR_SET_PDEATHSIG)
     proc.join()
     return result
 
