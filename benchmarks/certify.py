@@ -134,7 +134,7 @@ def run_limited(row: dict, find: str, limit: float) -> dict:
         result[kind] = value
         if kind == "error":
             break
-    proc.kill()  # satrun's solver children die with it (PR_SET_PDEATHSIG)
+    proc.kill()  # the solver children (verify.solve.children) die with it (PR_SET_PDEATHSIG)
     proc.join()
     return result
 
@@ -178,8 +178,8 @@ def time_row(row: dict, find: str, res: dict, limit: float) -> list[str]:
 
 def warm_up(row: dict) -> None:
     """Imports and lazy loading outside every timing; the forked children inherit them."""
-    for name in ("pysat.solvers", "ortools.sat.python.cp_model", "verify.backends.cpsat",
-                 "verify.backends.proofcheck", "verify.encodings.cnf", "verify.encodings.cpsat", "verify.tickets"):
+    for name in ("pysat.solvers", "ortools.sat.python.cp_model", "verify.solve.cpsat",
+                 "verify.solve.proofs", "verify.encodings.cnf", "verify.encodings.cpsat", "verify.tickets"):
         importlib.import_module(name)
     list(certify_and_check(row, "construction", None))
 

@@ -1,6 +1,6 @@
 """Benchmark: which of many targets are reachable, with CP-SAT, three ways.
 
-- ``per-target``: ``verify.backends.cpsat.reachable_targets_per_target``, one model (n Booleans,
+- ``per-target``: ``verify.solve.reachability.reachable_targets_per_target``, one model (n Booleans,
   one linear equality) and one solve per target;
 - ``one-model``: ``reachable_targets(..., harvest=False)``, one model whose sum variable is
   restricted to the targets still open, re-solved with each found target removed until it is
@@ -13,7 +13,7 @@ Instances: n weights uniform on [2^(bits-1), 2^bits) (Python ``random.Random(see
 reachable) or ``spread`` (distinct integers uniform on [0, total], reachable or not). Every method
 runs with the same number of workers (default: the number of cores, as the library does) and
 the same total time limit per call; a call that hits it is shown with ``>`` and its answers are
-not compared. Answers are checked against ``verify.solving.cover`` (exact bitset method): the
+not compared. Answers are checked against ``verify.solve.dispatch.cover`` (exact bitset method): the
 script exits with status 1 if any decided answer disagrees. Times are wall time of one run,
 model building included.
 
@@ -34,13 +34,10 @@ import time
 
 from ortools import __version__ as ortools_version
 
-from verify.backends.cpsat import (
-    default_workers,
-    reachable_targets,
-    reachable_targets_per_target,
-)
 from verify.problems import SubsetSum
-from verify.solving import cover
+from verify.solve.cpsat import default_workers
+from verify.solve.dispatch import cover
+from verify.solve.reachability import reachable_targets, reachable_targets_per_target
 
 
 def instance(n: int, bits: int, count: int, pattern: str, seed: int) -> SubsetSum:

@@ -18,9 +18,9 @@ off the exact reachable-sum table (``verify.prefilter.bitset.ReachableSums``):
 
 Per (instance, target, encoding), encoding in ``verify.encodings.cnf.ENCODINGS`` (``auto``,
 ``dd`` and PySAT's eight), one child process does, in order: ``encode_subset_sum`` (timed),
-CaDiCaL 1.9.5 through ``verify.backends.satrun.run_sat(..., solver="cadical195", proof=True)``
+CaDiCaL 1.9.5 through ``verify.solve.sat.run_sat(..., solver="cadical195", proof=True)``
 with the solver time limit (its ``seconds``, process start included, is the solve time), and
-for an UNSAT its DRUP proof checked by ``verify.backends.proofcheck.check_drup``: first
+for an UNSAT its DRUP proof checked by ``verify.solve.proofs.check_drup``: first
 ``engines="native"`` alone (column "native s"), then ``engines="auto"`` (the pure-Python engine
 and the native one, which must agree: what the default path runs; column "check s"). Check
 times are the wall time of the ``check_drup`` call (parsing and building the formula
@@ -34,13 +34,13 @@ encoder's clauses; if not, the row says "refuted by encoder, no proof" and certi
 
 A feasible run counts only if the model replays in exact arithmetic; an infeasible one only
 with a checked proof. The library's caches (``functools.lru_cache`` in ``verify.encodings.cnf``
-and ``verify.solvers``) are cleared before every timed pass, so each pass is a cold call like a
+and ``verify.solve.grading``) are cleared before every timed pass, so each pass is a cold call like a
 fresh tool invocation. A run whose first pass took under 0.1 s is repeated in the same child (at
 most 5 passes, about 0.3 s in all) and its fastest pass is kept, so that milliseconds of process
 start-up do not decide a comparison; CP-SAT, the pre-filter and the default path are repeated
 the same way.
 
-Also per (instance, target): CP-SAT (``verify.solving.solve(problem, "cpsat",
+Also per (instance, target): CP-SAT (``verify.solve.dispatch.solve(problem, "cpsat",
 SolverOptions(time_limit=...))``, the library's default workers: one per core), the pre-filter
 (``solve(problem, "dp")``), and the tool's default SAT path (``solve(problem, "sat",
 SolverOptions(encoding="auto", time_limit=60))``, in a child process, cut at twice the limit),
@@ -125,15 +125,15 @@ from importlib.metadata import PackageNotFoundError, version
 import numpy as np
 
 import verify.encodings.cnf as cnf_module
-import verify.solvers as solvers_module
-from verify.backends.proofcheck import check_drup
-from verify.backends.satrun import run_sat
+import verify.solve.grading as grading_module
 from verify.encodings.cnf import DD_MAX_TABLE_BYTES, ENCODINGS, dd_size, dd_table_bytes
 from verify.generators import subset_sum_instance
 from verify.prefilter.bitset import ReachableSums
 from verify.problems import SubsetSum
-from verify.solvers import SolverOptions
-from verify.solving import solve
+from verify.solve.dispatch import solve
+from verify.solve.grading import SolverOptions
+from verify.solve.proofs import check_drup
+from verify.solve.sat import run_sat
 
 SOLVER = "cadical195"
 INF = math.inf
@@ -239,7 +239,7 @@ def progress(args, text: str) -> None:
 
 def clear_library_caches() -> None:
     """Forget every ``lru_cache`` of the encoder and the solver glue (a cold call)."""
-    for module in (cnf_module, solvers_module):
+    for module in (cnf_module, grading_module):
         for obj in vars(module).values():
             clear = getattr(obj, "cache_clear", None)
             if callable(clear):

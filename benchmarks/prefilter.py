@@ -19,14 +19,14 @@ within each repeat. The three tables are compared bit for bit and the script abo
 differ.
 
 Table 2, covering every target -M..M (M = 2^bits, 2M+1 targets) with witnesses:
-``verify.solving.cover(SubsetSum(weights, TargetRange(-M, M)), method="dp")``, the full call
+``verify.solve.dispatch.cover(SubsetSum(weights, TargetRange(-M, M)), method="dp")``, the full call
 (table, witnesses for every reachable target, exact replay of every witness). Against it, CP-SAT
 with one solve per target (a model with n Boolean variables and one linear equality, one
 worker, a time limit per solve), timed on an evenly spread sample of targets, model building
 included, and extrapolated to all 2M+1 targets. CP-SAT's answers are checked against the cover's.
 
 Table 3, meet-in-the-middle at 32 bits, n in {32, 36, 40, 44}:
-``verify.solving.solve(SubsetSum(weights, [t]), method="mitm")`` (the full call, witness replay
+``verify.solve.dispatch.solve(SubsetSum(weights, [t]), method="mitm")`` (the full call, witness replay
 included) for a planted target and for the middle target floor(sum/2), and CP-SAT on the same
 instance and target with a time limit (a hit limit is reported as a timeout, not as an answer).
 
@@ -61,7 +61,7 @@ from verify import __version__ as verify_version
 from verify.generators import subset_sum_instance
 from verify.prefilter.bitset import reachable_table
 from verify.problems import SubsetSum, TargetRange
-from verify.solving import cover, solve
+from verify.solve.dispatch import cover, solve
 from verify.status import Status
 
 

@@ -49,7 +49,7 @@ i, input j, output o and branch (A: the units of group j whose first-layer weigh
 u < 0), the problem is "Σ_h x_h·(v_oh·u_h) == w·2^(2k - bits)" with one Boolean x_h per unit of
 the branch; one fresh ``cp_model.CpModel`` each, solved for feasibility with ``num_workers=1``,
 ``random_seed`` fixed, ``symmetry_level=1`` and ``keep_all_feasible_solutions_in_presolve`` (the
-project's sound settings, ``verify/backends/cpsat.py``), ``--cpsat-limit`` seconds per model.
+project's sound settings, ``verify/solve/cpsat.py``), ``--cpsat-limit`` seconds per model.
 Products, model building and solving are timed together. Pairs: 2·Σ_i d_{i-1}·d_i (both
 branches in every layer pair, as the construction does), counted exactly. The trivial ones
 (w = 0: the empty subset; a branch with no unit: no subset) are answered without a model, as by

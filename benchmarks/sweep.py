@@ -42,7 +42,7 @@ EXECUTORS = [("local pool, 1 worker", {"workers": 1}), ("local pool, 2 workers",
 def warm_up() -> None:
     """Import what the tasks need, then hold the worker so its sibling takes the next warm-up."""
     import verify.experiments.threshold  # noqa: F401
-    import verify.solving  # noqa: F401
+    import verify.solve.dispatch  # noqa: F401
 
     time.sleep(0.5)
 

@@ -1,4 +1,4 @@
-"""Building encodings within the memory budget and the time limit (verify.backends.building)."""
+"""Building encodings within the memory budget and the time limit (verify.solve.building)."""
 
 import multiprocessing
 import time
@@ -9,13 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.test_cnf import models, small_weights, solutions
-from verify.backends import building
-from verify.backends.building import build_encoding
 from verify.encodings.cnf import encode_subset_sum
 from verify.errors import BudgetExceeded, InputError
 from verify.problems import SubsetSum
-from verify.solvers import SolverOptions
-from verify.solving import solve
+from verify.solve import building, children
+from verify.solve.building import build_encoding
+from verify.solve.dispatch import solve
+from verify.solve.grading import SolverOptions
 from verify.status import Status
 
 
@@ -111,5 +111,5 @@ def test_memory_is_measured_from_the_childs_own_start(tmp_path):
     big.write_bytes(b"\0" * (256 << 20))
     with open(big, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as pages:
         assert sum(pages[i] for i in range(0, len(pages), mmap.PAGESIZE)) == 0  # all resident here
-        payload, reason, kind = building.run_bounded(_hog, (), 30, 48 << 20, "hog")
+        payload, reason, kind = children.run_bounded(_hog, (), 30, 48 << 20, "hog")
     assert payload is None and kind == "memory" and "grew past the memory budget" in reason

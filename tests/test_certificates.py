@@ -195,7 +195,7 @@ def test_changed_network_weights_are_rejected(certs, tmp_path):
 
 
 def test_tampered_proof_files_are_rejected(certs, tmp_path):
-    from verify.backends.proofcheck import check_drup_files
+    from verify.solve.proofs import check_drup_files
 
     path, cert = _copy_tree(certs["sparsest"], tmp_path)
     # a component whose CNF unit propagation alone does not refute: its proof's steps matter

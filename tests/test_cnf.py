@@ -91,7 +91,7 @@ def test_fewest_wcnf_optimum_is_the_fewest_elements(weights, data):
 
 @given(small_weights, st.data())
 def test_diagram_refutations_are_checked_proofs(weights, data):
-    from verify.backends.proofcheck import check_drup
+    from verify.solve.proofs import check_drup
     lo = sum(a for a in weights if a < 0)
     hi = sum(a for a in weights if a > 0)
     target = data.draw(st.integers(lo, hi))
@@ -106,7 +106,7 @@ def test_diagram_refutations_are_checked_proofs(weights, data):
 
 
 def test_tampered_diagram_refutations_are_rejected():
-    from verify.backends.proofcheck import check_drup
+    from verify.solve.proofs import check_drup
     from verify.prefilter.bitset import ReachableSums
     weights = [37, -52, 61, 18, -29, 44, 73, -66, 25, 91, -12, 58]
     table = ReachableSums(weights)
@@ -149,7 +149,7 @@ def test_auto_follows_its_measured_rules(monkeypatch):
     monkeypatch.setattr(cnf, "DD_PROOF_MAX_NODES", 0)
     fallback = encode_subset_sum([3, 5, 7, 11], 13, "auto")
     assert fallback.encoding == "totalizer" and not fallback.refuted_by_encoder and fallback.proof is None
-    from verify.backends.satrun import run_sat
+    from verify.solve.sat import run_sat
 
     assert run_sat(fallback.nvars, fallback.clauses).outcome == "unsat"
 
@@ -168,7 +168,7 @@ def test_dd_witness_is_a_solution_exactly_when_one_exists(weights, data):
 
 @pytest.mark.parametrize("encoding", ["dd", "adder", "auto"])
 def test_no_weights_encode_the_empty_sum(encoding):
-    from verify.backends.satrun import run_sat
+    from verify.solve.sat import run_sat
 
     assert encode_subset_sum([], 0, encoding).clauses == []
     refuted = encode_subset_sum([], 3, encoding)

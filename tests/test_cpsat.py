@@ -11,14 +11,9 @@ from ortools.sat.python import cp_model
 
 from tests import brute
 from tests.test_prefilter import span, weight_lists
-from verify.backends import cpsat as backend
-from verify.backends.cpsat import (
-    default_workers,
-    outcome_of,
-    reachable_targets,
-    reachable_targets_per_target,
-    solve_model,
-)
+from verify.solve import cpsat as backend
+from verify.solve.cpsat import default_workers, outcome_of, run
+from verify.solve.reachability import reachable_targets, reachable_targets_per_target
 from verify.encodings.cpsat import CpsatModel, build_model, build_reachability_model
 from verify.errors import InputError, InternalError
 from verify.problems import SubsetSum, TargetRange, VectorSubsetSum
@@ -63,7 +58,7 @@ def test_single_target_matches_brute_force(weights, opts, data):
     targets = data.draw(st.lists(st.sampled_from(list(span(weights))), min_size=1, max_size=3, unique=True))
     problem = SubsetSum(weights=weights, targets=targets, **opts)
     for t in targets:
-        r = solve_model(build_model(problem, t), LIMIT, workers=1)
+        r = run(build_model(problem, t), LIMIT, workers=1)
         check_answer(weights, table, t, r.outcome, r.assignment, size)
         assert (r.outcome == "sat") == brute.reachable(table, t, size)
         if "objective" in opts and r.outcome == "sat":
@@ -93,7 +88,7 @@ def test_vector_matches_brute_force(weights, option, data):
     targets = list(dict.fromkeys([tuple(t) for t in some + other])) or [tuple([0] * dim)]
     problem = VectorSubsetSum(weights=weights, targets=targets, size=size, objective=objective)
     for t in targets:
-        r = solve_model(build_model(problem, t), LIMIT, workers=1)
+        r = run(build_model(problem, t), LIMIT, workers=1)
         check_answer(weights, reach, t, r.outcome, r.assignment, size)
         assert (r.outcome == "sat") == (t in reach)
         if objective and r.outcome == "sat":
@@ -154,11 +149,11 @@ def test_reachability_model_shrinks_in_place():
     assert m.remaining() == list(range(8)) and m.remaining_count() == 8
     m.exclude([0, 3, 99, 2**80])
     assert m.remaining() == [1, 2, 4, 5, 6, 7]
-    r = solve_model(m, LIMIT, workers=1)
+    r = run(m, LIMIT, workers=1)
     assert r.outcome == "sat" and replay(p.weights, r.assignment) in m.remaining()
     m.exclude(range(8))
     assert m.exhausted and m.remaining() == []
-    assert solve_model(m, LIMIT, workers=1).outcome == "unsat"  # still a valid model
+    assert run(m, LIMIT, workers=1).outcome == "unsat"  # still a valid model
 
 
 def planted(n, bits, seed):
@@ -171,7 +166,7 @@ def planted(n, bits, seed):
 def test_tiny_time_limit_never_gives_a_wrong_answer():
     weights, target = planted(60, 40, seed=7)  # a middle target, reachable by construction
     problem = SubsetSum(weights=weights, targets=[target])
-    r = solve_model(build_model(problem, target), 0.001)
+    r = run(build_model(problem, target), 0.001)
     assert r.outcome in ("unknown", "sat")
     if r.outcome == "sat":
         assert replay(weights, r.assignment) == target
@@ -179,7 +174,7 @@ def test_tiny_time_limit_never_gives_a_wrong_answer():
         assert r.assignment is None and r.status_name == "UNKNOWN"
     answers = reachable_targets(problem, [target, target + 1], 0.001)
     assert answers[target][0] in ("unknown", "sat")
-    assert solve_model(build_model(problem, target), 0).outcome in ("unknown", "sat")
+    assert run(build_model(problem, target), 0).outcome in ("unknown", "sat")
 
 
 class FakeSolver:
@@ -201,13 +196,13 @@ def test_status_map_is_explicit(monkeypatch):
     m = build_model(SubsetSum(weights=[1, 2], targets=[3]), 3)
     monkeypatch.setattr(backend, "_new_solver", lambda: FakeSolver(42))
     with pytest.raises(InternalError, match="unmapped CP-SAT status 42"):
-        solve_model(m, 1.0)
+        run(m, 1.0)
     for status, outcome in ((cp_model.OPTIMAL, "sat"), (cp_model.FEASIBLE, "sat"),
                             (cp_model.INFEASIBLE, "unsat"), (cp_model.UNKNOWN, "unknown")):
         assert outcome_of(status) == outcome
         monkeypatch.setattr(backend, "_new_solver", lambda status=status: FakeSolver(status))
         if outcome != "sat":  # a fake cannot give values
-            r = solve_model(m, 1.0)
+            r = run(m, 1.0)
             assert (r.outcome, r.assignment, r.optimal) == (outcome, None, None)
     with pytest.raises(InternalError):
         outcome_of(cp_model.MODEL_INVALID)
@@ -221,7 +216,7 @@ def test_feasible_is_sat_but_not_optimal(monkeypatch):
             return True
 
     monkeypatch.setattr(backend, "_new_solver", lambda: Feasible(cp_model.FEASIBLE))
-    r = solve_model(m, 1.0)
+    r = run(m, 1.0)
     assert (r.outcome, r.assignment, r.optimal) == ("sat", [True, True], False)
 
 
@@ -230,7 +225,7 @@ def test_model_invalid_raises_with_the_validation_message():
     y = model.new_int_var(0, 2**62, "y")  # outside CP-SAT's variable bounds
     model.add(y == 1)
     with pytest.raises(InternalError, match="MODEL_INVALID.*domain"):
-        solve_model(CpsatModel(model, [], False), 1.0)
+        run(CpsatModel(model, [], False), 1.0)
 
 
 def test_parameters(monkeypatch):
@@ -242,20 +237,20 @@ def test_parameters(monkeypatch):
 
     monkeypatch.setattr(backend, "_new_solver", recording)
     m = build_model(SubsetSum(weights=[1, 2], targets=[3]), 3)
-    assert solve_model(m, 2.5).outcome == "sat"
+    assert run(m, 2.5).outcome == "sat"
     params = made[-1].parameters
     assert params.symmetry_level == 1 and params.num_workers == default_workers()
     assert params.max_time_in_seconds == 2.5 and params.random_seed == backend.RANDOM_SEED
     assert params.catch_sigint_signal is False  # verify.interrupts handles Ctrl-C
     assert 1 <= default_workers() <= 8
-    solve_model(m, None, workers=1)
+    run(m, None, workers=1)
     assert made[-1].parameters.num_workers == 1
     for bad in (-1, float("nan"), float("inf"), "1", True):
         with pytest.raises(InputError, match="time_limit"):
-            solve_model(m, bad)
+            run(m, bad)
     for bad in (0, 1.5, True):
         with pytest.raises(InputError, match="workers"):
-            solve_model(m, 1.0, workers=bad)
+            run(m, 1.0, workers=bad)
 
 
 def test_int64_guard():
@@ -274,7 +269,7 @@ def test_int64_guard():
     b = 2**61 - 1
     weights = [b // 3, -(b // 3), b - 2 * (b // 3)]
     p = SubsetSum(weights=weights, targets=[weights[0] + weights[2]])
-    r = solve_model(build_model(p, weights[0] + weights[2]), LIMIT, workers=1)
+    r = run(build_model(p, weights[0] + weights[2]), LIMIT, workers=1)
     assert r.outcome == "sat" and replay(weights, r.assignment) == weights[0] + weights[2]
     answers = reachable_targets(p, [weights[0] + weights[2], weights[1], 5], LIMIT, workers=1)
     assert [o for o, _ in answers.values()] == ["sat", "sat", "unsat"]
@@ -289,7 +284,7 @@ def test_presolve_dual_reduction_bug_is_avoided():
     model.add(sum(z + y) == 4)
     model.add_linear_expression_in_domain(-2 * y[0] + y[1] + y[2] + y[3],
                                           cp_model.Domain.from_values([-2, 2, 3]))
-    r = solve_model(CpsatModel(model, z + y, False), LIMIT, workers=1)
+    r = run(CpsatModel(model, z + y, False), LIMIT, workers=1)
     assert r.outcome == "sat"
     a = r.assignment
     assert sum(a) == 4 and -2 * a[2] + a[3] + a[4] + a[5] in (-2, 2, 3)

@@ -110,10 +110,10 @@ def good(tmp_path_factory):
 def _hard_component(d: Path) -> tuple[Path, Path] | None:
     """(CNF, DRUP) of a lower bound of the certificate ``d/c.json`` that unit propagation alone
     does not refute (an empty proof fails), so that the proof's steps matter; None if none."""
-    from verify.backends.proofcheck import check_drup, read_dimacs
+    from verify.solve.proofs import check_drup, read_cnf_file
 
     for cnf in sorted((d / "c.proofs").glob("*.cnf")) if (d / "c.proofs").is_dir() else ():
-        if not check_drup(*read_dimacs(cnf), "", engines="python").ok:
+        if not check_drup(*read_cnf_file(cnf), "", engines="python").ok:
             return cnf, cnf.with_suffix(".drup")
     return None
 

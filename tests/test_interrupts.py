@@ -74,7 +74,7 @@ def test_a_signal_while_the_program_starts_is_raised_by_the_first_check():
 
 
 def test_a_swallowed_interruption_still_stops_the_next_solve():
-    from verify.backends.satrun import run_sat
+    from verify.solve.sat import run_sat
 
     with interrupts.handling():
         try:
@@ -93,7 +93,7 @@ def _terminated():
 
 
 def test_a_solver_child_terminated_from_outside_is_an_interruption():
-    from verify.backends.satrun import call_in_child
+    from verify.solve.children import call_in_child
 
     with pytest.raises(KeyboardInterrupt):
         call_in_child(_terminated, (), 30.0, "test")
@@ -173,15 +173,14 @@ def test_undo_removes_only_what_appeared(tmp_path):
 def test_cpsat_solves_leave_sigint_to_the_tool(monkeypatch):
     from ortools.sat.python import cp_model
 
-    from verify.backends import cpsat as backend
-    from verify.backends.cpsat import solve_model
+    from verify.solve import cpsat as backend
     from verify.encodings.cpsat import build_model
     from verify.problems import SubsetSum
 
     made = []
     monkeypatch.setattr(backend, "_new_solver", lambda: made.append(cp_model.CpSolver()) or made[-1])
     assert _catches(os.getpid(), signal.SIGINT)
-    assert solve_model(build_model(SubsetSum(weights=[3, 5], targets=[8]), 8), 5.0).outcome == "sat"
+    assert backend.run(build_model(SubsetSum(weights=[3, 5], targets=[8]), 8), 5.0).outcome == "sat"
     assert made[-1].parameters.catch_sigint_signal is False
     # CP-SAT's own handling left SIGINT at its default action after every solve: the next
     # Ctrl-C killed the process without a word (signal.getsignal cannot see that; /proc can)

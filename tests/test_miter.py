@@ -192,6 +192,9 @@ def test_a_time_limit_gives_unknown_never_equal():
 
 
 def test_a_replay_that_agrees_is_an_internal_error(monkeypatch):
-    monkeypatch.setattr(miter, "solve_values", lambda model, x, limit, workers: ("sat", [0], 0.0, "OPTIMAL"))
+    from verify.solve.cpsat import CpsatValues
+    from verify.solve.outcome import Outcome
+
+    monkeypatch.setattr(miter, "run_values", lambda model, x, limit, workers: CpsatValues(Outcome.SAT, [0], 0.0, "OPTIMAL"))
     with pytest.raises(InternalError, match=r"\[0\]"):
         find_difference(one_unit("floor"), one_unit("toward-zero"), 1)

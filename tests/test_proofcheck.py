@@ -12,12 +12,12 @@ from pathlib import Path
 import dratify
 import pytest
 
-from verify.backends.proofcheck import (
+from verify.solve.proofs import (
     ProofCheck,
     check_drup,
     check_drup_files,
     native_available,
-    read_dimacs,
+    read_cnf_file,
 )
 from verify.errors import InputError, MethodDisagreement, MissingFileError
 
@@ -73,7 +73,7 @@ def test_case_file(cnf, proof, accepted, about):
 @pytest.mark.parametrize("cnf, proof, accepted, about", CASES, ids=IDS)
 def test_native_engine_alone_agrees(cnf, proof, accepted, about):
     assert native_available(), NO_NATIVE
-    nvars, clauses = read_dimacs(DATA / cnf)
+    nvars, clauses = read_cnf_file(DATA / cnf)
     text = (DATA / proof).read_text()
     result = check_drup(nvars, clauses, text, engines="native")
     assert result.ok is accepted
@@ -100,7 +100,7 @@ def test_rejection_names_the_step():
 # --- proofs as PySAT's list of lines ----------------------------------------------------------
 
 def test_list_and_text_forms_agree():
-    nvars, clauses = read_dimacs(DATA / "php4.cnf")
+    nvars, clauses = read_cnf_file(DATA / "php4.cnf")
     lines = (DATA / "valid_cadical195.drup").read_text().splitlines()
     assert check_drup(nvars, clauses, lines).ok
     assert check_drup(nvars, clauses, "\n".join(lines)).ok
@@ -149,7 +149,7 @@ def test_degenerate_formulas(clauses, proof, accepted):
 
 def test_random_damage_is_rejected():
     # every truncation of a real proof before its empty clause fails (ends too early)
-    nvars, clauses = read_dimacs(DATA / "php4.cnf")
+    nvars, clauses = read_cnf_file(DATA / "php4.cnf")
     lines = (DATA / "valid_glucose4.drup").read_text().splitlines()
     end = lines.index("0")
     rng = random.Random(4)
@@ -222,28 +222,30 @@ def test_result_type():
 
 
 @pytest.mark.parametrize("text, match", [
-    ("1 2 0\n", "clause before the 'p cnf' header"),
-    ("c only a comment\n", "no 'p cnf' header"),
-    ("p cnf 2 2\n1 2 0\n", "declares 2 clauses, the file has 1"),
-    ("p cnf 2 1\n1 3 0\n", "outside 1..2"),
-    ("p cnf 2 1\n1 2\n", "not terminated"),
-    ("p cnf 2 1\n1 2 0\np cnf 2 1\n", "once"),
-    ("p cnf 2\n", "expected 'p cnf"),
-    ("p cnf 2 1\n1 a 0\n", "integer literal"),
-    ("p cnf 2 1\n1 2 0\n%\n0\n", "integer literal"),
+    ("1 2 0\n", "expected the 'p cnf' header before the first clause"),
+    ("c only a comment\n", "expected a 'p cnf <variables> <clauses>' header, got end of file"),
+    ("p cnf 2 2\n1 2 0\n", "expected 2 clauses as this header declares, got 1"),
+    ("p cnf 2 1\n1 3 0\n", r"expected a literal in -2\.\.2"),
+    ("p cnf 2 1\n1 2\n", "expected 0 to end the clause begun here, got end of file"),
+    ("p cnf 2 1\n1 2 0\np cnf 2 1\n", "expected one 'p cnf' header, got a second one"),
+    ("p cnf 2\n", "expected 'p cnf <variables> <clauses>'"),
+    ("p cnf 2 1\n1 a 0\n", "expected a literal or 0, got 'a'"),
+    # SATLIB's end marker is refused here: a checked file may not say more than its formula
+    ("p cnf 2 1\n1 2 0\n%\n0\n", "expected a literal or 0, got '%'"),
 ])
 def test_dimacs_is_read_strictly(tmp_path, text, match):
     path = tmp_path / "f.cnf"
     path.write_text(text)
-    with pytest.raises(InputError, match=match):
-        read_dimacs(path)
+    with pytest.raises(InputError, match=match) as refused:
+        read_cnf_file(path)
+    assert str(refused.value).startswith(f"{path}: line ")  # the one reader names file and line
 
 
 def test_dimacs_reading(tmp_path):
     path = tmp_path / "f.cnf"
     path.write_text("c hello\np cnf 3 2\n1 -2\n 3 0 c\n-1 0\n".replace(" c\n", "\n"))
-    assert read_dimacs(path) == (3, [[1, -2, 3], [-1]])
-    assert read_dimacs(DATA / "php4.cnf")[0] == 20
+    assert read_cnf_file(path) == (3, [[1, -2, 3], [-1]])
+    assert read_cnf_file(DATA / "php4.cnf")[0] == 20
 
 
 def test_files_that_are_missing_or_binary(tmp_path):

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from pysat.examples.genhard import PHP
 
-from verify.backends import satrun
-from verify.backends.proofcheck import check_drup
-from verify.backends.satrun import PROOF_SOLVERS, SatRun, run_sat, solver_name
+from verify.solve import children, sat
+from verify.solve.proofs import check_drup
+from verify.solve.sat import PROOF_SOLVERS, SatRun, run_sat, solver_name
 from verify.errors import InputError, InternalError
 
 CERTIFIED = ("cadical195", "glucose4")
@@ -158,9 +158,9 @@ def test_inline_and_process_agree():
 
 
 def test_only_small_instances_run_inline():
-    assert not run_sat(satrun.INLINE_MAX_VARS, [[1]]).isolated
-    assert run_sat(satrun.INLINE_MAX_VARS + 1, [[1]]).isolated
-    many = [[1, 2]] * (satrun.INLINE_MAX_LITERALS // 2 + 1)
+    assert not run_sat(sat.INLINE_MAX_VARS, [[1]]).isolated
+    assert run_sat(sat.INLINE_MAX_VARS + 1, [[1]]).isolated
+    many = [[1, 2]] * (sat.INLINE_MAX_LITERALS // 2 + 1)
     assert run_sat(2, many).isolated
 
 
@@ -183,11 +183,11 @@ def _ignore_sigterm_and_hang(name, clauses, proof):
 
 
 def test_a_child_ignoring_sigterm_is_killed(monkeypatch):
-    monkeypatch.setattr(satrun, "_solve_here", _ignore_sigterm_and_hang)
+    monkeypatch.setattr(sat, "_solve_here", _ignore_sigterm_and_hang)
     start = time.monotonic()
     run = run_sat(20, [[1, 2]], time_limit=0.2, isolation="process")
     assert run.outcome == "unknown" and "time limit" in run.reason
-    assert time.monotonic() - start < 0.2 + satrun.TERMINATE_GRACE + 2.0
+    assert time.monotonic() - start < 0.2 + children.TERMINATE_GRACE + 2.0
     assert_no_children()
 
 
@@ -211,7 +211,7 @@ def _claim_unsat_then_die(name, clauses, proof):
     (_claim_unsat_then_die, "solver process exited with code 0 without an answer"),
 ])
 def test_a_failing_child_is_unknown(monkeypatch, body, reason):
-    monkeypatch.setattr(satrun, "_solve_here", body)
+    monkeypatch.setattr(sat, "_solve_here", body)
     run = run_sat(20, [[1], [-1]], isolation="process")
     assert run == SatRun("unknown", None, None, run.seconds, "cadical195", reason, True)
     assert_no_children()
@@ -221,7 +221,7 @@ def test_a_failing_child_is_unknown(monkeypatch, body, reason):
 def test_the_solver_dies_with_its_parent():
     # a parent killed outright runs no cleanup: the kernel must take the solver down with it
     code = ("from pysat.examples.genhard import PHP\n"
-            "from verify.backends.satrun import run_sat\n"
+            "from verify.solve.sat import run_sat\n"
             "f = PHP(11)\n"
             "run_sat(f.nv, f.clauses)\n")
     parent = subprocess.Popen([sys.executable, "-c", code])
@@ -244,13 +244,13 @@ def _wrong_model(name, clauses, proof):
 
 
 def test_a_model_that_falsifies_a_clause_is_a_bug(monkeypatch):
-    monkeypatch.setattr(satrun, "_solve_here", _wrong_model)
+    monkeypatch.setattr(sat, "_solve_here", _wrong_model)
     with pytest.raises(InternalError, match="falsifies clause 0"):
         run_sat(2, [[1]])
 
 
 def test_a_failing_inline_solve_is_unknown(monkeypatch):
-    monkeypatch.setattr(satrun, "_solve_here", _raise)
+    monkeypatch.setattr(sat, "_solve_here", _raise)
     run = run_sat(2, [[1], [-1]])
     assert run.outcome == "unknown" and not run.isolated and "RuntimeError" in run.reason
 
@@ -296,3 +296,45 @@ def test_bad_arguments(kwargs, match):
     args.update(kwargs)
     with pytest.raises(InputError, match=match):
         run_sat(**args)
+
+
+# --- refute: the solver's "no" with its proof checked ---------------------------------------
+
+def test_refute_checks_the_proof_of_an_unsat_formula():
+    from verify.solve.outcome import Outcome
+    from verify.solve.refutation import refute
+
+    f = PHP(4)
+    r = refute(f.nv, f.clauses)
+    assert r.outcome is Outcome.UNSAT and r.checked and r.proof and r.model is None
+    assert r.solver == sat.DEFAULT_SOLVER and r.check.engines and all(r.check.engines.values())
+    assert check_drup(f.nv, f.clauses, r.proof).ok  # the same verdict as the checker alone
+
+
+def test_refute_of_a_satisfiable_formula_gives_its_model_and_no_check():
+    from verify.solve.outcome import Outcome
+    from verify.solve.refutation import refute
+
+    r = refute(3, [[1, 2], [-1], [3]], "glucose4")
+    assert r.outcome is Outcome.SAT and r.model == [-1, 2, 3] and r.check is None and not r.checked
+
+
+def test_refute_at_the_time_limit_is_unknown_never_refuted():
+    from verify.solve.outcome import Outcome
+    from verify.solve.refutation import refute
+
+    f = PHP(11)
+    r = refute(f.nv, f.clauses, time_limit=0.5)
+    assert r.outcome is Outcome.UNKNOWN and not r.checked and "time limit" in r.reason
+    assert_no_children()
+
+
+def test_a_rejected_proof_is_not_a_refutation(monkeypatch):
+    from verify.solve import refutation
+    from verify.solve.outcome import Outcome
+
+    claimed = SatRun(Outcome.UNSAT, None, ["0"], 0.0, "cadical195")  # "refuted" a satisfiable formula
+    monkeypatch.setattr(refutation, "run_sat", lambda *a, **kw: claimed)
+    r = refutation.refute(2, [[1, 2]])
+    assert r.outcome is Outcome.UNSAT and r.check is not None and not r.checked
+    assert "rejected" in r.check.message

@@ -11,7 +11,7 @@ from verify.generators import subset_sum_instance
 from verify.prefilter.counting import SolutionCounts
 from verify.prefilter.mitm import MeetInTheMiddle
 from verify.problems import SubsetSum, TargetRange
-from verify.solving import cover, solve
+from verify.solve.dispatch import cover, solve
 from verify.witness import witness_error
 
 pytestmark = pytest.mark.slow
@@ -52,8 +52,8 @@ def test_dp_and_mitm_agree_near_the_bitset_limit(n, bits, seed):
 def test_thousands_of_instances_every_method_agrees(weights, data):
     """Brute force, pre-filter (dp, mitm), CP-SAT and SAT (two solvers, several encodings),
     with sizes and the fewest objective: every answer the same, every witness replayed."""
-    from verify.solvers import SolverOptions
-    from verify.solving import solve
+    from verify.solve.grading import SolverOptions
+    from verify.solve.dispatch import solve
     from verify.status import Status
 
     table = brute.subset_table(weights)

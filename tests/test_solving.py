@@ -7,12 +7,13 @@ from hypothesis import strategies as st
 
 from tests import brute
 from tests.test_prefilter import huge_targets, huge_weight_lists, span, weight_lists
-from verify.errors import BudgetExceeded, InternalError, MethodDisagreement
+from verify.errors import BudgetExceeded, InternalError, MethodDisagreement, WitnessNotReplayed
 from verify.prefilter import bitset
 from verify.prefilter.mitm import MeetInTheMiddle
 from verify.problems import SubsetSum, TargetRange, VectorSubsetSum
-from verify.solving import choose_method, count, cover, solve
-from verify.solvers import SolverOptions
+from verify.solve.dispatch import count, cover, solve
+from verify.solve.grading import SolverOptions
+from verify.solve.methods import choose_method
 from verify.status import Status
 from verify.witness import witness_error
 
@@ -144,7 +145,7 @@ def test_tampered_witnesses_are_rejected():
 def test_a_bad_witness_from_a_method_is_a_bug_not_a_yes(monkeypatch):
     from verify.prefilter import mitm
     monkeypatch.setattr(mitm.MeetInTheMiddle, "witness", lambda self, t, k=None: (0,))
-    with pytest.raises(InternalError, match="does not replay"):
+    with pytest.raises(WitnessNotReplayed, match="the mitm witness for target 2 does not replay"):
         solve(SubsetSum(weights=[3, -5, 7], targets=[2]), "mitm")
 
 
@@ -157,10 +158,32 @@ def test_a_bad_cover_witness_is_a_bug(monkeypatch):
         return chosen
 
     monkeypatch.setattr(bitset.ReachableSums, "witnesses", corrupt)
-    with pytest.raises(InternalError, match="does not replay"):
+    with pytest.raises(WitnessNotReplayed, match="a cover witness does not replay"):
         cover(SubsetSum(weights=[3, -5, 7, 1], targets=TargetRange(-5, 11)), "dp")
-    with pytest.raises(InternalError, match="does not replay"):
+    with pytest.raises(WitnessNotReplayed, match="does not replay"):
         solve(SubsetSum(weights=[3, -5, 7, 1], targets=[2]), "dp")
+
+
+def test_every_replay_raises_the_one_error(monkeypatch):
+    """A subset that does not reach its target is the same fault whoever produced it: a table,
+    a solver, CP-SAT's many-target search, the tickets' joint models or a suite's builder."""
+    from verify.solve import reachability
+    from verify.solve.grading import _replayed
+    from verify.tickets import SumSpec, _replay
+    from verify.witness import replay_subset
+
+    p = SubsetSum(weights=[3, -5, 7], targets=[2])
+    with pytest.raises(WitnessNotReplayed, match="the subset sat:x returned for target 2 does not replay"):
+        _replayed(p, 2, [0, 2], "sat:x")
+    with pytest.raises(WitnessNotReplayed, match=r"the units \[4\] of layer 1 row 0 input 0 branch A"):
+        _replay(SumSpec(1, 0, 0, "A", (3, 4), (2, 5), 2), (4,))
+    with pytest.raises(WitnessNotReplayed, match="outside"):  # a unit that is not the sum's
+        _replay(SumSpec(1, 0, 0, "A", (3, 4), (2, 5), 2), (9,))
+    monkeypatch.setattr(reachability, "_harvest", lambda *a: {4: [True, False, True]})
+    with pytest.raises(WitnessNotReplayed, match="the CP-SAT witness for target 4"):
+        reachability.reachable_targets(p, [2, 4], 10.0, workers=1)
+    with pytest.raises(InternalError):  # the one error is a bug, exit code 3, as before
+        replay_subset([1], 2, [0], "x")
 
 
 def test_disagreeing_methods_are_an_error(monkeypatch):
@@ -261,7 +284,7 @@ def test_sat_refutations_carry_checked_proofs(tmp_path):
     answer = solve(problem, "sat", options=SolverOptions(proof_dir=str(tmp_path))).answers[0]
     assert answer.status is Status.UNSAT_PROOF_CHECKED
     assert answer.extra["proof_lines"] > 0 and all(answer.extra["checker"].values())
-    from verify.backends.proofcheck import check_drup_files
+    from verify.solve.proofs import check_drup_files
     assert check_drup_files(answer.extra["cnf"], answer.extra["proof"]).ok
 
 
@@ -301,14 +324,14 @@ def test_time_limit_gives_unknown_and_leaves_no_solver_running():
 def test_primal_ckk_first_never_changes_an_answer(weights, target):
     """With the primal step forced on (any cost), auto agrees with brute force: a ckk "yes" is a
     replayed witness, and a ckk miss falls back to the exhaustive method."""
-    import verify.solving as solving
+    import verify.solve.dispatch as dispatch
 
-    old = solving.PRIMAL_MIN_OPS
-    solving.PRIMAL_MIN_OPS = 0
+    old = dispatch.PRIMAL_MIN_OPS
+    dispatch.PRIMAL_MIN_OPS = 0
     try:
         a = solve(SubsetSum(weights=weights, targets=[target])).answers[0]
     finally:
-        solving.PRIMAL_MIN_OPS = old
+        dispatch.PRIMAL_MIN_OPS = old
     want = brute.reachable(brute.subset_table(weights), target)
     assert a.status.is_sat == want and a.status.is_certified
     if a.status.is_sat:

@@ -191,7 +191,8 @@ BAD = [
     ('name = "x"\n[[family]]\nkind = "network"\nwidths = "2"', "family[0].widths"),
     ('name = "x"\nformats = ["xml"]\n[[family]]\nkind = "subset-sum"\nn = 8', "formats"),
     ('name = "x"\nmemory_budget = "lots"\n[[family]]\nkind = "subset-sum"\nn = 8', "memory_budget"),
-    ('name = "x"\ntime_limit = 0\n[[family]]\nkind = "subset-sum"\nn = 8', "time_limit"),
+    ('name = "x"\ntime_limit = 0\n[[family]]\nkind = "subset-sum"\nn = 8',
+     "time_limit: expected a positive number of seconds, at most 10^6, got 0"),
 ]
 
 
@@ -216,9 +217,10 @@ def test_critical_M_is_exact():
 
 
 def test_an_answer_not_certified_in_time_is_labelled_unknown_and_checks_as_such(tmp_path, monkeypatch):
+    from verify.solve.outcome import Outcome
     from verify.suites import build
 
-    monkeypatch.setattr(build, "_sat_answer", lambda problem, cnf, seconds: ("unknown", "time limit 1 s reached"))
+    monkeypatch.setattr(build, "_sat_answer", lambda problem, cnf, seconds: (Outcome.UNKNOWN, "time limit 1 s reached"))
     spec = spec_of(tmp_path, budget="1")  # nothing exhaustive fits: every "no" would need the SAT run
     spec = parse_suite_spec({**spec.source, "family": [spec.source["family"][0]]}, "inline")
     build_suite(spec, tmp_path / "u")
@@ -233,6 +235,7 @@ def test_an_answer_not_certified_in_time_is_labelled_unknown_and_checks_as_such(
 def test_the_search_for_an_unreachable_target_is_bounded_by_time_limit(tmp_path, monkeypatch):
     # every draw is reachable and each SAT run takes its time: the search stops at time_limit in
     # all, with the SAT runs given only what is left, and keeps the last (reachable) draw
+    from verify.solve.outcome import Outcome
     from verify.suites import build
 
     given = []
@@ -245,7 +248,7 @@ def test_the_search_for_an_unreachable_target_is_bounded_by_time_limit(tmp_path,
 
         time.sleep(0.3)
         witness = MeetInTheMiddle(problem.weights).witness(problem.target_list()[0])
-        return ("unknown", "unreachable") if witness is None else ("sat", list(witness))
+        return (Outcome.UNKNOWN, "unreachable") if witness is None else (Outcome.SAT, list(witness))
 
     monkeypatch.setattr(build, "exhaustive_answer", lambda problem, budget: None)
     monkeypatch.setattr(build, "_sat_answer", slow_sat)

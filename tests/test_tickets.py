@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tests.brute import all_subsets
-from verify.backends.proofcheck import check_drup
+from verify.solve.proofs import check_drup
 from verify.equality import collapse, exhaustive, ticket_network
 from verify.errors import InputError
 from verify.generators import target_network, theorem1_random_network

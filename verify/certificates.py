@@ -444,7 +444,7 @@ def _check_refuted(record, width, target, random, k, mode, report, what) -> None
 
 
 def _check_bounds(bounds, kept, target, random, k, mode, width, base, engines, report) -> None:
-    from verify.backends.proofcheck import check_drup_files, read_dimacs
+    from verify.solve.proofs import check_drup_files, read_cnf_file
     from verify.tickets import component_cnf, components, family_sums
 
     comps = {(c.layer, c.input, c.branch): c for c in components(family_sums(target, random, k, mode, width))}
@@ -458,7 +458,7 @@ def _check_bounds(bounds, kept, target, random, k, mode, width, base, engines, r
             _require(f.exists(), f"lower bound {key}: {b[kind]['path']}: no such file")
             _require(file_sha256(f) == b[kind]["sha256"], f"lower bound {key}: {b[kind]['path']} does not match its sha256")
         nvars, clauses = component_cnf(comps[key], b["at_most"])
-        _require(read_dimacs(_resolve(base, b["cnf"]["path"])) == (nvars, clauses),
+        _require(read_cnf_file(_resolve(base, b["cnf"]["path"])) == (nvars, clauses),
                  f"lower bound {key}: the CNF file is not the component's CNF with at most {b['at_most']} kept weights")
         if engines is not None:
             check = check_drup_files(_resolve(base, b["cnf"]["path"]), _resolve(base, b["proof"]["path"]), engines)

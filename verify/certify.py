@@ -146,7 +146,7 @@ def certify(target_path, random_path, output, find: str = "construction", mask_p
         cmask, _, failure = _construction(target, random, layout, k, mode, budget)
         summary["construction_kept"] = density(cmask)[0] if not failure else None
     info.update(summary, seconds=None)
-    from verify.solving import versions
+    from verify.solve.report import versions
 
     info["versions"] = versions()
     files = {role: {"path": _relpath(Path(p), base), "sha256": net.sha256}

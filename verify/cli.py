@@ -22,14 +22,16 @@ if __name__ == "__main__" or os.path.basename((sys.argv or [""])[0]) == "slth-ve
     interrupts.install_early()
 
 from verify import __version__  # noqa: E402 - after the signal handlers, on purpose
-from verify.backends.satrun import PROOF_SOLVERS
 from verify.encodings.cnf import ENCODINGS
 from verify.errors import EXIT_INTERNAL, EXIT_USAGE, BudgetExceeded, InputError, VerifyError
 from verify.encodings.export import EXPORT_FORMATS, export_problem
 from verify.generators import BRANCHES, DISTRIBUTIONS, subset_sum_instance, vector_instance
 from verify.problems import dumps_readable, load_problem, save_problem, write_text_atomic
-from verify.solvers import SolverOptions
-from verify.solving import METHODS, PREFILTER_METHODS, count, cover, solve
+from verify.solve.dispatch import count, cover, solve
+from verify.solve.grading import SolverOptions
+from verify.solve.limits import check_time_limit
+from verify.solve.methods import METHODS, PREFILTER_METHODS
+from verify.solve.sat import DEFAULT_SOLVER, PROOF_SOLVERS
 from verify.status_line import StatusLine
 
 SHOWN = 20  # per-target lines printed before "... (use --json)"
@@ -146,11 +148,10 @@ def _print_report(problem, path, report, as_json: bool, with_answers: bool = Tru
 
 
 def _solver_options(args) -> SolverOptions:
-    if args.time_limit is not None and not 0 < args.time_limit <= 1e6:
-        raise InputError(f"--time-limit: expected a number of seconds in (0, 10^6], got {args.time_limit}")
+    time_limit = check_time_limit(args.time_limit, "--time-limit")
     if args.proof_dir is not None and os.path.exists(args.proof_dir) and not os.path.isdir(args.proof_dir):
         raise InputError(f"--proof-dir: {args.proof_dir} exists and is not a directory")
-    return SolverOptions(solver=args.solver, encoding=args.encoding, time_limit=args.time_limit,
+    return SolverOptions(solver=args.solver, encoding=args.encoding, time_limit=time_limit,
                          proof_dir=args.proof_dir)
 
 
@@ -371,10 +372,11 @@ def cmd_certify(args) -> int:
 
     if args.mask and args.find:
         raise InputError("--mask and --find exclude each other: certify a given mask, or search for one")
+    time_limit = check_time_limit(args.time_limit, "--time-limit")
     with StatusLine("slth-verify certify") as status:
         done = certify(args.target, args.random, args.output, args.find or "construction", args.mask,
                        args.delta_bits, args.mode, args.input_bits, args.equality, args.method,
-                       args.time_limit, args.memory_budget, progress=status.stage)
+                       time_limit, args.memory_budget, progress=status.stage)
     s = done.summary
     if args.json:
         print(dumps_readable({"ok": done.ok, "ticket": done.ticket, "message": done.message,
@@ -424,10 +426,12 @@ def cmd_check(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from verify.backends.building import build_encoding
+    from verify.solve.building import build_encoding
+
+    time_limit = check_time_limit(args.time_limit, "--time-limit")
 
     def bounded(weights, t, encoding, size):  # no encoder may outgrow the memory budget
-        built = build_encoding(weights, t, encoding, size, budget=args.memory_budget, time_limit=args.time_limit)
+        built = build_encoding(weights, t, encoding, size, budget=args.memory_budget, time_limit=time_limit)
         if built.unknown:
             raise BudgetExceeded(f"{built.unknown}; nothing written")
         return built.encoded
@@ -548,10 +552,10 @@ def cmd_compare(args) -> int:
     from verify.experiments import experiments
     from verify.experiments.report import report
     from verify.experiments.compare import suite_spec
-    from verify.experiments.spec import load_spec, seconds
+    from verify.experiments.spec import load_spec
 
     exps = experiments()
-    limit = None if args.time_limit is None else seconds(args.time_limit, "--time-limit")
+    limit = check_time_limit(args.time_limit, "--time-limit")
     if args.suite:
         spec = suite_spec(args.suite, args.methods.split(",") if args.methods else None, limit)
     else:
@@ -759,8 +763,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="refuse methods needing more memory (e.g. 512M, 8G; default 4G or "
                             "$SLTH_VERIFY_MEMORY_BUDGET)")
         if name != "count":
-            c.add_argument("--solver", default="cadical195",
-                           help=f"SAT solver with valid proofs: {', '.join(PROOF_SOLVERS)} (default cadical195)")
+            c.add_argument("--solver", default=DEFAULT_SOLVER,
+                           help=f"SAT solver with valid proofs: {', '.join(PROOF_SOLVERS)} (default {DEFAULT_SOLVER})")
             c.add_argument("--encoding", choices=ENCODINGS, default="auto",
                            help="CNF encoding for --method sat (default auto: chosen per target by "
                                 "measured rules, see README's Methods; the choice affects speed only)")

@@ -14,7 +14,7 @@ every target layer i:
    B's; so ``Σ_h v_{oh} σ(u_h x_j) = w·x_j`` for every real x_j (Lemma 5);
 3. keeps v_{oh} exactly for the chosen units.
 
-Each subset choice is a one-dimensional subset-sum problem decided by ``verify.solving.solve``
+Each subset choice is a one-dimensional subset-sum problem decided by ``verify.solve.dispatch.solve``
 (the exact pre-filter, or a solver with checked evidence), so every success carries a replayed
 witness and every failure names the target weight, the branch, and the status and evidence of
 its "no". The pruned network is then evaluated exactly and compared with the target.
@@ -33,7 +33,7 @@ from verify.numbers import RoundingMode
 from verify.prefilter.bitset import small_witness
 from verify.prefilter.windowed import window_witnesses
 from verify.problems import SubsetSum
-from verify.solving import solve
+from verify.solve.dispatch import solve
 from verify.status import Answer, Status
 from verify.status_line import quiet
 

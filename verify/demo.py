@@ -22,7 +22,7 @@ from pathlib import Path
 from verify.generators import subset_sum_instance
 from verify.interrupts import undo_on_failure
 from verify.problems import SubsetSum, TargetRange
-from verify.solving import count, cover, solve
+from verify.solve.dispatch import count, cover, solve
 from verify.status_line import quiet
 
 DEMO_N = 16

@@ -35,3 +35,8 @@ class InternalError(VerifyError, AssertionError):
 
 class MethodDisagreement(InternalError):
     """Two exact methods gave different answers on the same question."""
+
+
+class WitnessNotReplayed(MethodDisagreement):
+    """A method's witness (a subset it says reaches a target) is not one in exact integer
+    arithmetic: the method and the replay disagree, which is a bug (``verify.witness``)."""

@@ -15,14 +15,14 @@ SIGINT for itself:
   limit had been hit, so the interruption came back as an UNKNOWN answer; it also leaves SIGINT
   at its default action afterwards (the next Ctrl-C killed the process silently) and can abort
   the process (``std::bad_function_call``) when the signal reaches another thread.
-  ``verify.backends.cpsat`` turns it off and runs each solve through ``stoppable``: the solve
+  ``verify.solve.cpsat`` turns it off and runs each solve through ``stoppable``: the solve
   runs in a helper thread while the main thread waits in Python, sees the signal at once,
   stops the search and raises.
 - PySAT's native calls made from the main thread (solves, cardinality encodings) swap in their
   own SIGINT handler and turn a Ctrl-C into an ordinary error ("Caught keyboard interrupt"),
   which a caller reads as a failed solve. Inside ``handling()`` PySAT is told it never runs in
   the main thread, so it leaves SIGINT alone; the long solves run in killable child processes
-  anyway (``verify.backends.satrun``).
+  anyway (``verify.solve.children``).
 
 ``check()`` raises KeyboardInterrupt if a signal arrived: callers use it after a solve
 returns, so a result obtained while the command was being interrupted is never returned.

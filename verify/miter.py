@@ -23,11 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from verify.backends.cpsat import _check_limit, _check_workers, solve_values
 from verify.encodings.cpsat import INT64_SAFE, INT64_SAFE_BITS
 from verify.errors import InputError, InternalError
 from verify.networks import QuantizedNetwork, same_outputs
 from verify.numbers import RoundingMode, rescale
+from verify.solve.cpsat import check_workers, run_values
+from verify.solve.limits import check_time_limit
+from verify.solve.outcome import Outcome
 
 OUTCOMES = ("differ", "equal-claimed", "unknown")
 
@@ -191,8 +193,8 @@ def find_difference(a: QuantizedNetwork, b: QuantizedNetwork, input_bits: int,
             raise InputError(f"network {name}: expected a QuantizedNetwork, got {type(net).__name__}")
     if isinstance(input_bits, bool) or not isinstance(input_bits, int) or input_bits < 0:
         raise InputError(f"input_bits: expected an integer >= 0, got {input_bits!r}")
-    _check_limit(time_limit)
-    _check_workers(workers)
+    check_time_limit(time_limit, zero_ok=True)
+    check_workers(workers)
     if a.widths[0] != b.widths[0] or a.widths[-1] != b.widths[-1]:
         raise InputError(f"networks: a maps {a.widths[0]} inputs to {a.widths[-1]} outputs, "
                          f"b maps {b.widths[0]} to {b.widths[-1]}; a miter needs the same widths")
@@ -228,10 +230,11 @@ def find_difference(a: QuantizedNetwork, b: QuantizedNetwork, input_bits: int,
     # model valid and infeasible.
     model.add_bool_or(differs)
     left = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - start))
-    outcome, values, _, status = solve_values(model, x, left, workers)
-    if outcome == "unknown":
+    solved = run_values(model, x, left, workers)
+    values, status = solved.values, solved.status_name
+    if solved.outcome is Outcome.UNKNOWN:
         return result("unknown", status=status, detail=f"CP-SAT stopped with {status} (a time limit).")
-    if outcome == "unsat":
+    if solved.outcome is Outcome.UNSAT:
         return result("equal-claimed", status=status,
                       detail="CP-SAT answered INFEASIBLE: no differing input, claimed without a proof.")
     row = np.array([values], dtype=np.int64)

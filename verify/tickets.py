@@ -35,6 +35,8 @@ from verify.errors import InputError, MethodDisagreement
 from verify.networks import QuantizedNetwork, theorem1_shapes
 from verify.numbers import RoundingMode
 from verify.prefilter.bitset import small_witness
+from verify.solve.outcome import Outcome
+from verify.witness import replay_subset
 
 SEARCHES = ("any", "sparsest", "min-width")
 COMPONENT_METHODS = ("auto", "cpsat", "sat")
@@ -182,11 +184,11 @@ def decide_sum(s: SumSpec) -> tuple[tuple[int, ...] | None, str, str]:
 
 
 def _replay(s: SumSpec, units) -> None:
+    """Replay a solution's units for one sum (``WitnessNotReplayed`` when they are not one); a
+    unit outside the sum is an index out of its range."""
     index = {h: i for i, h in enumerate(s.units)}
-    if len(set(units)) != len(units) or any(h not in index for h in units) \
-            or sum(s.products[index[h]] for h in units) != s.target:
-        raise MethodDisagreement(f"layer {s.layer} row {s.output} input {s.input} branch "
-                                 f"{s.branch}: units {list(units)} do not sum to {s.target}")
+    replay_subset(s.products, s.target, [index.get(h, -1) for h in units],
+                  f"the units {list(units)} of {_label(s.key())}")
 
 
 def find_any(sums: list[SumSpec], width: int, method: str = "auto",
@@ -202,13 +204,13 @@ def find_any(sums: list[SumSpec], width: int, method: str = "auto",
     for comp in components(sums):
         if method != "auto":
             solved = _joint(comp, method, time_limit, budget=budget)
-            if solved["outcome"] == "sat":
-                for s, units in zip(comp.sums, solved["chosen"]):
+            if solved.outcome is Outcome.SAT:
+                for s, units in zip(comp.sums, solved.chosen):
                     _replay(s, units)
                     result.chosen[index[id(s)]] = units
                 continue
-            if solved["outcome"] == "unknown":
-                result.stats["unknown"] = f"{_label(comp.key())}: {solved['reason']}"
+            if solved.outcome is Outcome.UNKNOWN:
+                result.stats["unknown"] = f"{_label(comp.key())}: {solved.reason}"
                 return result
         for s in comp.sums:
             units, how, why = decide_sum(s)
@@ -290,47 +292,51 @@ def _small(comp: Component) -> bool:
     return sum(len(s.products) * sum(map(abs, s.products)) for s in comp.sums) <= INLINE_MAX_WORK
 
 
-def _joint(comp: Component, method: str, time_limit, minimize: bool = False, budget=None) -> dict:
-    """Solve the component's joint model; returns outcome, chosen units per sum, cost."""
+@dataclass(frozen=True)
+class _Joint:
+    """A component's joint model, solved: for SAT the chosen units per sum, the kept weights
+    (``cost``) and whether the minimum is proven (``optimal``; None when not minimizing); for
+    UNSAT or UNKNOWN the ``reason``."""
+
+    outcome: Outcome
+    chosen: list[tuple[int, ...]] | None = None
+    cost: int | None = None
+    optimal: bool | None = None
+    reason: str = ""
+
+
+def _joint(comp: Component, method: str, time_limit, minimize: bool = False, budget=None) -> _Joint:
+    """Solve the component's joint model with ``sat`` (its CNF) or ``cpsat``."""
     s_vars, y_vars = _layout(comp)
     n = len(s_vars) + sum(len(y) for y in y_vars)
     if method == "sat":
-        from verify.backends.building import build_cnf
-        from verify.backends.satrun import run_sat
+        from verify.solve.building import build_cnf
+        from verify.solve.sat import DEFAULT_SOLVER, run_sat
 
         cnf = build_cnf(component_cnf, (comp,), inline=_small(comp), budget=budget,
                         time_limit=time_limit, label=f"the CNF of component {_label(comp.key())}")
         if isinstance(cnf, str):
-            return {"outcome": "unknown", "reason": cnf}
+            return _Joint(Outcome.UNKNOWN, reason=cnf)
         nvars, clauses = cnf
-        run = run_sat(nvars, clauses, "cadical195", time_limit, proof=False)
-        if run.outcome != "sat":
-            return {"outcome": run.outcome, "reason": run.reason}
+        run = run_sat(nvars, clauses, DEFAULT_SOLVER, time_limit, proof=False)
+        if run.outcome is not Outcome.SAT:
+            return _Joint(run.outcome, reason=run.reason)
         true = {v for v in run.model if v > 0}
     else:
-        from ortools.sat.python import cp_model
+        from verify.encodings.cpsat import build_linked_model
+        from verify.solve.cpsat import run
 
-        from verify.backends.cpsat import solve_model
-        from verify.encodings.cpsat import CpsatModel
-
-        model = cp_model.CpModel()
-        x = [model.new_bool_var(f"v{i + 1}") for i in range(n)]
         unit_var = dict(zip(comp.units, s_vars))
-        for s, ys in zip(comp.sums, y_vars):
-            model.add(sum(p * x[y - 1] for p, y in zip(s.products, ys) if p) == s.target)
-            for y, h in zip(ys, s.units):
-                model.add_implication(x[y - 1], x[unit_var[h] - 1])
-        if minimize:
-            model.minimize(sum(x))
-        res = solve_model(CpsatModel(model, x, minimize), time_limit)
-        if res.outcome != "sat":
-            return {"outcome": res.outcome, "reason": f"CP-SAT {res.status_name}"}
+        sums = [(ys, s.products, s.target, [(y, unit_var[h]) for y, h in zip(ys, s.units)])
+                for s, ys in zip(comp.sums, y_vars)]
+        res = run(build_linked_model(n, sums, minimize), time_limit)
+        if res.outcome is not Outcome.SAT:
+            return _Joint(res.outcome, reason=f"CP-SAT {res.status_name}")
         true = {i + 1 for i, b in enumerate(res.assignment) if b}
         if minimize and not res.optimal:
-            return {"outcome": "sat", "chosen": _chosen(comp, y_vars, true), "cost": len(true),
-                    "optimal": False}
-    return {"outcome": "sat", "chosen": _chosen(comp, y_vars, true),
-            "cost": len(true & set(range(1, n + 1))), "optimal": minimize or None}
+            return _Joint(Outcome.SAT, _chosen(comp, y_vars, true), len(true), False)
+    return _Joint(Outcome.SAT, _chosen(comp, y_vars, true), len(true & set(range(1, n + 1))),
+                  minimize or None)
 
 
 def _chosen(comp: Component, y_vars, true: set) -> list[tuple[int, ...]]:
@@ -353,9 +359,9 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
     either is left unproved (``optimal`` False, the reason in the bound).
     ``bounds`` lists, per component with c > 0, the refuted bound with the CNF and proof text
     (``nvars``/``clauses``/``proof_lines``); ``optimal`` is True only when every bound is checked."""
-    from verify.backends.building import build_cnf
-    from verify.backends.proofcheck import check_drup
-    from verify.backends.satrun import run_sat
+    from verify.solve.building import build_cnf
+    from verify.solve.refutation import refute
+    from verify.solve.sat import DEFAULT_SOLVER
 
     first = find_any(sums, width)
     if not first.found:
@@ -365,17 +371,17 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
     index = {id(s): n for n, s in enumerate(sums)}
     for comp in components(sums):
         best = _joint(comp, "cpsat", time_limit, minimize=True)
-        if best["outcome"] != "sat":  # the pre-filter found a solution: CP-SAT must too
-            if best["outcome"] == "unsat":
+        if best.outcome is not Outcome.SAT:  # the pre-filter found a solution: CP-SAT must too
+            if best.outcome is Outcome.UNSAT:
                 raise MethodDisagreement(f"CP-SAT says component {_label(comp.key())} is infeasible, the "
                                          f"exact tables found a solution")
-            result.stats["unknown"] = f"{_label(comp.key())}: {best['reason']}"
+            result.stats["unknown"] = f"{_label(comp.key())}: {best.reason}"
             return result
-        for s, units in zip(comp.sums, best["chosen"]):
+        for s, units in zip(comp.sums, best.chosen):
             _replay(s, units)
             result.chosen[index[id(s)]] = units
-        cost = component_cost(comp, best["chosen"])
-        if not best.get("optimal"):
+        cost = component_cost(comp, best.chosen)
+        if not best.optimal:
             result.optimal = False
         if cost == 0:
             continue
@@ -387,20 +393,19 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
             result.bounds.append({**bound, "outcome": "unknown", "reason": cnf})
             continue
         nvars, clauses = cnf
-        run = run_sat(nvars, clauses, "cadical195", time_limit, proof=True)
-        bound["outcome"] = run.outcome
-        if run.outcome == "sat":
+        refuted = refute(nvars, clauses, DEFAULT_SOLVER, time_limit, engines)
+        bound["outcome"] = refuted.outcome.value
+        if refuted.outcome is Outcome.SAT:
             raise MethodDisagreement(f"component {_label(comp.key())}: CP-SAT's optimum is {cost} kept "
-                                     f"weights but CaDiCaL finds fewer")
-        if run.outcome == "unsat":
-            check = check_drup(nvars, clauses, run.proof, engines)
-            bound.update(checked=check.ok, message=check.message, proof_lines=run.proof,
+                                     f"weights but {refuted.solver} finds fewer")
+        if refuted.outcome is Outcome.UNSAT:
+            bound.update(checked=refuted.checked, message=refuted.check.message, proof_lines=refuted.proof,
                          nvars=nvars, clauses=clauses)
-            if not check.ok:
+            if not refuted.checked:
                 result.optimal = False
         else:
             result.optimal = False
-            bound["reason"] = run.reason
+            bound["reason"] = refuted.reason
         result.bounds.append(bound)
     return result
 

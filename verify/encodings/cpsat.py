@@ -6,6 +6,8 @@ Conventions:
 - ``build_model(problem, t)`` asks one question, "is ``t`` reachable?": the linear equality
   ``Σ a_i x_i == t`` (one equality per coordinate for vectors), ``Σ x_i == k`` when the problem
   fixes a size ``k``, and ``Minimize(Σ x_i)`` for ``objective: "fewest"``.
+- ``build_linked_model(nvars, sums)`` asks "do these subset sums, sharing choices and linked
+  by implications, have a common solution?" (optionally with the fewest true variables).
 - ``build_reachability_model(problem, targets)`` asks "which of these targets are reachable?" with
   one model: a sum variable ``T = Σ a_i x_i`` (one per coordinate) restricted to the targets not
   yet decided. A solution names one reachable target; ``exclude`` removes found targets from the
@@ -133,6 +135,29 @@ def build_model(problem: Problem, target) -> CpsatModel:
     if fewest:
         model.minimize(sum(x))
     return CpsatModel(model, x, fewest)
+
+
+def build_linked_model(nvars: int, sums, minimize: bool = False) -> CpsatModel:
+    """Several subset sums over shared Booleans numbered 1..``nvars`` as in a CNF (``x[v - 1]``
+    is variable v): for each ``(variables, coefficients, target, implications)`` of ``sums``, in
+    order, the sum ``Σ c_j·x[v_j] == target`` (zero coefficients left out), then ``x[a] ⇒ x[b]``
+    for each ``(a, b)`` of its implications; with ``minimize`` the objective ``Minimize(Σ x)``.
+    The structured family's components (``verify.tickets``) are such models; their CNF numbers
+    the same variables.
+
+    >>> m = build_linked_model(3, [([2, 3], [4, -1], 3, [(2, 1), (3, 1)])], minimize=True)
+    >>> len(m.x), m.has_objective
+    (3, True)
+    """
+    model = cp_model.CpModel()
+    x = [model.new_bool_var(f"v{i + 1}") for i in range(nvars)]
+    for variables, coefficients, target, implications in sums:
+        model.add(sum(c * x[v - 1] for c, v in zip(coefficients, variables) if c) == target)
+        for a, b in implications:
+            model.add_implication(x[a - 1], x[b - 1])
+    if minimize:
+        model.minimize(sum(x))
+    return CpsatModel(model, x, minimize)
 
 
 def _set_repeated(repeated, values) -> None:

@@ -51,7 +51,7 @@ def export_problem(problem: Problem, fmt: str, target=None, encoding: str = "aut
                    encode=encode_subset_sum) -> tuple[str, str]:
     """The text of one target's file in format ``fmt``, and a one-line summary of it.
     ``encode(weights, t, encoding, size)`` builds the CNF (the command line passes one that
-    builds it in a child process within the memory budget, ``verify.backends.building``).
+    builds it in a child process within the memory budget, ``verify.solve.building``).
 
     >>> from verify.problems import SubsetSum
     >>> text, summary = export_problem(SubsetSum(weights=[3, -5, 7], targets=[2]), "opb")

@@ -186,16 +186,18 @@ def write_dimacs(nvars: int, clauses: Sequence[Sequence[int]], comments: Sequenc
     return "\n".join(out) + "\n"
 
 
-def read_dimacs(text: str, source: str = "<cnf>") -> Dimacs:
+def read_dimacs(text: str, source: str = "<cnf>", *, end_marker: bool = True) -> Dimacs:
     """Parse DIMACS CNF strictly.
 
     Accepted: comment lines starting with ``c`` anywhere (their text is kept, see ``Dimacs``);
     exactly one header ``p cnf <vars> <clauses>`` before the first clause; then a stream of
     literals in ``-vars..vars`` in which each ``0`` ends a clause, so a clause may span lines and
     a line may hold several clauses (DIMACS allows both); blank lines. A line ``%`` (the end
-    marker of SATLIB files) ends the formula: the rest of the file is ignored. Rejected: anything
-    else, a missing or second header, a file (or ``%``) ending inside a clause, and a clause count
-    different from the header's.
+    marker of SATLIB files) ends the formula: the rest of the file is ignored; with
+    ``end_marker=False`` it is refused like any other token (a proof checked against a file must
+    be checked against everything the file says). Rejected: anything else, a missing or second
+    header, a file (or ``%``) ending inside a clause, and a clause count different from the
+    header's.
 
     >>> read_dimacs("c two clauses\\np cnf 2 2\\n1 -2\\n 0 2 0\\n", source="x.cnf")
     Dimacs(nvars=2, clauses=((1, -2), (2,)), comments=('two clauses',))
@@ -219,7 +221,7 @@ def read_dimacs(text: str, source: str = "<cnf>") -> Dimacs:
         tokens = line.split()
         if not tokens:
             continue
-        if tokens[0] == "%":
+        if tokens[0] == "%" and end_marker:
             if current:
                 fail(current_line, "expected 0 to end the clause begun here, "
                                    f"got the end marker '%' on line {number}")

@@ -28,6 +28,7 @@ from pathlib import Path
 from verify.errors import InputError
 from verify.experiments.base import DEFAULT_TIME_LIMIT, Experiment, Param, Table, target_value
 from verify.experiments.plotting import legend_outside, style
+from verify.solve.limits import check_time_limit
 
 HEURISTIC_NAMES = ("greedy", "kk", "ckk", "local-search", "beam")
 EDGE_POPUP_DENSITY = 0.25  # edge-popup's kept fraction on network instances (density = kept / total)
@@ -103,7 +104,7 @@ def suite_spec(directory, methods=None, time_limit: float | None = None):
     ``directory`` (its parameters and seed), ``methods`` (default: every method; each one named
     must apply to some instance), ``time_limit`` per task (default: the suite spec's, what
     certifying its answers was given)."""
-    from verify.experiments.spec import Spec, default_kill_after, seconds, spec_methods
+    from verify.experiments.spec import Spec, default_kill_after, spec_methods
     from verify.problems import read_json_file
     from verify.suites.spec import parse_suite_spec
 
@@ -121,7 +122,7 @@ def suite_spec(directory, methods=None, time_limit: float | None = None):
         spec_data = manifest.get("spec")
         time_limit = parse_suite_spec(spec_data, f"{directory / 'manifest.json'}: spec").time_limit \
             if isinstance(spec_data, dict) else DEFAULT_TIME_LIMIT
-    time_limit = seconds(time_limit, "--time-limit")
+    time_limit = check_time_limit(time_limit, "--time-limit")
     spec = Spec(source, EXPERIMENT, str(manifest.get("description", "")), tuple(sorted(set(seeds))),
                 spec_methods(list(METHODS) if methods is None else methods, EXPERIMENT, f"{source}: methods"),
                 time_limit, default_kill_after(time_limit), (), points)
@@ -188,8 +189,8 @@ def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
            "kappa": f"{math.log2(M) / problem.n:.4f}" if M else "0",
            "suite_status": known["status"] if known else None}
     if method == "exact":
-        from verify.solvers import SolverOptions
-        from verify.solving import solve
+        from verify.solve.dispatch import solve
+        from verify.solve.grading import SolverOptions
 
         start = time.perf_counter()
         answer = solve(problem, "auto", options=SolverOptions(time_limit=time_limit)).answers[0]

@@ -18,7 +18,7 @@ import statistics
 from verify.experiments.base import Experiment, Param, Table, group, target_value
 from verify.experiments.plotting import legend_outside, style
 from verify.generators import subset_sum_instance
-from verify.solving import count
+from verify.solve.dispatch import count
 
 PARAMS = (
     Param("n", "int", low=1, high=200, help="number of weights"),

@@ -19,7 +19,8 @@ from verify.experiments.plotting import legend_outside, style
 from verify.generators import product_weights, subset_sum_instance
 from verify.problems import SubsetSum, TargetRange
 from verify.seeding import as_generator
-from verify.solving import SolverOptions, cover
+from verify.solve.dispatch import cover
+from verify.solve.grading import SolverOptions
 from verify.status import Status
 
 PARAMS = (

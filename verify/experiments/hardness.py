@@ -10,7 +10,7 @@ DRUP proof checked by ``checker``), ``mitm`` (the pre-filter's meet in the middl
 (the reachable-sum bitset; beyond ``budget_mib`` it is ``unknown`` with the reason, not an error).
 
 Timing is the named method's own. ``solve`` normally confirms a solver's unproven "no" with
-the exact pre-filter inside the same call (``verify.solvers._confirm_unsat``), which would put the
+the exact pre-filter inside the same call (``verify.solve.grading``), which would put the
 pre-filter's time into the solver's; so ``cpsat`` and ``sat`` run with a pre-filter
 budget of 96 bytes (no table fits, nothing is confirmed inside, except for a handful of tiny
 weights where ``decided_by`` then names the table) and an ``unsat-claimed`` answer is then
@@ -40,8 +40,8 @@ from verify.errors import BudgetExceeded, InputError, MethodDisagreement
 from verify.experiments.base import DEFAULT_TIME_LIMIT, Experiment, Param, Table, group, target_value
 from verify.experiments.plotting import legend_outside, lower_bound_handle, lower_bounds, reference_style, style
 from verify.generators import m_for_kappa, subset_sum_instance
-from verify.solvers import SolverOptions
-from verify.solving import solve
+from verify.solve.dispatch import solve
+from verify.solve.grading import SolverOptions
 from verify.status import Status
 
 PARAMS = (
@@ -95,7 +95,7 @@ def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
             report = solve(inst, method, budget)
         elif method in ("cpsat", "sat"):
             if method == "cpsat":  # import OR-Tools before the clock starts: a first task would pay for it
-                import verify.backends.cpsat  # noqa: F401
+                import verify.solve.cpsat  # noqa: F401
                 import verify.encodings.cpsat  # noqa: F401
             options = SolverOptions(time_limit=time_limit, encoding=params["encoding"], engines=params["checker"],
                                     build_budget=budget)

@@ -39,6 +39,7 @@ from pathlib import Path
 
 from verify.errors import InputError, MissingFileError
 from verify.experiments.base import REQUIRED, Experiment
+from verify.solve.limits import check_time_limit
 
 SPECS_DIR = Path(__file__).resolve().parent / "specs"
 TOP_LEVEL = {"experiment", "description", "seeds", "methods", "time_limit", "kill_after", "parameters"}
@@ -222,7 +223,7 @@ def parse_spec(data: dict, source: str, experiments: dict[str, Experiment]) -> S
         raise InputError(f"{source}: description: expected a string, got {description!r}")
     seeds = _seeds(data["seeds"], f"{source}: seeds")
     methods = spec_methods(data.get("methods", [exp.methods[0]]), exp, f"{source}: methods")
-    time_limit = seconds(data["time_limit"], f"{source}: time_limit") if "time_limit" in data \
+    time_limit = check_time_limit(data["time_limit"], f"{source}: time_limit") if "time_limit" in data \
         else exp.default_time_limit
     kill_after = seconds(data["kill_after"], f"{source}: kill_after") if "kill_after" in data \
         else default_kill_after(time_limit)

@@ -28,7 +28,7 @@ from verify.experiments.store import Store
 
 @lru_cache(maxsize=1)
 def _versions() -> dict:
-    from verify.solving import versions
+    from verify.solve.report import versions
 
     return versions()
 

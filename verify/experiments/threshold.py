@@ -15,8 +15,8 @@ from verify.experiments.base import (DEFAULT_TIME_LIMIT, Experiment, Param, Tabl
                                      line_fit, target_value)
 from verify.experiments.plotting import legend_entry, legend_outside, reference_style, style
 from verify.generators import subset_sum_instance
-from verify.solvers import SolverOptions
-from verify.solving import solve
+from verify.solve.grading import SolverOptions
+from verify.solve.dispatch import solve
 
 PARAMS = (
     Param("n", "int", low=1, high=200, help="number of weights"),

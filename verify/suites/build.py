@@ -5,7 +5,7 @@ Layout of a suite directory::
     manifest.json                  every file's sha256, parameters, seed, the answer and its evidence
     instances/NAME.json            the instance (subset-sum or vector-subset-sum JSON)
     instances/NAME.cnf|.opb|.wcnf  its exports (``verify.encodings.export``; variables 1..n = x_i)
-    instances/NAME.drup            for a "no" certified by SAT: CaDiCaL's DRUP proof of NAME.cnf
+    instances/NAME.drup            for a "no" certified by SAT: the SAT solver's DRUP proof of NAME.cnf
     instances/NAME.target.npz, .random.npz, .cert.json (+ .cert.proofs/)   a network instance
 
 Answers: ``planted`` instances are ``sat-verified`` by their planted subset, replayed.
@@ -31,6 +31,8 @@ from pathlib import Path
 
 from verify import __version__
 from verify.errors import BudgetExceeded, InputError
+from verify.solve.outcome import Outcome
+from verify.solve.sat import DEFAULT_SOLVER
 from verify.suites.spec import Point, SuiteSpec, critical_M
 
 INFEASIBLE_TRIES = 64
@@ -55,7 +57,7 @@ def _instance(point: Point, target):
 
 def exhaustive_answer(problem, budget):
     """The first exhaustive pre-filter answer that fits ``budget`` (None if none fits)."""
-    from verify.solving import solve
+    from verify.solve.dispatch import solve
 
     for method in ("mitm", "dp"):
         try:
@@ -65,22 +67,20 @@ def exhaustive_answer(problem, budget):
     return None
 
 
-def _sat_answer(problem, cnf_text: str, time_limit: float) -> tuple[str, object]:
-    """CaDiCaL on the exported CNF for at most ``time_limit`` seconds: ("sat", witness) /
-    ("unsat", proof lines) / ("unknown", why)."""
-    from verify.backends.proofcheck import check_drup
-    from verify.backends.satrun import run_sat
+def _sat_answer(problem, cnf_text: str, time_limit: float) -> tuple[Outcome, object]:
+    """The default SAT solver on the exported CNF for at most ``time_limit`` seconds, its "no"
+    proof-checked: (SAT, witness) / (UNSAT, proof lines of a checked refutation) / (UNKNOWN, why)."""
     from verify.encodings.formats import read_dimacs
+    from verify.solve.refutation import refute
 
     cnf = read_dimacs(cnf_text)
     clauses = [list(c) for c in cnf.clauses]
-    run = run_sat(cnf.nvars, clauses, "cadical195", time_limit, proof=True)
-    if run.outcome == "sat":
-        return "sat", [i for i in range(problem.n) if run.model[i] > 0]
-    if run.outcome == "unsat":
-        check = check_drup(cnf.nvars, clauses, run.proof)
-        return ("unsat", run.proof) if check.ok else ("unknown", f"proof rejected: {check.message}")
-    return "unknown", run.reason
+    r = refute(cnf.nvars, clauses, DEFAULT_SOLVER, time_limit)
+    if r.outcome is Outcome.SAT:
+        return Outcome.SAT, [i for i in range(problem.n) if r.model[i] > 0]
+    if r.outcome is Outcome.UNSAT:
+        return (Outcome.UNSAT, r.proof) if r.checked else (Outcome.UNKNOWN, f"proof rejected: {r.check.message}")
+    return Outcome.UNKNOWN, r.reason
 
 
 def _write(directory: Path, name: str, text: str) -> dict:
@@ -106,7 +106,7 @@ def _subset_sum_entry(point: Point, spec: SuiteSpec, directory: Path) -> dict:
     from verify.problems import dumps_readable
     from verify.seeding import as_generator, uniform_ints
     from verify.status import Status
-    from verify.witness import witness_error
+    from verify.witness import replay_witness
 
     p = dict(point.params)
     stem = point.name
@@ -148,11 +148,11 @@ def _subset_sum_entry(point: Point, spec: SuiteSpec, directory: Path) -> dict:
             except InputError:  # refuted by a necessary condition: trivial, not what a suite is for
                 continue
             outcome, detail = _sat_answer(problem, cnf_text, left)
-            if outcome == "sat":
+            if outcome is Outcome.SAT:
                 reachable = (problem, detail)
                 continue
-            if outcome == "unsat":
-                answer = {"status": Status.UNSAT_PROOF_CHECKED.value, "method": "sat:cadical195",
+            if outcome is Outcome.UNSAT:
+                answer = {"status": Status.UNSAT_PROOF_CHECKED.value, "method": f"sat:{DEFAULT_SOLVER}",
                           "proof": _write(directory, f"{stem}.drup", "\n".join(detail) + "\n")}
             else:  # the seconds the run had left vary from run to run: the manifest says the limit
                 timed_out = detail.startswith("time limit")
@@ -166,8 +166,8 @@ def _subset_sum_entry(point: Point, spec: SuiteSpec, directory: Path) -> dict:
         elif answer is None:  # nothing decided at all: the last draw, labelled as such
             answer = {"status": Status.UNKNOWN.value, "reason": f"not certified within the limits: {why}"}
     target = problem.target_list()[0]
-    if "witness" in answer and witness_error(problem, target, answer["witness"]) is not None:
-        raise AssertionError(f"{stem}: the witness does not replay")  # a bug, never a user error
+    if "witness" in answer:  # a bug, never a user error, when it does not replay
+        replay_witness(problem, target, answer["witness"], f"{stem}: the witness")
     files = {"instance": _write(directory, f"{stem}.json", dumps_readable(problem.to_json()) + "\n")}
     exports, _ = _exports(problem, spec, directory, stem)
     files.update(exports)

@@ -40,10 +40,10 @@ def _verify_file(root: Path, name: str, role: str, record: dict) -> Path:
 
 
 def _check_subset_sum(root: Path, entry: dict, engines: str) -> str:
-    from verify.backends.proofcheck import check_drup_files
+    from verify.solve.proofs import check_drup_files
     from verify.encodings.export import export_problem
     from verify.problems import load_problem
-    from verify.solving import solve
+    from verify.solve.dispatch import solve
     from verify.witness import witness_error
 
     files = entry["files"]

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from verify.errors import InputError, MissingFileError
 from verify.prefilter.budget import parse_size
+from verify.solve.limits import check_time_limit
 
 TOP = {"name", "description", "seed", "time_limit", "memory_budget", "formats", "encoding", "family"}
 FAMILY_KEYS = {
@@ -170,9 +171,7 @@ def parse_suite_spec(data: dict, source: str) -> SuiteSpec:
     seed = data.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**62:
         raise InputError(f"{source}: seed: expected an integer >= 0, got {seed!r}")
-    time_limit = data.get("time_limit", 30)
-    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not time_limit > 0:
-        raise InputError(f"{source}: time_limit: expected a positive number of seconds, got {time_limit!r}")
+    time_limit = check_time_limit(data.get("time_limit", 30), f"{source}: time_limit", none_ok=False)
     try:
         budget = parse_size(data.get("memory_budget", "1G"))
     except InputError as e:
@@ -195,7 +194,7 @@ def parse_suite_spec(data: dict, source: str) -> SuiteSpec:
             for copy in range(count):
                 points.append(Point(i, fam["kind"], tuple(sorted(params.items(), key=lambda kv: kv[0])),
                                     copy, seed + len(points)))
-    return SuiteSpec(name, str(data.get("description", "")), seed, float(time_limit), budget,
+    return SuiteSpec(name, str(data.get("description", "")), seed, time_limit, budget,
                      tuple(formats), encoding, tuple(points), data)
 
 

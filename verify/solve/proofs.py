@@ -31,8 +31,9 @@ from pathlib import Path
 
 import dratify
 
-from verify.backends.satrun import check_formula
+from verify.encodings.formats import read_dimacs
 from verify.errors import InputError, MethodDisagreement, MissingFileError
+from verify.solve.sat import check_formula
 
 try:  # importing cdclkit registers its native checker with dratify (optional dependency)
     import cdclkit  # noqa: F401
@@ -164,13 +165,11 @@ def _check_with(formula, steps, engine: str) -> tuple[bool, str]:
     return bool(result.ok), _verdict(result)
 
 
-def read_dimacs(path) -> tuple[int, list[list[int]]]:
-    """(nvars, clauses) of a DIMACS CNF file, read strictly.
-
-    The ``p cnf V C`` header is required and must come before the first clause, every literal
-    must lie in 1..V, every clause must end with 0 and there must be exactly C clauses:
-    a file that disagrees with its header is refused (InputError), never repaired, because a
-    certificate must check the formula the file states. Comment lines start with ``c``.
+def read_cnf_file(path) -> tuple[int, list[list[int]]]:
+    """(nvars, clauses) of a DIMACS CNF file, read by ``verify.encodings.formats.read_dimacs``
+    with the SATLIB end marker refused: a file that disagrees with its header, or says more
+    than its formula, is refused (InputError), never repaired, because a certificate must check
+    the formula the file states. A missing file is a MissingFileError; the file must be ASCII.
     """
     path = Path(path)
     try:
@@ -180,54 +179,16 @@ def read_dimacs(path) -> tuple[int, list[list[int]]]:
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not an ASCII DIMACS file ({exc.reason} at byte "
                          f"{exc.start})") from None
-    nvars = declared = None
-    clauses: list[list[int]] = []
-    pending: list[int] = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        tokens = line.split()
-        if not tokens or tokens[0].startswith("c"):
-            continue
-        if tokens[0] == "p":
-            if nvars is not None or clauses or pending:
-                raise InputError(f"{path} line {lineno}: the 'p cnf' header must come once, "
-                                 f"before every clause")
-            if len(tokens) != 4 or tokens[1] != "cnf" or not all(t.isdigit() for t in tokens[2:]):
-                raise InputError(f"{path} line {lineno}: expected 'p cnf <vars> <clauses>', "
-                                 f"got {line.strip()!r}")
-            nvars, declared = int(tokens[2]), int(tokens[3])
-            continue
-        if nvars is None:
-            raise InputError(f"{path} line {lineno}: clause before the 'p cnf' header")
-        for token in tokens:
-            try:
-                lit = int(token)
-            except ValueError:
-                raise InputError(f"{path} line {lineno}: expected an integer literal, got "
-                                 f"{token!r}") from None
-            if lit == 0:
-                clauses.append(pending)
-                pending = []
-            elif abs(lit) > nvars:
-                raise InputError(f"{path} line {lineno}: literal {lit} is outside 1..{nvars} "
-                                 f"declared by the header")
-            else:
-                pending.append(lit)
-    if nvars is None:
-        raise InputError(f"{path}: no 'p cnf' header")
-    if pending:
-        raise InputError(f"{path}: the last clause is not terminated by 0")
-    if len(clauses) != declared:
-        raise InputError(f"{path}: the header declares {declared} clauses, the file has "
-                         f"{len(clauses)}")
-    return nvars, clauses
+    cnf = read_dimacs(text, str(path), end_marker=False)
+    return cnf.nvars, [list(clause) for clause in cnf.clauses]
 
 
 def check_drup_files(cnf_path, proof_path, engines: str = "auto") -> ProofCheck:
-    """``check_drup`` on a DIMACS CNF file (read by ``read_dimacs``) and a text DRUP file.
+    """``check_drup`` on a DIMACS CNF file (read by :func:`read_cnf_file`) and a text DRUP file.
 
     Binary DRAT is not supported: a proof file that is not ASCII text is an InputError.
     """
-    nvars, clauses = read_dimacs(cnf_path)
+    nvars, clauses = read_cnf_file(cnf_path)
     proof_path = Path(proof_path)
     try:
         text = proof_path.read_text(encoding="ascii")

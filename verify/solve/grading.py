@@ -15,8 +15,10 @@
 
 Whenever a second exact method is asked, the two must agree, or ``MethodDisagreement`` names both.
 Time limits give ``unknown``, never "no". The limit covers building the encoding and each solver
-run (``verify.backends.building``: the memory budget bounds building too); proof checking, which
-is what certifies, is not cut short.
+run (``verify.solve.building``: the memory budget bounds building too); proof checking, which
+is what certifies, is not cut short. The solvers themselves run through this package's runners:
+``verify.solve.refutation`` (SAT with a checked proof), ``verify.solve.maxsat`` (RC2) and
+``verify.solve.cpsat`` / ``verify.solve.reachability`` (CP-SAT).
 """
 
 from __future__ import annotations
@@ -26,15 +28,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from verify.backends.building import build_encoding
-from verify.backends.proofcheck import check_drup
-from verify.backends.satrun import call_in_child, run_sat, solver_name
 from verify.encodings.cnf import cardinality_at_most, fewest_wcnf
 from verify.encodings.formats import write_dimacs
 from verify.errors import MethodDisagreement
 from verify.problems import Problem, write_text_atomic
+from verify.solve.building import build_encoding
+from verify.solve.maxsat import minimize
+from verify.solve.outcome import Outcome
+from verify.solve.proofs import check_drup
+from verify.solve.refutation import Refutation, refute
+from verify.solve.sat import DEFAULT_SOLVER, solver_name
 from verify.status import Answer, Status
-from verify.witness import witness_error
+from verify.witness import replay_witness
 
 # decide(target) -> (reachable, method) from an exact pre-filter method, or None when none fits
 Backing = Callable[[int], "tuple[bool, str] | None"]
@@ -49,7 +54,7 @@ class SolverOptions:
     the command's budget; the hardness experiment gives solvers a tiny pre-filter budget so that
     no table confirms their answers, but their encodings still need room)."""
 
-    solver: str = "cadical195"
+    solver: str = DEFAULT_SOLVER
     encoding: str = "auto"
     time_limit: float | None = None
     proof_dir: str | None = None
@@ -58,13 +63,11 @@ class SolverOptions:
 
 
 def _replayed(problem: Problem, target, witness, method: str, optimal=None, extra=None) -> Answer:
-    why = witness_error(problem, target, witness)
-    if why is not None:
-        raise MethodDisagreement(f"{method} returned a subset for target {target} that does not "
-                                 f"replay in exact arithmetic: {why}")
+    """A solver's subset as a ``sat-verified`` answer, once it replays (else WitnessNotReplayed)."""
+    chosen = replay_witness(problem, target, witness, f"the subset {method} returned for target {target}")
     return Answer(target, Status.SAT_VERIFIED, method,
-                  f"witness of {len(witness)} elements replayed in exact integer arithmetic",
-                  tuple(witness), optimal, extra or {})
+                  f"witness of {len(chosen)} elements replayed in exact integer arithmetic",
+                  chosen, optimal, extra or {})
 
 
 def _confirm_unsat(target, backing: Backing, t: int, method: str, claim: str) -> Answer:
@@ -98,20 +101,19 @@ def _keep_files(options: SolverOptions, stem: str, nvars: int, clauses, proof: l
     return out
 
 
-def _refute(nvars, clauses, options: SolverOptions, stem: str, comments) -> tuple[str, dict]:
-    """Solve a formula expected to be UNSAT; returns (outcome, details) where outcome is
-    ``checked``, ``rejected``, ``sat`` or ``unknown``."""
-    run = run_sat(nvars, clauses, options.solver, options.time_limit, proof=True)
-    if run.outcome != "unsat":
-        return run.outcome, {"model": run.model, "reason": run.reason, "seconds": run.seconds}
-    check = check_drup(nvars, clauses, run.proof, options.engines)
-    details = {"proof_lines": len(run.proof), "checker": check.engines,
-               "solve_seconds": round(run.seconds, 6),
-               "check_seconds": {k: round(v, 6) for k, v in check.seconds.items()},
-               "message": check.message}
-    if check.ok and options.proof_dir:
-        details.update(_keep_files(options, stem, nvars, clauses, run.proof, comments))
-    return ("checked" if check.ok else "rejected"), details
+def _refuted(nvars, clauses, options: SolverOptions, stem: str, comments) -> tuple[Refutation, dict]:
+    """``refute`` the formula with the options' solver, time limit and checker engines; for a
+    checked refutation also what an answer reports of it (proof size, verdicts, times) and,
+    with ``proof_dir``, the files kept."""
+    r = refute(nvars, clauses, options.solver, options.time_limit, options.engines)
+    if not r.checked:
+        return r, {}
+    details = {"proof_lines": len(r.proof), "checker": r.check.engines,
+               "solve_seconds": round(r.seconds, 6),
+               "check_seconds": {k: round(v, 6) for k, v in r.check.seconds.items()}}
+    if options.proof_dir:
+        details.update(_keep_files(options, stem, nvars, clauses, r.proof, comments))
+    return r, details
 
 
 def sat_answer(problem: Problem, target, weights, t: int, options: SolverOptions,
@@ -150,19 +152,19 @@ def sat_answer(problem: Problem, target, weights, t: int, options: SolverOptions
                               f"(an empty clause), which is not a proof")
     if fewest:
         return _fewest_answer(problem, target, enc, options, backing, t, method, stem, comments, stats)
-    outcome, details = _refute(enc.nvars, enc.clauses, options, stem, comments)
-    if outcome == "sat":
-        witness = [i for i in range(enc.n) if details["model"][i] > 0]
+    r, details = _refuted(enc.nvars, enc.clauses, options, stem, comments)
+    if r.outcome is Outcome.SAT:
+        witness = [i for i in range(enc.n) if r.model[i] > 0]
         return _replayed(problem, target, witness, method, extra=stats)
-    if outcome == "unknown":
-        return Answer(target, Status.UNKNOWN, method, details["reason"], extra=stats)
-    if outcome == "checked":
+    if r.outcome is Outcome.UNKNOWN:
+        return Answer(target, Status.UNKNOWN, method, r.reason, extra=stats)
+    if r.checked:
         return Answer(target, Status.UNSAT_PROOF_CHECKED, method,
-                      f"DRUP proof of {details['proof_lines']:,} lines from {name} accepted by "
-                      f"the independent checker ({', '.join(details['checker'])})",
-                      extra={**stats, **{k: v for k, v in details.items() if k != 'message'}})
+                      f"DRUP proof of {len(r.proof):,} lines from {name} accepted by "
+                      f"the independent checker ({', '.join(r.check.engines)})",
+                      extra={**stats, **details})
     return _confirm_unsat(target, backing, t, method,
-                          f"{name} said UNSAT but its proof was rejected: {details['message']}")
+                          f"{name} said UNSAT but its proof was rejected: {r.check.message}")
 
 
 def _diagram_refutation(problem, target, enc, options, backing, t, stem, comments, stats) -> Answer:
@@ -183,32 +185,16 @@ def _diagram_refutation(problem, target, enc, options, backing, t, stem, comment
                   extra={**stats, **details})
 
 
-def _rc2(hard, soft):
-    """Child-process body: RC2's optimum and model on the WCNF (hard, soft)."""
-    from pysat.examples.rc2 import RC2
-    from pysat.formula import WCNF
-
-    wcnf = WCNF()
-    for clause in hard:
-        wcnf.append(clause)
-    for weight, clause in soft:
-        wcnf.append(clause, weight=weight)
-    with RC2(wcnf) as rc2:
-        model = rc2.compute()
-        return (None, None) if model is None else (rc2.cost, model)
-
-
 def _fewest_answer(problem, target, enc, options, backing, t, method, stem, comments, stats) -> Answer:
     hard, soft = fewest_wcnf(enc)
-    payload, reason = call_in_child(_rc2, (hard, soft), options.time_limit, "rc2")
+    best = minimize(hard, soft, options.time_limit)
     method = method + "+rc2"
-    if payload is None or payload[0] == "error":
-        return Answer(target, Status.UNKNOWN, method, reason or f"RC2 failed: {payload[1]}", extra=stats)
-    cost, model = payload[1]
-    if cost is None:
+    if best.outcome is Outcome.UNKNOWN:
+        return Answer(target, Status.UNKNOWN, method, best.reason, extra=stats)
+    if best.outcome is Outcome.UNSAT:
         return _confirm_unsat(target, backing, t, method, "RC2 found the hard clauses unsatisfiable "
                               "(no proof)")
-    chosen = set(model)
+    cost, chosen = best.cost, set(best.model)
     witness = [i for i in range(enc.n) if i + 1 in chosen]
     stats = {**stats, "fewest": len(witness)}
     if len(witness) != cost:
@@ -218,18 +204,18 @@ def _fewest_answer(problem, target, enc, options, backing, t, method, stem, comm
         return _replayed(problem, target, witness, method, True, {**stats, "optimality": "trivial"})
     # Certify optimality: no solution with at most cost-1 elements, by a checked refutation.
     fewer, top = cardinality_at_most(enc.n, cost - 1, enc.nvars + 1)
-    outcome, details = _refute(top, enc.clauses + fewer, options, stem + "-fewer",
-                               comments + [f"with at most {cost - 1} chosen weights"])
-    if outcome == "checked":
+    r, details = _refuted(top, enc.clauses + fewer, options, stem + "-fewer",
+                          comments + [f"with at most {cost - 1} chosen weights"])
+    if r.checked:
         optimality = {"optimality": "unsat-proof-checked",
                       "optimality_proof_lines": details["proof_lines"]}
         optimality.update({k: details[k] for k in ("cnf", "cnf_sha256", "proof", "proof_sha256")
                            if k in details})
         return _replayed(problem, target, witness, method, True, {**stats, **optimality})
-    if outcome == "sat":
+    if r.outcome is Outcome.SAT:
         raise MethodDisagreement(f"target {target}: RC2 says the fewest elements is {cost} but "
                                  f"{options.solver} finds a solution with fewer")
-    grade = "unknown" if outcome == "unknown" else "unsat-claimed (proof rejected)"
+    grade = "unknown" if r.outcome is Outcome.UNKNOWN else "unsat-claimed (proof rejected)"
     return _replayed(problem, target, witness, method, None, {**stats, "optimality": grade})
 
 
@@ -240,15 +226,15 @@ def cpsat_answers(problem: Problem, targets: list, scalars: list[int], options: 
     claims the rest): faster than one model per target on most target sets measured
     (``benchmarks/cpsat_multi.py``). Same grading as :func:`cpsat_answer`; ``time_limit``
     covers the whole set."""
-    from verify.backends.cpsat import reachable_targets
+    from verify.solve.reachability import reachable_targets
 
     results = reachable_targets(problem, targets, options.time_limit)
     out = []
     for target, t in zip(targets, scalars):
         outcome, assignment = results[target]
-        if outcome == "sat":
+        if outcome is Outcome.SAT:
             out.append(_replayed(problem, target, [i for i, c in enumerate(assignment) if c], "cpsat"))
-        elif outcome == "unknown":
+        elif outcome is Outcome.UNKNOWN:
             out.append(Answer(target, Status.UNKNOWN, "cpsat", "CP-SAT stopped (time limit or no answer)"))
         else:
             out.append(_confirm_unsat(target, backing, t, "cpsat",
@@ -260,19 +246,19 @@ def cpsat_answer(problem: Problem, target, t: int, options: SolverOptions, backi
                  workers: int | None = None) -> Answer:
     """Decide one target with CP-SAT (see the module docstring); ``t`` is the scalar form of
     ``target`` that ``backing`` understands."""
-    from verify.backends.cpsat import solve_model
     from verify.encodings.cpsat import build_model
+    from verify.solve.cpsat import run
 
-    result = solve_model(build_model(problem, target), options.time_limit, workers)
+    result = run(build_model(problem, target), options.time_limit, workers)
     method = "cpsat"
     stats = {"cpsat_status": result.status_name, "seconds": round(result.seconds, 6)}
-    if result.outcome == "sat":
+    if result.outcome is Outcome.SAT:
         witness = [i for i, chosen in enumerate(result.assignment) if chosen]
         if problem.objective == "fewest":
             claim = "claimed (CP-SAT OPTIMAL, no proof)" if result.optimal else "not proven (FEASIBLE)"
             stats = {**stats, "fewest": len(witness), "optimality": claim}
         return _replayed(problem, target, witness, method, extra=stats)
-    if result.outcome == "unknown":
+    if result.outcome is Outcome.UNKNOWN:
         return Answer(target, Status.UNKNOWN, method,
                       f"CP-SAT stopped with {result.status_name} (time limit or no answer)", extra=stats)
     return _confirm_unsat(target, backing, t, method, "CP-SAT said INFEASIBLE, which carries no proof")

@@ -5,11 +5,9 @@ estimate: ``sortnetwrk`` and ``seqcounter`` grow with the magnitude of the weigh
 n (measured: 491,857 clauses for 6 weights of 13 bits; ``sortnetwrk`` past 15 GB at n = 32 and
 12 bits), they cannot be interrupted, and when an allocation fails inside them under an address-
 space limit the process was seen to hang rather than die. So an encoding that is not tiny is
-built in a forked child process (the same one-shot child ``verify.backends.satrun`` runs solvers
-in) whose anonymous resident memory this process reads from ``/proc`` every ``POLL`` seconds: the child is
-killed once it has grown past the budget, or at the time limit. The clauses come back as two flat
-int64 arrays (literals and clause lengths), which pickle as raw bytes. Elsewhere than Linux
-there is no ``/proc`` and only the time limit applies.
+built in a child process held to the memory budget and the time limit
+(``verify.solve.children.run_bounded``). The clauses come back as two flat int64 arrays
+(literals and clause lengths), which pickle as raw bytes.
 
 ``auto``: when its choice does not fit, ``adder`` is tried next (its size grows with n·log Σ|a_i|
 only); an explicitly chosen encoding that does not fit is refused with ``BudgetExceeded`` naming
@@ -18,26 +16,20 @@ the encoding, what it reached and the budget.
 
 from __future__ import annotations
 
-import multiprocessing.connection
-import os
-import signal
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from verify.backends.satrun import _child, _context, _died, _stop
 from verify.encodings.cnf import Encoded, choose_encoding, dd_witness, encode_subset_sum
 from verify.errors import BudgetExceeded, InputError, VerifyError
-from verify.interrupts import deferred
-from verify.prefilter.budget import human_bytes, resolve_budget
+from verify.prefilter.budget import resolve_budget
+from verify.solve.children import run_bounded
+from verify.solve.limits import check_time_limit
 
-POLL = 0.01  # seconds between reads of the child's anonymous resident memory
 # n·Σ|a_i| up to which every encoding is built in this process: the largest of all eight
 # encodings over 600 random instances there had 45,396 literals (sortnetwrk), a few MB
 INLINE_MAX_WORK = 1024
 FALLBACK = "adder"
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 @dataclass(frozen=True)
@@ -49,70 +41,6 @@ class Built:
     encoded: Encoded | None = None
     unknown: str = ""
     tried: tuple[str, ...] = ()  # encodings that did not fit, and why, before this one
-
-
-def _measured(start_rss, fn, *args):
-    """In the child: record its resident size before ``fn`` runs, then run it."""
-    start_rss.value = _rss("self") or 0
-    return fn(*args)
-
-
-def _rss(pid: int | str) -> int | None:
-    """Anonymous resident bytes of a process (resident minus shared: what it allocated, not the
-    pages of files and shared libraries a forked child faults in as it runs code), or None when
-    /proc cannot tell."""
-    try:
-        with open(f"/proc/{pid}/statm", "rb") as f:
-            fields = f.read().split()
-            return (int(fields[1]) - int(fields[2])) * _PAGE
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def run_bounded(fn, args: tuple, time_limit: float | None, memory_limit: int, label: str):
-    """Run ``fn(*args)`` in a child process killed at the time limit or once its anonymous resident memory
-    has grown by more than ``memory_limit`` bytes over this process's. Returns ``(payload,
-    reason, kind)``: payload ``("ok", result)`` or ``("error", text)``, or None with the reason
-    and kind ``time``, ``memory`` or ``died``."""
-    ctx = _context()
-    recv_end, send_end = ctx.Pipe(duplex=False)
-    # the child's own size when it starts, not this process's: a forked child maps the parent's
-    # file-backed pages (shared libraries) lazily, so measured from the parent's size its growth
-    # went unseen
-    start_rss = ctx.Value("q", -1, lock=False)
-    proc = ctx.Process(target=_child, args=(send_end, _measured, (start_rss, fn) + tuple(args), os.getpid()),
-                       name=f"build-{label}")
-    start = time.monotonic()
-    deadline = None if time_limit is None else start + time_limit
-    try:
-        with deferred():  # a forked child is always known to ``proc``, so the finally stops it
-            proc.start()
-        send_end.close()  # or a dead child would never look like EOF
-        while True:
-            now = time.monotonic()
-            wait = POLL if deadline is None else max(0.0, min(POLL, deadline - now))
-            ready = multiprocessing.connection.wait([recv_end, proc.sentinel], wait)
-            if recv_end in ready or (proc.sentinel in ready and recv_end.poll(0)):
-                try:
-                    return recv_end.recv(), "", ""
-                except (EOFError, OSError):
-                    proc.join(1.0)
-                    return None, _died(proc), "died"
-            if proc.sentinel in ready:
-                proc.join()
-                if proc.exitcode == -signal.SIGTERM:
-                    raise KeyboardInterrupt  # stopped from outside, like the command itself
-                return None, _died(proc), "died"
-            if deadline is not None and time.monotonic() >= deadline:
-                return None, f"time limit {float(time_limit)} s reached while building it", "time"
-            rss, base = _rss(proc.pid), start_rss.value
-            if rss is not None and base >= 0 and rss - base > memory_limit:
-                return None, (f"it grew past the memory budget of {human_bytes(memory_limit)} "
-                              f"({human_bytes(rss - base)} after {time.monotonic() - start:.1f} s)"), "memory"
-    finally:
-        _stop(proc)
-        send_end.close()
-        recv_end.close()
 
 
 def pack_clauses(clauses: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -150,6 +78,7 @@ def build_cnf(fn, args: tuple, *, inline: bool, budget=None, time_limit: float |
     ``inline`` (the caller knows it is small) and otherwise in a child bounded by the memory
     budget and the time limit (see the module docstring). Returns the CNF, or why it could not
     be built (a string: the caller's ``unknown``, never a "no")."""
+    check_time_limit(time_limit)
     if inline:
         return fn(*args)
     payload, reason, _ = run_bounded(_cnf_child, (fn, args), time_limit, resolve_budget(budget), label)
@@ -184,6 +113,7 @@ def build_encoding(weights, t: int, encoding: str = "auto", size: int | None = N
     import pysat.formula  # noqa: F401
     import pysat.pb  # noqa: F401
 
+    check_time_limit(time_limit)
     weights = [int(a) for a in weights]
     limit = resolve_budget(budget)
     inline = len(weights) * sum(abs(a) for a in weights) <= INLINE_MAX_WORK
