@@ -25,6 +25,7 @@ from verify import __version__  # noqa: E402 - after the signal handlers, on pur
 from verify.backends.satrun import PROOF_SOLVERS
 from verify.encodings.cnf import ENCODINGS
 from verify.errors import EXIT_INTERNAL, EXIT_USAGE, BudgetExceeded, InputError, VerifyError
+from verify.exit_codes import ExitCode
 from verify.encodings.export import EXPORT_FORMATS, export_problem
 from verify.generators import BRANCHES, DISTRIBUTIONS, subset_sum_instance, vector_instance
 from verify.problems import dumps_readable, load_problem, save_problem, write_text_atomic
@@ -308,104 +309,72 @@ def cmd_import_network(args) -> int:
 
 
 def cmd_construct(args) -> int:
-    from verify.constructions import construct_theorem1, construct_theorem2
-    from verify.equality import decide_equality, ticket_network
-    from verify.networks import load_network, save_mask
+    from verify.ticket_pipeline import construct_and_save
 
     with StatusLine("slth-verify construct") as status:
-        status.stage("reading the networks (a recipe is regenerated)")
-        target, random = load_network(args.target), load_network(args.random)
-        k = args.delta_bits if args.delta_bits is not None else min(random.scales)
-        theorem = 1 if random.depth == 2 * target.depth else 2
-        if theorem == 1:
-            built = construct_theorem1(target, random, k, budget=args.memory_budget, progress=status.stage)
-        else:
-            status.stage("constructing")
-            built = construct_theorem2(target, random, k, budget=args.memory_budget)
-        if built.ok:
-            status.stage("proving equality")
-            pruned = ticket_network(target, random, built.mask, k)
-            eq = decide_equality(target, pruned, max(target.scales), budget=args.memory_budget)
-            status.stage("writing the mask")
-            save_mask(built.mask, args.output, random.sha256)
-    summary = built.summary(target)
-    failures = [{"layer": c.layer, "output": c.output, "input": c.input, "branch": c.branch,
-                 "target": c.target, "status": c.answer.status.value, "method": c.answer.method,
-                 "evidence": c.answer.evidence} for c in built.failures]
-    report = {"ok": built.ok, "theorem": theorem, "delta_bits": k, **summary, "target_sha256": target.sha256,
-              "random_sha256": random.sha256, "failures": failures,
-              "evidence": dict(sorted(_count(c.answer.status.value for c in built.choices).items()))}
-    if built.ok:
-        report["equal"] = eq.verdict == "equal"
-        report["equal_on"] = f"{eq.domain} ({eq.method})"
+        done = construct_and_save(args.target, args.random, args.output, args.delta_bits, args.memory_budget,
+                                  status.stage)
+    report = done.to_json(choices=args.json)
     if args.json:
-        report["choices"] = [{"layer": c.layer, "row": c.output, "input": c.input, "branch": c.branch,
-                              "target": c.target, "units": list(c.units), "status": c.answer.status.value,
-                              "method": c.answer.method} for c in built.choices]
         print(dumps_readable(report))
-    else:
-        lines = [f"target    {args.target}: widths {list(target.widths)}, {target.num_weights} weights",
-                 f"random    {args.random}: widths {list(random.widths)}, lowered to 2^-{k}",
-                 f"kept      {summary['kept']:,} of {summary['total']:,} weights (density "
-                 f"{summary['density']:.4f} = kept / total), overparameterization "
-                 f"{summary['overparameterization']:.1f} random weights per target weight",
-                 f"evidence  {_counted(report['evidence'])}"]
-        for f in failures[:SHOWN]:
-            lines.append(f"FAILED    layer {f['layer']} weight ({f['output']}, {f['input']}) branch "
-                         f"{f['branch']}: {f['status']} [{f['method']}] {f['evidence']}")
-        if built.ok:
-            lines.append(f"equal     {report['equal']} on {report['equal_on']}; mask written to {args.output}")
-        print("\n".join(lines))
-    return 0 if built.ok else 1
-
-
-def _count(values) -> dict:
-    out: dict = {}
-    for v in values:
-        out[v] = out.get(v, 0) + 1
-    return out
+        return ExitCode.OK if done.ok else ExitCode.NO_RESULT
+    target, random, size = done.target, done.random, done.size
+    lines = [f"target    {args.target}: widths {list(target.widths)}, {target.num_weights} weights",
+             f"random    {args.random}: widths {list(random.widths)}, lowered to 2^-{done.outcome.k}",
+             f"kept      {size.kept:,} of {size.total:,} weights (density {size.density:.4f} = kept / total), "
+             f"overparameterization {size.overparameterization:.1f} random weights per target weight",
+             f"evidence  {_counted(report['evidence'])}"]
+    for c in done.outcome.construction.failures[:SHOWN]:
+        lines.append(f"FAILED    layer {c.layer} weight ({c.output}, {c.input}) branch {c.branch}: "
+                     f"{c.answer.status.value} [{c.answer.method}] {c.answer.evidence}")
+    if done.ok:
+        lines.append(f"equal     {report['equal']} on {report['equal_on']}; mask written to {args.output}")
+    print("\n".join(lines))
+    return ExitCode.OK if done.ok else ExitCode.NO_RESULT
 
 
 def cmd_certify(args) -> int:
-    from verify.certify import certify
+    from verify.certify import CertifyOptions, certify
 
-    if args.mask and args.find:
-        raise InputError("--mask and --find exclude each other: certify a given mask, or search for one")
+    options = CertifyOptions(args.find, args.mask, args.delta_bits, args.mode, args.input_bits, args.equality,
+                             args.method, args.time_limit, args.memory_budget)
     with StatusLine("slth-verify certify") as status:
-        done = certify(args.target, args.random, args.output, args.find or "construction", args.mask,
-                       args.delta_bits, args.mode, args.input_bits, args.equality, args.method,
-                       args.time_limit, args.memory_budget, progress=status.stage)
-    s = done.summary
+        done = certify(args.target, args.random, args.output, options, progress=status.stage)
     if args.json:
         print(dumps_readable({"ok": done.ok, "ticket": done.ticket, "message": done.message,
-                              "certificate": args.output if done.certificate else None, **s}))
+                              "certificate": args.output if done.certificate else None, **done.summary.to_json()}))
     else:
-        lines = [f"search    {s['search']} ({s['layout']} layout), random weights lowered to 2^-{s['delta_bits']}"]
-        if "kept" in s:
-            lines.append(f"kept      {s['kept']:,} of {s['total']:,} weights (density {s['density']:.4f} = "
-                         f"kept / total), overparameterization {s['overparameterization']:.1f}")
-        if "width" in s:
-            lines.append(f"width     {s['width']} units per group used (Theorem 1 network: {s['theorem1_width']})")
-        if "equality" in s:
-            e = s["equality"]
-            lines.append(f"equality  {e['verdict']} by {e['method']} on {e['domain']}")
-        for f in s.get("failures", [])[:SHOWN]:
-            lines.append(f"FAILED    layer {f['layer']} weight ({f['row']}, {f['input']}) branch "
-                         f"{f['branch']}: {f['status']}: {f['evidence']}")
-        if "construction_kept" in s:
-            made = s["construction_kept"]
-            lines.append(f"compare   the construction keeps {made:,} weights" if made is not None else
-                         "compare   the construction fails on this network")
-        if "kept" in s:
-            lines.append(f"theorem 3 a network from which every target of this shape can be pruned has >= "
-                         f"{s['theorem3_bound']:.1f} nonzero weights (a bound on R, not on one ticket)")
-        if "optimality" in s:
-            lines.append(f"optimum   {s['optimality']}")
-        if "claim" in s:
-            lines.append(f"claim     {s['claim']}")
-        lines.append(f"result    {done.message}" + (f"; certificate {args.output}" if done.certificate else ""))
-        print("\n".join(lines))
-    return 0 if done.ok else 1
+        print("\n".join(_certified_lines(done, args.output)))
+    return ExitCode.OK if done.ok else ExitCode.NO_RESULT
+
+
+def _certified_lines(done, output: str) -> list[str]:
+    """``certify``'s report as people read it."""
+    s = done.summary
+    lines = [f"search    {s.search} ({s.layout} layout), random weights lowered to 2^-{s.delta_bits}"]
+    if s.size is not None:
+        lines.append(f"kept      {s.size.kept:,} of {s.size.total:,} weights (density {s.size.density:.4f} = "
+                     f"kept / total), overparameterization {s.size.overparameterization:.1f}")
+    if s.width is not None:
+        lines.append(f"width     {s.width} units per group used (Theorem 1 network: {s.theorem1_width})")
+    if s.equality is not None:
+        lines.append(f"equality  {s.equality.verdict.value} by {s.equality.method} on {s.equality.domain}")
+    for c in (s.failures or ())[:SHOWN]:
+        lines.append(f"FAILED    layer {c.layer} weight ({c.output}, {c.input}) branch "
+                     f"{c.branch}: {c.answer.status.value}: {c.answer.evidence}")
+    if s.compared:
+        made = s.construction_kept
+        lines.append(f"compare   the construction keeps {made:,} weights" if made is not None else
+                     "compare   the construction fails on this network")
+    if s.size is not None:
+        lines.append(f"theorem 3 a network from which every target of this shape can be pruned has >= "
+                     f"{s.theorem3_bound:.1f} nonzero weights (a bound on R, not on one ticket)")
+    if s.optimality is not None:
+        lines.append(f"optimum   {s.optimality}")
+    if s.claim is not None:
+        lines.append(f"claim     {s.claim}")
+    lines.append(f"result    {done.message}" + (f"; certificate {output}" if done.certificate else ""))
+    return lines
 
 
 def cmd_check(args) -> int:

@@ -191,9 +191,10 @@ def run_digits_demo(directory=None, out=print, c: int = DIGITS_C, seed: int = RA
 
 def _run(d: Path, out, c: int, seed: int, attempts: int, temporary: bool) -> int:
     from verify.certificates import certified_ticket, check_certificate
-    from verify.certify import certify
+    from verify.certify import CertifyOptions, certify
     from verify.errors import EXIT_INTERNAL
     from verify.generators import theorem1_random_network
+    from verify.layouts import paper_delta_bits, paper_units
     from verify.models.writing import export_network, run_onnx
     from verify.networks import save_network
 
@@ -234,8 +235,8 @@ def _run(d: Path, out, c: int, seed: int, attempts: int, temporary: bool) -> int
         f"{report.moved:,} of {target.num_weights:,} weights rounded; no output rounding): test accuracy "
         f"{target_acc:.2%} by exact evaluation (argmax of exact integers, ties to the lowest index)")
 
-    bits = -(-DIGITS_BITS // 2)
-    units = c * bits
+    bits = paper_delta_bits(1, DIGITS_BITS)
+    units = paper_units(c, bits)
     save_network(target, d / "target.npz")
     lap("quantize")
     done = random = None
@@ -243,17 +244,17 @@ def _run(d: Path, out, c: int, seed: int, attempts: int, temporary: bool) -> int
         random = theorem1_random_network(target, units, bits, seed=seed + attempt)
         save_network(random, d / "random.npz")
         lap("sample")
-        done = certify(d / "target.npz", d / "random.npz", cert_path, "construction")
+        done = certify(d / "target.npz", d / "random.npz", cert_path, CertifyOptions("construction"))
         lap("construct + certify")
-        if done.ok or "failures" not in done.summary:  # retry only when a subset sum had no solution
+        if done.ok or done.summary.failures is None:  # retry only when a subset sum had no solution
             break
         out(f"random    seed {seed + attempt}: the construction failed on "
-            f"{len(done.summary.get('failures', []))} target weight(s) and branch(es); trying seed "
+            f"{len(done.summary.failures)} target weight(s) and branch(es); trying seed "
             f"{seed + attempt + 1}")
     out(f"random    Theorem 1's network (seed {seed + attempt}): "
         f"widths {list(random.widths)}, {units} hidden units per input (C = {c} times log2(1/δ) = {bits}), "
         f"weights uniform on 2^-{bits}; {random.num_weights:,} weights")
-    if not done.ok and "failures" in done.summary:
+    if not done.ok and done.summary.failures is not None:
         out(f"construct FAILED on {attempt + 1} random seed(s): {done.message}")
         files_line("target.npz, random.npz (the last one tried)")
         return 1
@@ -264,9 +265,9 @@ def _run(d: Path, out, c: int, seed: int, attempts: int, temporary: bool) -> int
     check = check_certificate(cert_path)
     lap("check")
     out(f"construct the paper's ticket: a subset sum per target weight and sign, each replayed; equal to "
-        f"the target on {s['equality']['domain']} ({s['equality']['method']})")
-    out(f"          kept {s['kept']:,} of {s['total']:,} weights (density {s['density']:.4f} = kept / total); "
-        f"overparameterization {s['overparameterization']:.1f} random weights per target weight")
+        f"the target on {s.equality.domain} ({s.equality.method})")
+    out(f"          kept {s.size.kept:,} of {s.size.total:,} weights (density {s.size.density:.4f} = kept / total); "
+        f"overparameterization {s.size.overparameterization:.1f} random weights per target weight")
     out(f"check     certificate re-checked with no solver: {'verified' if check.ok else 'NOT VERIFIED'}")
     if not check.ok:
         out("          " + "; ".join(line for line in check.lines if line.startswith("FAILED")))

@@ -105,11 +105,11 @@ def _equal(target, random, mask, k, time_limit) -> tuple[Status, str]:
 
 
 def _construct(target, random, k, units, copies, theorem):
-    from verify.constructions import construct_theorem1, construct_theorem2
+    from verify.constructions import ConstructionOptions, construct_theorem1, construct_theorem2
 
     if theorem == 1:
         return construct_theorem1(target, random, k)
-    return construct_theorem2(target, random, k, units, copies)
+    return construct_theorem2(target, random, k, ConstructionOptions(units=units, copies=copies))
 
 
 def _search_mask(search, target, random, k):

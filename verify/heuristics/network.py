@@ -413,7 +413,7 @@ def construction_heuristic(target: QuantizedNetwork, random: QuantizedNetwork, k
     where numeric. ``failures`` > 0 with ``hit`` is possible: a later pair's branch-B sums are
     never used (their inputs are ReLU outputs), and γ-rounding can hide a missing term on the
     grid (the verdict's ``domain`` then says "every input of S_δ^d0", not "every real input")."""
-    from verify.constructions import construct_theorem1
+    from verify.constructions import ConstructionOptions, construct_theorem1
     from verify.status import Answer, Status
 
     start = time.perf_counter()
@@ -458,7 +458,7 @@ def construction_heuristic(target: QuantizedNetwork, random: QuantizedNetwork, k
         counts["missed"] += 1  # heuristics return their best near miss, or nothing
         return Answer(w, Status.UNKNOWN, heuristic, f"{heuristic} found no subset (which proves nothing)")
 
-    built = construct_theorem1(target, random, k, mode, solver=solver)
+    built = construct_theorem1(target, random, k, ConstructionOptions(mode, solver=solver))
     verdict = _Checker(target, random, k, mode, input_bits, equality, budget, None,
                        _small_batch(target, input_bits))(built.mask)
     kept, total = mask_density(built.mask)
