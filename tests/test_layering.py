@@ -26,6 +26,7 @@ LAYERS = {
     "verify.generators": 3,
     "verify.models": 3,
     "verify.prefilter": 4,
+    "verify.generation": 4,
     "verify.encodings": 5,
     "verify.solvers": 6,
     "verify.backends": 6,

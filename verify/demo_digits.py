@@ -192,7 +192,7 @@ def run_digits_demo(directory=None, out=print, c: int = DIGITS_C, seed: int = RA
 def _run(d: Path, out, c: int, seed: int, attempts: int, temporary: bool) -> int:
     from verify.certificates import certified_ticket, check_certificate
     from verify.certify import CertifyOptions, certify
-    from verify.errors import EXIT_INTERNAL
+    from verify.exit_codes import ExitCode
     from verify.generators import theorem1_random_network
     from verify.layouts import paper_delta_bits, paper_units
     from verify.models.writing import export_network, run_onnx
@@ -257,10 +257,10 @@ def _run(d: Path, out, c: int, seed: int, attempts: int, temporary: bool) -> int
     if not done.ok and done.summary.failures is not None:
         out(f"construct FAILED on {attempt + 1} random seed(s): {done.message}")
         files_line("target.npz, random.npz (the last one tried)")
-        return 1
+        return ExitCode.NO_RESULT
     if not done.ok:  # a Theorem 1 ticket is equal by collapse: anything else is a bug
         out(f"certify   FAILED (a bug): {done.message}")
-        return EXIT_INTERNAL
+        return ExitCode.INTERNAL
     s = done.summary
     check = check_certificate(cert_path)
     lap("check")
@@ -271,7 +271,7 @@ def _run(d: Path, out, c: int, seed: int, attempts: int, temporary: bool) -> int
     out(f"check     certificate re-checked with no solver: {'verified' if check.ok else 'NOT VERIFIED'}")
     if not check.ok:
         out("          " + "; ".join(line for line in check.lines if line.startswith("FAILED")))
-        return EXIT_INTERNAL
+        return ExitCode.INTERNAL
 
     certified = certified_ticket(cert_path)  # checks the certificate once more, then rebuilds the ticket
     ticket_file = export_network(certified.ticket, d / "ticket.onnx", "onnx", input_bits=INPUT_BITS,
@@ -301,4 +301,4 @@ def _run(d: Path, out, c: int, seed: int, attempts: int, temporary: bool) -> int
     files_line()
     ok = same and same_target and ticket_acc == target_acc
     out(f"evidence  {'every certificate verified, every output identical' if ok else 'SOMETHING DID NOT VERIFY'}")
-    return 0 if ok else EXIT_INTERNAL
+    return ExitCode.OK if ok else ExitCode.INTERNAL
