@@ -159,7 +159,6 @@ def _lemma5_layers(result: Construction, pair: _Pair, k_t: int, k: int,
     the sums it misses go one by one to :func:`_choose`, whose "no" is exhaustive."""
     layer, w_target, u_mat, v_mat, c, copies = (pair.layer, pair.w_target, pair.u_mat, pair.v_mat,
                                                 pair.c, pair.copies)
-    method, budget, solver = options.method, options.budget, options.solver
     d_out, d_in = w_target.shape
     rows_out = d_out * copies
     first = np.zeros(u_mat.shape, dtype=bool)
@@ -172,7 +171,7 @@ def _lemma5_layers(result: Construction, pair: _Pair, k_t: int, k: int,
     targets = np.array([int(w_target[r // copies, j]) << (2 * k - k_t)  # onto the product grid δ²ℤ
                         for j, _, _ in groups for r in range(rows_out)], dtype=object)
     batch = None
-    if method == "auto" and solver is None and (2 * k - k_t) < 62 and groups:
+    if options.method == "auto" and options.solver is None and (2 * k - k_t) < 62 and groups:
         batch = _window_batch(groups, targets, u_mat, v_mat, rows_out)
     for g, (j, branch, units) in enumerate(groups):
         if batch is not None:  # the found subsets' weights, marked in one go per group
@@ -192,8 +191,7 @@ def _lemma5_layers(result: Construction, pair: _Pair, k_t: int, k: int,
                                 tuple(at.tolist()))
                 result.choices.append(WeightChoice(layer, r, j, branch, w, tuple(units[at].tolist()), answer))
                 continue
-            choice = _choose(layer, r, j, branch, w, units, u_mat[units, j], v_mat[r, units],
-                             method, budget, solver)
+            choice = _choose((layer, r, j, branch), w, units, u_mat[units, j], v_mat[r, units], options)
             result.choices.append(choice)
             second[r, list(choice.units)] = True
             first[list(choice.units), j] = True
@@ -229,7 +227,7 @@ def construct_theorem2(target: QuantizedNetwork, random: QuantizedNetwork, k: in
                          f"plus one), got {random.depth}")
     c1 = options.units or max(1, random.weights[0].shape[0] // target.widths[0])
     copies = options.copies or (max(1, random.weights[2].shape[1] // target.widths[1]) if random.depth > 2 else 1)
-    method, budget = options.method, options.budget
+    exact = ConstructionOptions(options.mode, options.method, options.budget)  # no per-sum solver here
     if not (min(random.scales) >= k >= k_t):
         raise InputError(f"precisions: Theorem 2 needs δ_in <= δ <= δ_t, i.e. k_in >= k >= k_t; got "
                          f"k_in = {min(random.scales)}, k = {k}, k_t = {k_t}")
@@ -242,7 +240,7 @@ def construct_theorem2(target: QuantizedNetwork, random: QuantizedNetwork, k: in
     result = Construction((), k)
     first_copies = copies if target.depth > 1 else 1
     masks = _lemma5_layers(result, _Pair(1, target.weights[0], low.weights[0], low.weights[1], c1, first_copies),
-                           k_t, k, ConstructionOptions(options.mode, method, budget))
+                           k_t, k, exact)
     for i in range(2, target.depth + 1):
         w_target, m = target.weights[i - 1], low.weights[i]
         reps = copies if i < target.depth else 1
@@ -253,8 +251,8 @@ def construct_theorem2(target: QuantizedNetwork, random: QuantizedNetwork, k: in
                 for j in range(w_target.shape[1]):
                     cols = np.arange(j * copies, (j + 1) * copies)
                     w = int(w_target[o, j]) << (k - k_t)
-                    choice = _choose(i, r, j, "copies", w, cols, np.ones(copies, dtype=np.int64),
-                                     m[r, cols], method, budget)
+                    choice = _choose((i, r, j, "copies"), w, cols, np.ones(copies, dtype=np.int64), m[r, cols],
+                                     exact)
                     result.choices.append(choice)
                     mask[r, list(choice.units)] = True
         masks.append(mask)
@@ -262,7 +260,12 @@ def construct_theorem2(target: QuantizedNetwork, random: QuantizedNetwork, k: in
     return result
 
 
-def _choose(layer, output, inp, branch, w, units, u, v, method, budget, solver=None) -> WeightChoice:
+def _choose(where: tuple[int, int, int, str], w: int, units, u, v, options: ConstructionOptions) -> WeightChoice:
+    """The choice for one target weight ``w`` (on the products' grid) at ``where`` = (layer,
+    output, input, branch): a subset of ``units`` whose products ``v·u`` sum to ``w``, decided
+    by ``options.solver``, the small exact table, or ``verify.solving.solve``."""
+    layer, output, inp, branch = where
+    method, budget, solver = options.method, options.budget, options.solver
     if w == 0:
         answer = Answer(0, Status.SAT_VERIFIED, "empty", "the empty subset sums to 0", ())
         return WeightChoice(layer, output, inp, branch, 0, (), answer)
