@@ -255,6 +255,7 @@ def test_find_any_and_sparsest_match_brute_force_over_every_family_mask():
         assert best.found and best.optimal is True
         assert all(b.checked for b in best.bounds) and all(b.outcome == "unsat" for b in best.bounds)
         mask = assemble(random, sums, best.chosen)
+        assert all(np.array_equal(a, b) for a, b in zip(best.mask(random), mask))  # the search's own assembly
         assert kept(mask) == fewest
         assert all(h % c < width for m in mask[::2] for h in np.nonzero(m)[0])
         assert sum(b.kept for b in best.bounds) == fewest
