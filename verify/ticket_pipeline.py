@@ -92,9 +92,11 @@ class TicketRequest:
 
     @property
     def equality_options(self) -> EqualityOptions:
+        """The options of the equality step (:func:`prove`)."""
         return EqualityOptions(self.equality, self.input_bits, self.budget, self.time_limit)
 
     def construction_options(self, progress: Callable[[str], None] = quiet) -> ConstructionOptions:
+        """The options of the construction step (:func:`construct`), telling ``progress``."""
         return ConstructionOptions(RoundingMode.parse(self.mode), budget=self.budget, units=self.units,
                                    copies=self.copies, progress=progress)
 
@@ -110,11 +112,13 @@ class TicketSize:
 
     @classmethod
     def of(cls, mask, target: QuantizedNetwork) -> TicketSize:
+        """The size of ``mask`` (a tuple of bool arrays of R's shapes) against ``target``."""
         kept, total = density(mask)
         return cls(kept, total, target.num_weights)
 
     @property
     def density(self) -> float:
+        """Kept / total."""
         return self.kept / self.total
 
     @property
@@ -145,6 +149,7 @@ class TicketOutcome:
         return self.equality is not None and self.equality.equal
 
     def size(self, target: QuantizedNetwork) -> TicketSize | None:
+        """How much of R the mask keeps (None without a mask)."""
         return None if self.mask is None else TicketSize.of(self.mask, target)
 
 
