@@ -54,7 +54,7 @@ import numpy as np
 import verify.certify as certify_module
 from verify import __version__ as verify_version
 from verify.certificates import check_certificate, theorem3_bound
-from verify.certify import certify
+from verify.certify import CertifyOptions, certify
 from verify.constructions import construct_theorem1
 from verify.generators import target_network, theorem1_random_network
 from verify.networks import Rounding, save_network
@@ -63,7 +63,7 @@ LADDER = (8, 12, 16, 20, 24, 32, 48, 64, 96, 128, 192, 256)
 FINDS = ("construction", "sparsest", "min-width")
 E2E, HOW = (8, 2, 3), ("in process", "command line")  # widths 8,8,8 at 3 bits, end to end within 60 s?
 PROFILED = {"construction": (8, 2, 3), "sparsest": (4, 2, 3)}
-CERTIFY_STEPS = {"_construction": "construction", "_search": "search", "decide_equality": "equality",
+CERTIFY_STEPS = {"construct": "construction", "search": "search", "decide_equality": "equality",
                  "dumps_readable": "certificate JSON", "check_certificate": "self-check"}
 CHECK_STEPS = {"load_network": "load networks", "replay_witnesses": "replay witnesses", "collapse": "collapse",
                "check_drup": "DRUP proof checks"}
@@ -90,20 +90,21 @@ def certify_and_check(row: dict, find: str, limit: float | None):
     """certify then check one search; yields ("certify", dict) then ("check", dict)."""
     self_check = []
 
-    def timed_check(path, engines="auto", proofs=True):  # the self-check certify runs on what it wrote
-        seconds, report = timed(check_certificate, path, engines, proofs)
+    def timed_check(path, engines="auto", proofs=True, **more):  # the self-check certify runs on what it wrote
+        seconds, report = timed(check_certificate, path, engines, proofs, **more)
         self_check.append(seconds)
         return report
 
     certify_module.check_certificate, out = timed_check, row["dir"] / f"{find}.json"
     try:
-        seconds, done = timed(certify, row["dir"] / "target.npz", row["dir"] / "random.npz", out, find,
-                              time_limit=limit)
+        seconds, done = timed(certify, row["dir"] / "target.npz", row["dir"] / "random.npz", out,
+                              CertifyOptions(find, time_limit=limit))
     finally:
         certify_module.check_certificate = check_certificate
     optimal = done.certificate is not None and bool(done.certificate["claim"].get("sparsest"))
     yield "certify", {"s": seconds, "self": sum(self_check), "ok": done.ok, "message": done.message,
-                      "kept": done.summary.get("kept"), "width": done.summary.get("width"), "optimal": optimal}
+                      "kept": done.summary.size.kept if done.summary.size else None, "width": done.summary.width,
+                      "optimal": optimal}
     checked = timed(check_certificate, out) if done.certificate is not None else None
     yield "check", checked and {"s": checked[0], "ok": checked[1].ok}
 
@@ -248,7 +249,7 @@ def where_time_goes(rows: list[dict], results: dict, limit: float) -> None:
             continue
         t, r, out = row["dir"] / "target.npz", row["dir"] / "random.npz", row["dir"] / f"prof-{find}.json"
         profile(f"certify --find {find}, widths {row['name']}, {key[2]} bits",
-                functools.partial(certify, t, r, out, find, time_limit=limit), {"certify"},
+                functools.partial(certify, t, r, out, CertifyOptions(find, time_limit=limit)), {"certify"},
                 {**CERTIFY_STEPS, **CHECK_STEPS})
         profile("check, the same certificate", functools.partial(check_certificate, out),
                 {"check_certificate", "_check"}, CHECK_STEPS)

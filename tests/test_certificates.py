@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from verify.certificates import check_certificate, mask_to_json
-from verify.certify import certify
+from verify.certify import CertifyOptions, certify
 from verify.errors import InputError
 from verify.generators import target_network, theorem1_random_network, theorem2_random_network
 from verify.networks import QuantizedNetwork, Rounding, save_mask, save_network
@@ -36,16 +36,16 @@ def certs(tmp_path_factory):
             break
     out = {}
     for find in ("construction", "any", "sparsest", "min-width"):
-        done = certify(t, r, d / f"{find}.json", find)
+        done = certify(t, r, d / f"{find}.json", CertifyOptions(find))
         assert done.ok and done.ticket, (find, done.message)
         out[find] = d / f"{find}.json"
-    done = certify(t, r, d / "exhaustive.json", "construction", equality="exhaustive", input_bits=2)
+    done = certify(t, r, d / "exhaustive.json", CertifyOptions("construction", equality="exhaustive", input_bits=2))
     assert done.ok
     out["exhaustive"] = d / "exhaustive.json"
     # too few units: no ticket, certified
     (d / "none").mkdir()
     t2, r2 = _pair(d / "none", units=1, seed=3)
-    done = certify(t2, r2, d / "none" / "none.json", "any")
+    done = certify(t2, r2, d / "none" / "none.json", CertifyOptions("any"))
     assert done.ok and not done.ticket
     out["no-ticket"] = d / "none" / "none.json"
     return out
@@ -243,7 +243,7 @@ def test_theorem2_construction_certifies(tmp_path):
         done = certify(t, r, tmp_path / "c.json")
         if done.ok:
             break
-    assert done.ok and done.ticket and done.summary["equality"]["method"] == "collapse"
+    assert done.ok and done.ticket and done.summary.equality.method == "collapse"
     assert check_certificate(tmp_path / "c.json").ok
 
 
@@ -257,7 +257,7 @@ def test_a_given_mask_is_certified_or_refuted_with_a_replayed_input(tmp_path, ce
     mask = list(mask_from_json(cert["mask"], "mask"))
     save_mask(mask, tmp_path / "m.npz", random.sha256)
     t, r = d / cert["files"]["target"]["path"], d / cert["files"]["random"]["path"]
-    done = certify(t, r, tmp_path / "given.json", mask_path=tmp_path / "m.npz")
+    done = certify(t, r, tmp_path / "given.json", CertifyOptions(mask_path=tmp_path / "m.npz"))
     assert done.ok and check_certificate(tmp_path / "given.json").ok
     # drop one second-layer weight at a time: with the target's rounding the pruned network may
     # still agree on the input grid (then its certificate must check), else a replayed input
@@ -271,13 +271,13 @@ def test_a_given_mask_is_certified_or_refuted_with_a_replayed_input(tmp_path, ce
         save_mask(smaller, tmp_path / "m2.npz", random.sha256)
         out = tmp_path / "smaller.json"
         out.unlink(missing_ok=True)
-        done = certify(t, r, out, mask_path=tmp_path / "m2.npz")
+        done = certify(t, r, out, CertifyOptions(mask_path=tmp_path / "m2.npz"))
         if done.ok:
             assert check_certificate(out).ok
             continue
         refuted += 1
         assert done.certificate is None and not out.exists()
-        x = np.array([done.summary["counterexample"]])
+        x = np.array([done.summary.counterexample])
         pruned = ticket_network(target, random, smaller, cert["claim"]["delta_bits"])
         assert not (target.forward(x, 2)[0] == pruned.forward(x, 2)[0]).all()
     assert refuted > 0
@@ -288,13 +288,13 @@ def test_bad_requests_are_one_line_errors(tmp_path, certs):
     cert = json.loads(certs["construction"].read_text())
     t, r = d / cert["files"]["target"]["path"], d / cert["files"]["random"]["path"]
     with pytest.raises(InputError, match="find"):
-        certify(t, r, tmp_path / "x.json", "best")
+        certify(t, r, tmp_path / "x.json", CertifyOptions("best"))
     with pytest.raises(InputError, match=".json"):
         certify(t, r, tmp_path / "x.txt")
     with pytest.raises(InputError, match="does not exist"):
         certify(t, r, tmp_path / "nowhere" / "x.json")
     with pytest.raises(InputError, match="depth"):
-        certify(t, t, tmp_path / "x.json", "sparsest")
+        certify(t, t, tmp_path / "x.json", CertifyOptions("sparsest"))
     (tmp_path / "junk.json").write_text("{}")
     report = check_certificate(tmp_path / "junk.json")
     assert not report.ok and len(report.lines) == 1
@@ -303,8 +303,13 @@ def test_bad_requests_are_one_line_errors(tmp_path, certs):
 
 
 def test_a_failed_construction_suggests_find_any_only_where_it_can_help():
+    from types import SimpleNamespace
+
     from verify.certify import _after_failure
 
-    assert "--find any" in _after_failure([{"layer": 2}, {"layer": 3}])
-    hint = _after_failure([{"layer": 1}, {"layer": 2}])
+    def at(*layers):  # failed choices (verify.constructions.WeightChoice) of these target layers
+        return tuple(SimpleNamespace(layer=layer) for layer in layers)
+
+    assert "--find any" in _after_failure(at(2, 3))
+    hint = _after_failure(at(1, 2))
     assert "--find any" not in hint and "--c" in hint

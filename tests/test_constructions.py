@@ -11,6 +11,7 @@ from verify.equality import ticket_network
 from verify.errors import InputError
 from verify.networks import QuantizedNetwork, Rounding, same_outputs
 from verify.seeding import as_generator, uniform_ints
+from verify.ticket_pipeline import TicketSize
 
 
 def random_target(widths, k_t, seed, rounding=None):
@@ -48,8 +49,8 @@ def test_construction_reproduces_the_target_exactly(widths, k_t, k_in, k, schedu
     assert same_outputs(target.forward(x, 2), pruned.forward(x, 2)).all()
     for row in x[:: max(1, len(x) // 25)]:  # and an independent straightforward evaluator
         assert reference(target, row, 2) == reference(pruned, row, 2)
-    summary = built.summary(target)
-    assert 0 < summary["density"] < 1 and summary["failures"] == 0
+    size = TicketSize.of(built.mask, target)
+    assert 0 < size.density < 1 and not built.failures
 
 
 def test_too_small_widths_name_each_missing_subset_exactly():
@@ -86,12 +87,12 @@ def test_precision_and_shape_mismatches_are_errors():
     ((2, 2, 2, 2), 3, "double"),
 ])
 def test_theorem2_copy_and_combine_reproduces_the_target(widths, bits, schedule):
-    from verify.constructions import construct_theorem2
+    from verify.constructions import ConstructionOptions, construct_theorem2
     from verify.generators import theorem2_random_network
     rounding = Rounding() if schedule == "none" else Rounding("double", 2)
     target = random_target(widths, bits, seed=11, rounding=rounding)
     random = theorem2_random_network(target, 48, 24, bits, seed=4)
-    built = construct_theorem2(target, random, bits, 48, 24)
+    built = construct_theorem2(target, random, bits, ConstructionOptions(units=48, copies=24))
     assert built.ok, [(c.layer, c.output, c.input, c.branch, c.answer.evidence) for c in built.failures]
     pruned = ticket_network(target, random, built.mask, built.k)
     assert pruned.depth == target.depth + 1

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tests.test_networks import reference
-from verify.constructions import construct_theorem1
+from verify.constructions import ConstructionOptions, construct_theorem1
 from verify.equality import (
     EQUALITY_METHODS,
     collapse,
@@ -269,7 +269,7 @@ def test_construction_masks_collapse_and_flipped_bits_stay_sound():
         random = theorem1_random_network(target, c, 1, seed=int(rng.integers(1 << 30)))
         mode = MODES[int(rng.integers(len(MODES)))]
         masks = []
-        built = construct_theorem1(target, random, 1, mode)
+        built = construct_theorem1(target, random, 1, ConstructionOptions(mode))
         if built.ok:
             masks.append(built.mask)
         found = find_any(family_sums(target, random, 1, mode), c)

@@ -3,7 +3,7 @@ the same seeds, its report on hand-built rows, and its determinism."""
 
 import pytest
 
-from verify.constructions import construct_theorem1, construct_theorem2
+from verify.constructions import ConstructionOptions, construct_theorem1, construct_theorem2
 from verify.errors import InputError
 from verify.experiments.network import EXPERIMENT, RANDOM_SEED_OFFSET, theorem3, union_bound
 from verify.generators import target_network, theorem1_random_network, theorem2_random_network
@@ -52,7 +52,7 @@ def test_theorem2_construction_agrees_with_construct_theorem2():
     for s in range(3):
         out = EXPERIMENT.run(T2, s, "construction", None)
         t, r = pair(T2, s)
-        built = construct_theorem2(t, r, 3, 36, 8)
+        built = construct_theorem2(t, r, 3, ConstructionOptions(units=36, copies=8))
         assert out["success"] is built.ok and out["sums_total"] == len(built.choices)
         assert out["weights_total"] == 8 and out["units"] == 36 and out["copies"] == 8
         if built.ok:

@@ -17,7 +17,7 @@ import pytest
 import safetensors
 
 from verify.certificates import certified_ticket
-from verify.certify import certify
+from verify.certify import CertifyOptions, certify
 from verify.cli import main
 from verify.errors import InputError
 from verify.generators import target_network, theorem1_random_network, theorem2_random_network
@@ -88,7 +88,7 @@ def certs(tmp_path_factory):
     t = target_network([2, 2, 1], 2, seed=3, rounding=Rounding("double", 2))
     save_network(t, d / "none-ticket" / "t.npz")
     save_network(theorem1_random_network(t, 1, 2, seed=103), d / "none-ticket" / "r.npz")
-    done = certify(d / "none-ticket" / "t.npz", d / "none-ticket" / "r.npz", d / "none-ticket" / "c.json", "any")
+    done = certify(d / "none-ticket" / "t.npz", d / "none-ticket" / "r.npz", d / "none-ticket" / "c.json", CertifyOptions("any"))
     assert done.ok and not done.ticket
     out["no-ticket"] = d / "none-ticket" / "c.json"
     return out

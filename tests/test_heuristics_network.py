@@ -8,11 +8,12 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from verify.constructions import construct_theorem1
+from verify.constructions import ConstructionOptions, construct_theorem1
 from verify.errors import InputError, InternalError
 from verify.generators import target_network, theorem1_random_network
-from verify.heuristics.network import (NetworkCandidate, construction_heuristic, edge_popup, exact_verdict,
-                                       kept_per_layer)
+from verify.equality import Verdict
+from verify.heuristics.network import (EdgePopupOptions, HeuristicConstructionOptions, NetworkCandidate,
+                                       construction_heuristic, edge_popup, exact_verdict, kept_per_layer)
 from verify.networks import QuantizedNetwork, Rounding, input_grid
 from verify.numbers import rescale
 from verify.status import Answer, Status
@@ -79,7 +80,8 @@ def edge_popup_runs():
     out = []
     for seed in EP_SEEDS:
         target, random, k = instance((1, 1), 2, 32, seed)
-        out.append((target, random, k, edge_popup(target, random, k, density=0.25, seed=seed, iterations=300)))
+        options = EdgePopupOptions(density=0.25, seed=seed, iterations=300)
+        out.append((target, random, k, edge_popup(target, random, k, options)))
     return out
 
 
@@ -109,15 +111,15 @@ def test_edge_popup_tampered_hit_is_rejected(ep_runs):
     bad = tamper(target, random, k, cand.mask)
     assert not independently_equal(target, random, k, bad)
     verdict = exact_verdict(target, random, k, bad)
-    assert not verdict["hit"] and verdict["verdict"] == "differ"
-    assert exact_verdict(target, random, k, cand.mask)["hit"]
+    assert not verdict.equal and verdict.verdict is Verdict.DIFFER
+    assert exact_verdict(target, random, k, cand.mask).equal
 
 
 @pytest.mark.parametrize("density", [0.1, 0.37, 0.05, 1, 1.0, 0.999])
 def test_edge_popup_keeps_ceil_of_density_per_layer(density):
     target, _, k = instance((2, 2), 2, 15, 0)
     random = theorem1_random_network(target, 15, k, seed=3)  # layers of 60 weights
-    cand = edge_popup(target, random, k, density=density, seed=1, iterations=3)
+    cand = edge_popup(target, random, k, EdgePopupOptions(density=density, seed=1, iterations=3))
     exact = Fraction(str(density))
     want = [math.ceil(exact * m.size) for m in cand.mask]
     assert [int(m.sum()) for m in cand.mask] == want == cand.stats["kept_per_layer"]
@@ -130,9 +132,9 @@ def test_edge_popup_keeps_ceil_of_density_per_layer(density):
 
 def test_edge_popup_is_deterministic_per_seed():
     target, random, k = instance((2, 2, 2), 3, 8, 4, "double")
-    a = edge_popup(target, random, k, density=0.3, seed=5, iterations=40)
-    b = edge_popup(target, random, k, density=0.3, seed=5, iterations=40)
-    c = edge_popup(target, random, k, density=0.3, seed=6, iterations=40)
+    a = edge_popup(target, random, k, EdgePopupOptions(density=0.3, seed=5, iterations=40))
+    b = edge_popup(target, random, k, EdgePopupOptions(density=0.3, seed=5, iterations=40))
+    c = edge_popup(target, random, k, EdgePopupOptions(density=0.3, seed=6, iterations=40))
     assert all(np.array_equal(x, y) for x, y in zip(a.mask, b.mask))
     assert {**a.stats} == {**b.stats}
     assert any(not np.array_equal(x, y) for x, y in zip(a.mask, c.mask))
@@ -142,8 +144,8 @@ def test_edge_popup_is_deterministic_per_seed():
 def test_edge_popup_output_loss_and_sampled_batches_run_and_are_judged_exactly():
     target, random, k = instance((2, 2), 4, 8, 2)
     # input grid 2^-6: 129² points > 4096, so batches are sampled; the verdict is still exact
-    cand = edge_popup(target, random, k, density=0.5, seed=0, iterations=20, loss="output",
-                      input_bits=6, batch_size=64, schedule="constant")
+    cand = edge_popup(target, random, k, EdgePopupOptions(density=0.5, seed=0, iterations=20, loss="output",
+                                                          input_bits=6, batch_size=64, schedule="constant"))
     assert cand.stats["batch"] == 64 and not cand.hit and cand.stats["verdict"] == "differ"
     assert len(cand.stats["counterexample"]) == 2
 
@@ -166,7 +168,7 @@ def test_greedy_construction_agrees_with_the_exact_one_and_misses_honestly():
     for seed in range(12):
         target, random, k = instance((2, 2), 2, 24, seed)
         exact = construct_theorem1(target, random, k)
-        cand = construction_heuristic(target, random, k, "greedy", seed=seed)
+        cand = construction_heuristic(target, random, k, HeuristicConstructionOptions("greedy", seed=seed))
         assert cand.method == "construction+greedy"
         assert cand.hit == independently_equal(target, random, k, cand.mask)
         assert cand.stats["solved"] + cand.stats["missed"] == cand.stats["sums"]
@@ -193,7 +195,7 @@ def test_the_solver_callback_sees_every_nontrivial_sum_and_its_unknown_is_a_fail
         seen.append((tuple(products), w))
         return Answer(w, Status.UNKNOWN, "spy", "nothing tried")
 
-    built = construct_theorem1(target, random, k, solver=spy)
+    built = construct_theorem1(target, random, k, ConstructionOptions(solver=spy))
     trivial = [c for c in exact.choices if c.target == 0 or "no unit" in c.answer.evidence]
     assert len(seen) == len(exact.choices) - len(trivial) > 0
     assert all(w == c.target for (_, w), c in zip(seen, [c for c in exact.choices if c not in trivial]))
@@ -205,7 +207,7 @@ def test_the_solver_callback_sees_every_nontrivial_sum_and_its_unknown_is_a_fail
         return Answer(w, Status.SAT_VERIFIED, "liar", "trust me", (0,) if products[0] != w else ())
 
     with pytest.raises(InternalError):
-        construct_theorem1(target, random, k, solver=liar)
+        construct_theorem1(target, random, k, ConstructionOptions(solver=liar))
 
 
 @pytest.mark.parametrize("name", ["greedy", "kk", "ckk", "local-search", "beam"])
@@ -213,7 +215,7 @@ def test_every_heuristic_construction_is_verified(name):
     if name not in subset_sum_heuristics():
         pytest.skip(f"{name} not available")
     target, random, k = instance((2, 2, 2), 2, 16, 1, "double")
-    cand = construction_heuristic(target, random, k, name, seed=3, time_limit=5)
+    cand = construction_heuristic(target, random, k, HeuristicConstructionOptions(name, seed=3, time_limit=5))
     assert cand.hit == independently_equal(target, random, k, cand.mask)
     kept = sum(int(m.sum()) for m in cand.mask)
     assert (cand.kept, cand.total, cand.density) == (kept, random.num_weights, kept / random.num_weights)
@@ -223,7 +225,7 @@ def test_a_construction_hit_with_a_missed_sum_is_equal_on_the_grid_only():
     # branch B of one first-layer weight has no subset at all, yet the rounding to 2^-2 hides it
     subset_sum_heuristics()
     target, random, k = instance((2, 2, 2), 2, 16, 88, "double")  # seed 88: found by a search
-    cand = construction_heuristic(target, random, k, "greedy", seed=0)
+    cand = construction_heuristic(target, random, k, HeuristicConstructionOptions("greedy", seed=0))
     assert cand.stats["failures"] >= 1
     assert cand.hit and cand.stats["equality_method"] == "exhaustive"
     assert cand.stats["domain"].startswith("every input of S_δ^2")
@@ -234,7 +236,7 @@ def test_construction_hit_tampered_is_rejected():
     subset_sum_heuristics()
     for seed in range(12):
         target, random, k = instance((2, 2), 2, 24, seed)
-        cand = construction_heuristic(target, random, k, "greedy", seed=seed)
+        cand = construction_heuristic(target, random, k, HeuristicConstructionOptions("greedy", seed=seed))
         if cand.hit and target.weights[0].all():
             break
     else:
@@ -242,15 +244,15 @@ def test_construction_hit_tampered_is_rejected():
     assert cand.stats["equality_method"] == "collapse"
     bad = tamper(target, random, k, cand.mask)
     assert not independently_equal(target, random, k, bad)
-    assert exact_verdict(target, random, k, bad)["verdict"] == "differ"
+    assert exact_verdict(target, random, k, bad).verdict is Verdict.DIFFER
 
 
 def test_construction_heuristic_is_deterministic_per_seed():
     if "local-search" not in subset_sum_heuristics():
         pytest.skip("local-search not available")
     target, random, k = instance((2, 2), 2, 24, 5)
-    a = construction_heuristic(target, random, k, "local-search", seed=2)
-    b = construction_heuristic(target, random, k, "local-search", seed=2)
+    a = construction_heuristic(target, random, k, HeuristicConstructionOptions("local-search", seed=2))
+    b = construction_heuristic(target, random, k, HeuristicConstructionOptions("local-search", seed=2))
     assert all(np.array_equal(x, y) for x, y in zip(a.mask, b.mask)) and a.hit == b.hit
 
 
@@ -265,7 +267,7 @@ def one_line(excinfo, name):
 def test_bad_density_is_refused(density):
     target, random, k = instance((1, 1), 2, 4, 0)
     with pytest.raises(InputError) as e:
-        edge_popup(target, random, k, density=density, seed=0)
+        edge_popup(target, random, k, EdgePopupOptions(density=density, seed=0))
     one_line(e, "density")
 
 
@@ -274,11 +276,11 @@ def test_incompatible_k_is_refused(k):
     target = target_network([2, 2], 3, seed=0)  # δ_t = 2^-3: needs 2k >= 3
     random = theorem1_random_network(target, 4, 2, seed=0)  # δ_in = 2^-2: needs k <= 2
     with pytest.raises(InputError) as e:
-        edge_popup(target, random, k, density=0.5, seed=0)
+        edge_popup(target, random, k, EdgePopupOptions(density=0.5, seed=0))
     one_line(e, "k")
     if "greedy" in subset_sum_heuristics():
         with pytest.raises(InputError) as e:
-            construction_heuristic(target, random, k, "greedy", seed=0)
+            construction_heuristic(target, random, k, HeuristicConstructionOptions("greedy", seed=0))
         one_line(e, "k")
 
 
@@ -289,19 +291,20 @@ def test_other_bad_arguments_name_themselves():
                          ({"schedule": "step"}, "schedule"), ({"time_limit": -1}, "time_limit"),
                          ({"equality": "guess"}, "equality"), ({"seed": -1}, "seed")]:
         with pytest.raises(InputError) as e:
-            edge_popup(target, random, k, **{"density": 0.5, "seed": 0, **kwargs})
+            edge_popup(target, random, k, EdgePopupOptions(**{"density": 0.5, "seed": 0, **kwargs}))
         one_line(e, name)
     wrong = QuantizedNetwork(random.weights[:1], random.scales[:1])
     with pytest.raises(InputError) as e:
-        edge_popup(target, wrong, k, density=0.5, seed=0)
+        edge_popup(target, wrong, k, EdgePopupOptions(density=0.5, seed=0))
     one_line(e, "random")
     if subset_sum_heuristics():
         with pytest.raises(InputError) as e:
-            construction_heuristic(target, random, k, "simplex", seed=0)
+            construction_heuristic(target, random, k, HeuristicConstructionOptions("simplex", seed=0))
         one_line(e, "heuristic")
         with pytest.raises(InputError) as e:
-            construction_heuristic(target, random, k, "greedy", seed=0, width=3)
+            construction_heuristic(target, random, k,
+                                   HeuristicConstructionOptions("greedy", seed=0, settings={"width": 3}))
         one_line(e, "heuristic")
         with pytest.raises(InputError) as e:
-            construction_heuristic(target, random, k, "greedy", seed=0, time_limit=0)
+            construction_heuristic(target, random, k, HeuristicConstructionOptions("greedy", seed=0, time_limit=0))
         one_line(e, "time_limit")

@@ -333,7 +333,7 @@ count = 3
 @pytest.fixture(scope="module")
 def more(tmp_path_factory, work):
     """The slow matrix's inputs: larger networks, a checkable sparsest certificate, a suite."""
-    from verify.certify import certify
+    from verify.certify import CertifyOptions, certify
     from verify.suites.build import build_suite
     from verify.suites.spec import load_suite_spec
 
@@ -351,7 +351,7 @@ def more(tmp_path_factory, work):
     build_suite(load_suite_spec(d / "suite.toml"), d / "suite")
     for name in ("t.npz", "r.npz"):  # copies: the certificate names them relative to itself
         shutil.copy(work / name, d / name)
-    assert certify(d / "t.npz", d / "r.npz", d / "sparsest.json", "sparsest").ok
+    assert certify(d / "t.npz", d / "r.npz", d / "sparsest.json", CertifyOptions("sparsest")).ok
     return d
 
 

@@ -253,17 +253,18 @@ def test_find_any_and_sparsest_match_brute_force_over_every_family_mask():
         check_ticket(target, random, k, mode, assemble(random, sums, any_.chosen), rng)
         best = find_sparsest(sums, width)
         assert best.found and best.optimal is True
-        assert all(b["checked"] for b in best.bounds) and all(b["outcome"] == "unsat" for b in best.bounds)
+        assert all(b.checked for b in best.bounds) and all(b.outcome == "unsat" for b in best.bounds)
         mask = assemble(random, sums, best.chosen)
+        assert all(np.array_equal(a, b) for a, b in zip(best.mask(random), mask))  # the search's own assembly
         assert kept(mask) == fewest
         assert all(h % c < width for m in mask[::2] for h in np.nonzero(m)[0])
-        assert sum(b["kept"] for b in best.bounds) == fewest
-        assert all(b["at_most"] == b["kept"] - 1 for b in best.bounds)
+        assert sum(b.kept for b in best.bounds) == fewest
+        assert all(b.at_most == b.kept - 1 for b in best.bounds)
         comps = {(x.layer, x.input, x.branch): x for x in components(sums)}
         for b in best.bounds:  # each bound is a refutation of the component's own CNF
-            comp = comps[(b["layer"], b["input"], b["branch"])]
-            assert component_cnf(comp, b["at_most"]) == (b["nvars"], b["clauses"])
-            assert check_drup(b["nvars"], b["clauses"], b["proof_lines"]).ok
+            comp = comps[(b.layer, b.input, b.branch)]
+            assert component_cnf(comp, b.at_most) == (b.nvars, b.clauses)
+            assert check_drup(b.nvars, b.clauses, b.proof_lines).ok
         check_ticket(target, random, k, mode, mask, rng)
     assert stats["found"] >= 30 and stats["not"] >= 10 and len(set(stats["kept"])) >= 5, stats
 
@@ -369,7 +370,7 @@ def test_joint_models_handle_sums_without_units_or_with_zero_products():
         if feasible:
             best = find_sparsest(sums, 2)
             assert best.found and best.optimal is True
-            assert sum(b["kept"] for b in best.bounds) == (2 if len(sums) > 1 else 0)
+            assert sum(b.kept for b in best.bounds) == (2 if len(sums) > 1 else 0)
         for comp in components(sums):
             component_cnf(comp)
             component_cnf(comp, 0)
@@ -553,10 +554,10 @@ def test_wrong_layouts_and_parameters_are_input_errors():
     target = target_network([2, 2], 2, seed=1)
     random = theorem1_random_network(target, 3, 2, seed=2)
     assert group_size(target, random) == 3
-    with pytest.raises(InputError, match="Theorem 1's layout, depth 2ℓ = 2, got depth 1"):
+    with pytest.raises(InputError, match=r"Theorem 1's layout needs depth 2ℓ = 2 \(twice the target's\), got depth 1"):
         family_sums(target, QuantizedNetwork(random.weights[:1], [2]), 1)
     deep = target_network([2, 2, 2], 2, seed=1)
-    with pytest.raises(InputError, match="depth 2ℓ = 4, got depth 2"):
+    with pytest.raises(InputError, match=r"depth 2ℓ = 4 \(twice the target's\), got depth 2"):
         family_sums(deep, random, 1)
     skewed = QuantizedNetwork([random.weights[0], np.ones((3, 6), dtype=np.int64)], [2, 2])
     with pytest.raises(InputError, match=r"random network shapes: expected \[\(6, 2\), \(2, 6\)\]"):
@@ -607,7 +608,7 @@ def test_component_cnfs_built_in_a_bounded_child_are_the_same_and_a_limit_leaves
     assert inline.found and inline.optimal
     monkeypatch.setattr(tickets, "INLINE_MAX_WORK", -1)
     forked = find_sparsest(sums, 2)
-    assert forked.optimal and [b["clauses"] for b in forked.bounds] == [b["clauses"] for b in inline.bounds]
+    assert forked.optimal and [b.clauses for b in forked.bounds] == [b.clauses for b in inline.bounds]
     assert find_any(sums, 2, method="sat").found
 
     def hungry(comp, at_most=None):  # a CNF builder that outgrows any budget
@@ -617,5 +618,5 @@ def test_component_cnfs_built_in_a_bounded_child_are_the_same_and_a_limit_leaves
     monkeypatch.setattr(tickets, "component_cnf", hungry)
     starved = find_sparsest(sums, 2, budget="64M")
     assert starved.found and starved.optimal is False
-    assert all(b["outcome"] == "unknown" and "memory budget of 64.0 MiB" in b["reason"] for b in starved.bounds)
+    assert all(b.outcome == "unknown" and "memory budget of 64.0 MiB" in b.reason for b in starved.bounds)
     assert find_any(sums, 2, method="sat", budget="64M").stats["unknown"].count("memory budget")

@@ -124,7 +124,7 @@ def refutation_record(s, width: int, method: str, why: str) -> dict:
 
 
 def equality_record(eq) -> dict:
-    return {"method": eq.method, "verdict": eq.verdict, "domain": eq.domain, "input_bits": eq.input_bits}
+    return eq.to_json()
 
 
 CLAIM_KEYS = {"kind", "layout", "delta_bits", "lowering", "width", "statement"}

@@ -1,10 +1,13 @@
 """The ``slth-verify`` command line: a thin shell over the library.
 
-Exit codes: 0 success (whatever the answer: a certified "no ticket" too), 1 a result that could
-not be had (a construction that failed, naming every target weight and branch without a subset;
-a mask whose network differs from the target; equality undecided or only claimed; a certificate
-that does not check), 2 bad input or arguments, a missing file or an over-budget request, 3 an
-internal error (a witness that does not replay, methods that disagree). Errors print one line; ``--debug`` shows the traceback.
+Each command parses its arguments, calls the library and prints what it got; ``build_parser``
+adds one small function's worth of arguments per command. Exit codes are
+``verify.exit_codes.ExitCode``: 0 success (whatever the answer: a certified "no ticket" too), 1
+a result that could not be had (a construction that failed, naming every target weight and
+branch without a subset; a mask whose network differs from the target; equality undecided or
+only claimed; a certificate that does not check), 2 bad input or arguments, a missing file or an
+over-budget request, 3 an internal error (a witness that does not replay, methods that
+disagree), 130 interrupted. Errors print one line; ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ if __name__ == "__main__" or os.path.basename((sys.argv or [""])[0]) == "slth-ve
 
 from verify import __version__  # noqa: E402 - after the signal handlers, on purpose
 from verify.encodings.cnf import ENCODINGS
-from verify.errors import EXIT_INTERNAL, EXIT_USAGE, BudgetExceeded, InputError, VerifyError
+from verify.errors import EXIT_USAGE, BudgetExceeded, InputError, VerifyError
 from verify.encodings.export import EXPORT_FORMATS, export_problem
-from verify.generators import BRANCHES, DISTRIBUTIONS, subset_sum_instance, vector_instance
+from verify.exit_codes import ExitCode
+from verify.generators import BRANCHES, DISTRIBUTIONS
 from verify.problems import dumps_readable, load_problem, save_problem, write_text_atomic
 from verify.solve.dispatch import count, cover, solve
 from verify.solve.grading import SolverOptions
@@ -42,7 +46,7 @@ GENERATE_BUDGET_HELP = ("refuse a size whose estimated memory exceeds SIZE, befo
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2, instead of argparse's usage dump
         sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-        sys.exit(EXIT_USAGE)
+        sys.exit(ExitCode.USAGE)
 
 
 def _target_arg(text: str):
@@ -77,40 +81,23 @@ def _emit_problem(problem, output: str | None) -> None:
         print(dumps_readable(problem.to_json()))
 
 
-def _within_budget(what: str, needed: int, budget) -> None:
-    """Refuse a generate whose estimated peak memory is over the budget, before it draws."""
-    from verify.prefilter.budget import require
-
-    require(needed, budget, what, "an estimate made before drawing anything: ask for a smaller size "
-                                  "or raise --memory-budget")
-
-
 def cmd_generate_subset_sum(args) -> int:
-    from verify.generators import subset_sum_memory
+    from verify.generation import SubsetSumRequest, generate_subset_sum
 
-    bounds = [x is not None for x in (args.bits, args.M, args.kappa)]
-    if sum(bounds) == 0:
-        args.bits = 12
-    _within_budget(f"generate subset-sum --n {args.n:,}", subset_sum_memory(
-        args.n, bits=args.bits, M=args.M, kappa=args.kappa, distribution=args.distribution,
-        rejection=args.rejection), args.memory_budget)
-    problem = subset_sum_instance(
-        args.n, bits=args.bits, M=args.M, kappa=args.kappa, zero=not args.no_zero,
-        distribution=args.distribution, branch=args.branch, rejection=args.rejection,
-        target=args.target, size=args.size, objective=args.objective, seed=args.seed)
+    problem = generate_subset_sum(SubsetSumRequest(
+        args.n, args.bits, args.M, args.kappa, not args.no_zero, args.distribution, args.branch, args.rejection,
+        args.target, args.size, args.objective, args.seed, args.memory_budget))
     _emit_problem(problem, args.output)
-    return 0
+    return ExitCode.OK
 
 
 def cmd_generate_vector(args) -> int:
-    from verify.generators import vector_memory
+    from verify.generation import VectorRequest, generate_vector
 
-    _within_budget(f"generate vector --n {args.n:,} --dim {args.dim:,}",
-                   vector_memory(args.n, args.dim, bits=args.bits), args.memory_budget)
-    problem = vector_instance(args.n, args.dim, bits=args.bits, zero=not args.no_zero,
-                              target=args.target, size=args.size, seed=args.seed)
+    problem = generate_vector(VectorRequest(args.n, args.dim, args.bits, not args.no_zero, args.target, args.size,
+                                            args.seed, args.memory_budget))
     _emit_problem(problem, args.output)
-    return 0
+    return ExitCode.OK
 
 
 def _header(problem, path, report) -> list[str]:
@@ -162,7 +149,7 @@ def cmd_solve(args) -> int:
         undo.watch(args.proof_dir)  # proofs of answers never reported go
         report = solve(problem, args.method, args.memory_budget, options, status.stage)
     _print_report(problem, args.instance, report, args.json)
-    return 0
+    return ExitCode.OK
 
 
 def cmd_cover(args) -> int:
@@ -173,7 +160,7 @@ def cmd_cover(args) -> int:
         report = cover(problem, args.method, args.memory_budget, options, status.stage)
     if args.json:
         print(dumps_readable(report.to_json(with_answers=args.answers)))
-        return 0
+        return ExitCode.OK
     lines = _header(problem, args.instance, report)
     unreachable = report.extra["unreachable"]
     if report.extra.get("undecided"):
@@ -187,7 +174,7 @@ def cmd_cover(args) -> int:
         lines.append(f"            {shown}{' ...' if len(unreachable) > SHOWN else ''} (all with --json)")
     lines.append(f"status      {report.status.value}")
     print("\n".join(lines))
-    return 0
+    return ExitCode.OK
 
 
 def cmd_count(args) -> int:
@@ -195,7 +182,7 @@ def cmd_count(args) -> int:
     report = count(problem, args.method, args.memory_budget)
     if args.json:
         print(dumps_readable(report.to_json(with_answers=args.answers)))
-        return 0
+        return ExitCode.OK
     lines = _header(problem, args.instance, report)
     for t, c in zip(islice(iter(problem.targets), SHOWN), report.extra["counts"]):
         t = ",".join(map(str, t)) if isinstance(t, tuple) else t
@@ -205,7 +192,7 @@ def cmd_count(args) -> int:
     lines.append(f"total     {report.extra['total_solutions']:,} solutions over all targets "
                  f"(counted by {report.extra['count_method']}, exact integers)")
     print("\n".join(lines))
-    return 0
+    return ExitCode.OK
 
 
 def _ints(text: str) -> list[int]:
@@ -215,59 +202,42 @@ def _ints(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
 
 
-def cmd_generate_target(args) -> int:
-    from verify.generators import target_memory, target_network
-    from verify.networks import Rounding, save_network
+def _rounding_arg(args):
+    from verify.networks import Rounding
 
-    _within_budget(f"generate target --widths {','.join(map(str, args.widths))}", target_memory(args.widths),
-                   args.memory_budget)
-    rounding = Rounding() if args.rounding == "none" else Rounding(args.rounding, args.gamma, args.mode)
-    net = target_network(args.widths, args.bits, args.seed, rounding)
+    return Rounding() if args.rounding == "none" else Rounding(args.rounding, args.gamma, args.mode)
+
+
+def cmd_generate_target(args) -> int:
+    from verify.generation import generate_target
+    from verify.networks import save_network
+
+    net = generate_target(args.widths, args.bits, args.seed, _rounding_arg(args), args.memory_budget)
     save_network(net, args.output)
     print(f"wrote {args.output}: target, widths {list(net.widths)}, {net.num_weights} weights on "
           f"the grid 2^-{args.bits}, sha256 {net.sha256}", file=sys.stderr)
-    return 0
+    return ExitCode.OK
 
 
 def cmd_generate_random(args) -> int:
+    from verify.generation import RandomNetworkRequest, generate_random
     from verify.networks import load_network, save_network
 
+    request = RandomNetworkRequest(int(args.theorem), args.bits, args.c, args.width_per_weight, args.copies,
+                                   args.seed, not args.no_zero, args.memory_budget)
     with StatusLine("slth-verify generate random") as status:
         status.stage("reading the target")
-        target = load_network(args.target_file)
-        net, bits, what = _random_network(args, target)
+        drawn = generate_random(load_network(args.target_file), request)
+        net = drawn.network
         status.stage(f"drawing and hashing {net.num_weights:,} weights" if net.recipe else "writing")
         save_network(net, args.output, store=args.store)
     stored = "its recipe (weights regenerated on load)" if args.store == "auto" else "its weights"
-    print(f"wrote {args.output}: Theorem {args.theorem} random network, widths {list(net.widths)}, "
-          f"{what}, weights on the grid 2^-{bits}, stored as {stored}, sha256 {net.sha256}",
+    what = (f"{drawn.units_per_input} units per input" if drawn.theorem == 1 else
+            f"{drawn.units_per_input} first-layer units per input, {drawn.copies} copies per neuron")
+    print(f"wrote {args.output}: Theorem {drawn.theorem} random network, widths {list(net.widths)}, "
+          f"{what}, weights on the grid 2^-{drawn.bits}, stored as {stored}, sha256 {net.sha256}",
           file=sys.stderr)
-    return 0
-
-
-def _random_network(args, target):
-    """The random network ``generate random`` asks for, its bits, and a phrase saying its size."""
-    from verify.generators import random_memory, theorem1_random_network, theorem2_random_network
-    from verify.networks import theorem1_shapes, theorem2_shapes
-
-    k_t = target.scales[0]
-    if args.theorem == "1":
-        bits = args.bits if args.bits is not None else -(-k_t // 2)  # δ_in² <= δ² <= δ_t
-    else:
-        bits = args.bits if args.bits is not None else k_t  # δ_in <= δ <= δ_t
-    # C·log2(1/δ) units per input (Theorem 1), or the number given directly
-    c = args.width_per_weight if args.width_per_weight is not None else args.c * max(bits, 1)
-    copies = args.copies if args.copies is not None else max(bits, 1)  # Theorem 2, the paper: log2(1/δ)
-    shapes = theorem1_shapes(target, c) if args.theorem == "1" else theorem2_shapes(target, c, copies)
-    _within_budget(f"generate random: {sum(r * k for r, k in shapes):,} weights on the grid 2^-{bits}",
-                   random_memory(shapes, bits), args.memory_budget)
-    if args.theorem == "1":
-        net = theorem1_random_network(target, c, bits, args.seed, zero=not args.no_zero)
-        what = f"{c} units per input"
-    else:
-        net = theorem2_random_network(target, c, copies, bits, args.seed, zero=False)
-        what = f"{c} first-layer units per input, {copies} copies per neuron"
-    return net, bits, what
+    return ExitCode.OK
 
 
 def _scale_arg(text: str):
@@ -284,7 +254,7 @@ def cmd_import_network(args) -> int:
     from pathlib import Path
 
     from verify.models.quantizing import import_model
-    from verify.networks import Rounding, save_network
+    from verify.networks import save_network
 
     output = Path(args.output)
     # checked before the work, so a bad name never costs a read or leaves a half-done import
@@ -292,7 +262,7 @@ def cmd_import_network(args) -> int:
         raise InputError(f"{output}: expected a .npz or .json file name for the network")
     if output.exists() and Path(args.model).exists() and output.resolve() == Path(args.model).resolve():
         raise InputError(f"{output}: the output would overwrite the model it is imported from")
-    rounding = Rounding() if args.rounding == "none" else Rounding(args.rounding, args.gamma, args.mode)
+    rounding = _rounding_arg(args)
     net, report = import_model(args.model, args.bits, args.scale, args.weight_rounding, args.strict, rounding)
     save_network(net, output)
     # the network file format has no room for metadata: the provenance is this report
@@ -300,114 +270,82 @@ def cmd_import_network(args) -> int:
         print(dumps_readable({"kind": "import-network", "output": str(output), "sha256": net.sha256,
                               "widths": list(net.widths), "rounding": rounding.to_json(),
                               **report.to_json()}))
-        return 0
+        return ExitCode.OK
     print(f"wrote {output}: imported from {report.source} ({report.format}), widths {list(net.widths)}, "
           f"weights on the grid 2^-{report.bits} ({report.weight_rounding.value}, scale {report.scale}), "
           f"sha256 {net.sha256}", file=sys.stderr)
     print("\n".join(report.lines()), file=sys.stderr)
-    return 0
+    return ExitCode.OK
 
 
 def cmd_construct(args) -> int:
-    from verify.constructions import construct_theorem1, construct_theorem2
-    from verify.equality import decide_equality, ticket_network
-    from verify.networks import load_network, save_mask
+    from verify.ticket_pipeline import construct_and_save
 
     with StatusLine("slth-verify construct") as status:
-        status.stage("reading the networks (a recipe is regenerated)")
-        target, random = load_network(args.target), load_network(args.random)
-        k = args.delta_bits if args.delta_bits is not None else min(random.scales)
-        theorem = 1 if random.depth == 2 * target.depth else 2
-        if theorem == 1:
-            built = construct_theorem1(target, random, k, budget=args.memory_budget, progress=status.stage)
-        else:
-            status.stage("constructing")
-            built = construct_theorem2(target, random, k, budget=args.memory_budget)
-        if built.ok:
-            status.stage("proving equality")
-            pruned = ticket_network(target, random, built.mask, k)
-            eq = decide_equality(target, pruned, max(target.scales), budget=args.memory_budget)
-            status.stage("writing the mask")
-            save_mask(built.mask, args.output, random.sha256)
-    summary = built.summary(target)
-    failures = [{"layer": c.layer, "output": c.output, "input": c.input, "branch": c.branch,
-                 "target": c.target, "status": c.answer.status.value, "method": c.answer.method,
-                 "evidence": c.answer.evidence} for c in built.failures]
-    report = {"ok": built.ok, "theorem": theorem, "delta_bits": k, **summary, "target_sha256": target.sha256,
-              "random_sha256": random.sha256, "failures": failures,
-              "evidence": dict(sorted(_count(c.answer.status.value for c in built.choices).items()))}
-    if built.ok:
-        report["equal"] = eq.verdict == "equal"
-        report["equal_on"] = f"{eq.domain} ({eq.method})"
+        done = construct_and_save(args.target, args.random, args.output, args.delta_bits, args.memory_budget,
+                                  status.stage)
+    report = done.to_json(choices=args.json)
     if args.json:
-        report["choices"] = [{"layer": c.layer, "row": c.output, "input": c.input, "branch": c.branch,
-                              "target": c.target, "units": list(c.units), "status": c.answer.status.value,
-                              "method": c.answer.method} for c in built.choices]
         print(dumps_readable(report))
-    else:
-        lines = [f"target    {args.target}: widths {list(target.widths)}, {target.num_weights} weights",
-                 f"random    {args.random}: widths {list(random.widths)}, lowered to 2^-{k}",
-                 f"kept      {summary['kept']:,} of {summary['total']:,} weights (density "
-                 f"{summary['density']:.4f} = kept / total), overparameterization "
-                 f"{summary['overparameterization']:.1f} random weights per target weight",
-                 f"evidence  {_counted(report['evidence'])}"]
-        for f in failures[:SHOWN]:
-            lines.append(f"FAILED    layer {f['layer']} weight ({f['output']}, {f['input']}) branch "
-                         f"{f['branch']}: {f['status']} [{f['method']}] {f['evidence']}")
-        if built.ok:
-            lines.append(f"equal     {report['equal']} on {report['equal_on']}; mask written to {args.output}")
-        print("\n".join(lines))
-    return 0 if built.ok else 1
-
-
-def _count(values) -> dict:
-    out: dict = {}
-    for v in values:
-        out[v] = out.get(v, 0) + 1
-    return out
+        return ExitCode.OK if done.ok else ExitCode.NO_RESULT
+    target, random, size = done.target, done.random, done.size
+    lines = [f"target    {args.target}: widths {list(target.widths)}, {target.num_weights} weights",
+             f"random    {args.random}: widths {list(random.widths)}, lowered to 2^-{done.outcome.k}",
+             f"kept      {size.kept:,} of {size.total:,} weights (density {size.density:.4f} = kept / total), "
+             f"overparameterization {size.overparameterization:.1f} random weights per target weight",
+             f"evidence  {_counted(report['evidence'])}"]
+    for c in done.outcome.construction.failures[:SHOWN]:
+        lines.append(f"FAILED    layer {c.layer} weight ({c.output}, {c.input}) branch {c.branch}: "
+                     f"{c.answer.status.value} [{c.answer.method}] {c.answer.evidence}")
+    if done.ok:
+        lines.append(f"equal     {report['equal']} on {report['equal_on']}; mask written to {args.output}")
+    print("\n".join(lines))
+    return ExitCode.OK if done.ok else ExitCode.NO_RESULT
 
 
 def cmd_certify(args) -> int:
-    from verify.certify import certify
+    from verify.certify import CertifyOptions, certify
 
-    if args.mask and args.find:
-        raise InputError("--mask and --find exclude each other: certify a given mask, or search for one")
-    time_limit = check_time_limit(args.time_limit, "--time-limit")
+    options = CertifyOptions(args.find, args.mask, args.delta_bits, args.mode, args.input_bits, args.equality,
+                             args.method, check_time_limit(args.time_limit, "--time-limit"),
+                             args.memory_budget)
     with StatusLine("slth-verify certify") as status:
-        done = certify(args.target, args.random, args.output, args.find or "construction", args.mask,
-                       args.delta_bits, args.mode, args.input_bits, args.equality, args.method,
-                       time_limit, args.memory_budget, progress=status.stage)
-    s = done.summary
+        done = certify(args.target, args.random, args.output, options, progress=status.stage)
     if args.json:
         print(dumps_readable({"ok": done.ok, "ticket": done.ticket, "message": done.message,
-                              "certificate": args.output if done.certificate else None, **s}))
+                              "certificate": args.output if done.certificate else None, **done.summary.to_json()}))
     else:
-        lines = [f"search    {s['search']} ({s['layout']} layout), random weights lowered to 2^-{s['delta_bits']}"]
-        if "kept" in s:
-            lines.append(f"kept      {s['kept']:,} of {s['total']:,} weights (density {s['density']:.4f} = "
-                         f"kept / total), overparameterization {s['overparameterization']:.1f}")
-        if "width" in s:
-            lines.append(f"width     {s['width']} units per group used (Theorem 1 network: {s['theorem1_width']})")
-        if "equality" in s:
-            e = s["equality"]
-            lines.append(f"equality  {e['verdict']} by {e['method']} on {e['domain']}")
-        for f in s.get("failures", [])[:SHOWN]:
-            lines.append(f"FAILED    layer {f['layer']} weight ({f['row']}, {f['input']}) branch "
-                         f"{f['branch']}: {f['status']}: {f['evidence']}")
-        if "construction_kept" in s:
-            made = s["construction_kept"]
-            lines.append(f"compare   the construction keeps {made:,} weights" if made is not None else
-                         "compare   the construction fails on this network")
-        if "kept" in s:
-            lines.append(f"theorem 3 a network from which every target of this shape can be pruned has >= "
-                         f"{s['theorem3_bound']:.1f} nonzero weights (a bound on R, not on one ticket)")
-        if "optimality" in s:
-            lines.append(f"optimum   {s['optimality']}")
-        if "claim" in s:
-            lines.append(f"claim     {s['claim']}")
-        lines.append(f"result    {done.message}" + (f"; certificate {args.output}" if done.certificate else ""))
-        print("\n".join(lines))
-    return 0 if done.ok else 1
+        print("\n".join(_certified_lines(done, args.output)))
+    return ExitCode.OK if done.ok else ExitCode.NO_RESULT
+
+
+def _certified_lines(done, output: str) -> list[str]:
+    """``certify``'s report as people read it."""
+    s = done.summary
+    lines = [f"search    {s.search} ({s.layout} layout), random weights lowered to 2^-{s.delta_bits}"]
+    if s.size is not None:
+        lines.append(f"kept      {s.size.kept:,} of {s.size.total:,} weights (density {s.size.density:.4f} = "
+                     f"kept / total), overparameterization {s.size.overparameterization:.1f}")
+    if s.width is not None:
+        lines.append(f"width     {s.width} units per group used (Theorem 1 network: {s.theorem1_width})")
+    if s.equality is not None:
+        lines.append(f"equality  {s.equality.verdict.value} by {s.equality.method} on {s.equality.domain}")
+    for c in (s.failures or ())[:SHOWN]:
+        lines.append(f"FAILED    layer {c.layer} weight ({c.output}, {c.input}) branch "
+                     f"{c.branch}: {c.answer.status.value}: {c.answer.evidence}")
+    if s.compared:
+        made = s.construction_kept
+        lines.append(f"compare   the construction keeps {made:,} weights" if made is not None else
+                     "compare   the construction fails on this network")
+    if s.size is not None:
+        lines.append(f"theorem 3 a network from which every target of this shape can be pruned has >= "
+                     f"{s.theorem3_bound:.1f} nonzero weights (a bound on R, not on one ticket)")
+    if s.optimality is not None:
+        lines.append(f"optimum   {s.optimality}")
+    if s.claim is not None:
+        lines.append(f"claim     {s.claim}")
+    lines.append(f"result    {done.message}" + (f"; certificate {output}" if done.certificate else ""))
+    return lines
 
 
 def cmd_check(args) -> int:
@@ -440,7 +378,7 @@ def cmd_export(args) -> int:
     text, summary = export_problem(problem, args.format, args.target, args.encoding, bounded)
     write_text_atomic(args.output, text)
     print(f"wrote {args.output}: {summary}", file=sys.stderr)
-    return 0
+    return ExitCode.OK
 
 
 def cmd_export_network(args) -> int:
@@ -462,7 +400,7 @@ def cmd_export_network(args) -> int:
         except CertificateNotVerified as e:
             print("\n".join(e.report.lines))
             print(f"NOT VERIFIED: {source}; nothing written")
-            return 1
+            return ExitCode.NO_RESULT
         network, sources, what = done.ticket, done.sources, "ticket [R ⊙ S]_δ of a verified certificate"
         bits = done.input_bits
     else:
@@ -473,7 +411,7 @@ def cmd_export_network(args) -> int:
     out = export_network(network, args.output, args.format, args.dtype, bits, args.full, sources)
     if args.json:
         print(dumps_readable({"source": str(source), "what": what, **out.to_json()}))
-        return 0
+        return ExitCode.OK
     hidden = zip(out.original_widths[1:-1], out.widths[1:-1])
     units = ", ".join(f"{a:,} -> {b:,}" for a, b in hidden) or "none"
     print("\n".join([
@@ -483,7 +421,7 @@ def cmd_export_network(args) -> int:
         f"exact     {out.dtype}: layers need {out.bits_needed} significand bits; inputs on the grid "
         f"2^-{out.input_bits} with |x_j| <= 1; outputs y * 2^{out.output_scale} are the tool's integers",
         f"wrote     {out.path} ({out.format}, {out.size:,} bytes)"]))
-    return 0
+    return ExitCode.OK
 
 
 def cmd_demo(args) -> int:
@@ -498,7 +436,7 @@ def cmd_demo(args) -> int:
     else:
         with StatusLine("slth-verify demo") as status:
             ok = run_demo(args.dir, out=status.echo, progress=status.stage)
-    return 0 if ok else EXIT_INTERNAL
+    return ExitCode.OK if ok else ExitCode.INTERNAL
 
 
 def cmd_sweep(args) -> int:
@@ -510,7 +448,7 @@ def cmd_sweep(args) -> int:
         from verify.experiments.spec import resolve_spec_path
 
         print(resolve_spec_path(args.spec).read_text(encoding="utf-8"), end="")
-        return 0
+        return ExitCode.OK
     return _run_sweep(spec, args)
 
 
@@ -537,15 +475,15 @@ def _run_sweep(spec, args) -> int:
         print(e.summary.text(spec, args.db), file=sys.stderr)
         print("slth-verify: interrupted; run the same command again to finish (stored rows are kept, "
               "finished tasks are not redone)", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     finally:
         close()
     print(summary.text(spec, args.db))
     if summary.errors:
         print(f"{summary.errors} task(s) failed: their rows have status error (see slth-verify report "
               f"{args.db}; --retry-errors runs them again)", file=sys.stderr)
-        return 1
-    return 0
+        return ExitCode.NO_RESULT
+    return ExitCode.OK
 
 
 def cmd_compare(args) -> int:
@@ -564,7 +502,7 @@ def cmd_compare(args) -> int:
             raise InputError(f"{args.sweep}: experiment: compare runs the 'compare' experiment, got "
                              f"{spec.experiment.name!r}")
     code = _run_sweep(spec, args)
-    if code in (0, 1):
+    if code in (ExitCode.OK, ExitCode.NO_RESULT):
         print()
         report(args.db, "compare", exps, args.csv, args.plot)
     return code
@@ -575,7 +513,7 @@ def cmd_report(args) -> int:
     from verify.experiments.report import report
 
     report(args.db, args.experiment, experiments(), args.csv, args.plot)
-    return 0
+    return ExitCode.OK
 
 
 def cmd_suite_build(args) -> int:
@@ -592,7 +530,7 @@ def cmd_suite_build(args) -> int:
         progress.close()
     counts = ", ".join(f"{v} {k}" for k, v in manifest["counts"].items())
     print(f"suite {spec.name}: {len(manifest['instances'])} instances ({counts}); manifest {args.output}/manifest.json")
-    return 0
+    return ExitCode.OK
 
 
 def cmd_suite_check(args) -> int:
@@ -603,7 +541,7 @@ def cmd_suite_check(args) -> int:
         print("\n".join(x for x in result.lines if args.verbose or x.startswith("FAILED")))
     counts = ", ".join(f"{v} {k}" for k, v in sorted(result.counts.items()))
     print(f"{'verified' if result.ok else 'NOT VERIFIED'}: {args.directory} ({counts})")
-    return 0 if result.ok else 1
+    return ExitCode.OK if result.ok else ExitCode.NO_RESULT
 
 
 def _counted(counts: dict) -> str:
@@ -617,7 +555,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"slth-verify {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add in (_add_demo, _add_generate, _add_import_network, _add_construct, _add_certify,
+                _add_check, _add_solve_cover_count, _add_export, _add_export_network, _add_sweep,
+                _add_compare, _add_report, _add_suite):
+        add(sub)
+    return parser
 
+
+def _add_demo(sub) -> None:
+    """``slth-verify demo``."""
     p = sub.add_parser("demo", help="sample a target network and Theorem 1's random network; construct, "
                                     "certify and check tickets (the paper's, the sparsest, the narrowest)")
     p.add_argument("--dir", help="keep the networks and certificates here (default: a temporary directory)")
@@ -629,8 +575,17 @@ def build_parser() -> argparse.ArgumentParser:
                             "exported to ONNX and run on every test image (needs the models extra)")
     p.set_defaults(func=cmd_demo)
 
+
+def _add_generate(sub) -> None:
+    """``slth-verify generate`` and its kinds."""
     gen = sub.add_parser("generate", help="write a seeded random instance (JSON) or network (.npz or .json)")
     gsub = gen.add_subparsers(dest="what", metavar="KIND", parser_class=_Parser, required=True)
+    for add in (_add_generate_subset_sum, _add_generate_vector, _add_generate_target, _add_generate_random):
+        add(gsub)
+
+
+def _add_generate_subset_sum(gsub) -> None:
+    """``slth-verify generate subset-sum``."""
     g = gsub.add_parser("subset-sum", help="a one-dimensional instance")
     g.add_argument("--n", type=int, required=True, help="number of weights (of random pairs for products)")
     g.add_argument("--bits", type=int, help="weights on {-2^bits..2^bits}, the scaled grid S_d, d = 2^-bits (default 12)")
@@ -649,6 +604,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--memory-budget", metavar="SIZE", help=GENERATE_BUDGET_HELP)
     g.add_argument("-o", "--output", help="output file (default: standard output)")
     g.set_defaults(func=cmd_generate_subset_sum)
+
+
+def _add_generate_vector(gsub) -> None:
+    """``slth-verify generate vector``."""
     v = gsub.add_parser("vector", help="a vector (multi-dimensional) instance")
     v.add_argument("--n", type=int, required=True, help="number of weight vectors")
     v.add_argument("--dim", type=int, default=2, help="dimension (default 2)")
@@ -662,6 +621,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("-o", "--output", help="output file (default: standard output)")
     v.set_defaults(func=cmd_generate_vector)
 
+
+def _add_generate_target(gsub) -> None:
+    """``slth-verify generate target``."""
     t = gsub.add_parser("target", help="a seeded target network (.npz or .json)")
     t.add_argument("--widths", type=_ints, required=True, help="d_0,d_1,...,d_l")
     t.add_argument("--bits", type=int, default=3, help="weights on S_d, d = 2^-bits (default 3)")
@@ -673,6 +635,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--memory-budget", metavar="SIZE", help=GENERATE_BUDGET_HELP)
     t.add_argument("-o", "--output", required=True, help="the network file (.npz or .json)")
     t.set_defaults(func=cmd_generate_target)
+
+
+def _add_generate_random(gsub) -> None:
+    """``slth-verify generate random``."""
     r = gsub.add_parser("random", help="the random network of Theorem 1 or 2 for a target")
     r.add_argument("--for", dest="target_file", required=True, help="the target network file")
     r.add_argument("--theorem", choices=["1", "2"], default="1",
@@ -690,6 +656,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--output", required=True, help="the network file (.npz or .json)")
     r.set_defaults(func=cmd_generate_random)
 
+
+def _add_import_network(sub) -> None:
+    """``slth-verify import-network``."""
     im = sub.add_parser("import-network", help="quantize a trained bias-free ReLU MLP (ONNX, safetensors "
                                                "or npz float weights) into a target network")
     im.add_argument("model", help="the float model: .onnx, .safetensors or .npz (weights (out, in))")
@@ -708,6 +677,9 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--json", action="store_true", help="the report as JSON on standard output")
     im.set_defaults(func=cmd_import_network)
 
+
+def _add_construct(sub) -> None:
+    """``slth-verify construct``."""
     k = sub.add_parser("construct", help="the paper's mask (Theorem 1 or 2, from the depths): prune "
                                          "the random network into the target")
     k.add_argument("--target", required=True, help="target network (.npz or .json)")
@@ -719,6 +691,9 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("-o", "--output", required=True, help="mask file (.npz), written on success")
     k.set_defaults(func=cmd_construct)
 
+
+def _add_certify(sub) -> None:
+    """``slth-verify certify``."""
     f = sub.add_parser("certify", help="find or take a mask, prove the pruned network equals the "
                                        "target (or that no ticket exists), write a certificate")
     f.add_argument("--target", required=True, help="target network (.npz or .json)")
@@ -741,6 +716,10 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--json", action="store_true", help="print the summary as a machine-readable JSON object")
     f.add_argument("-o", "--output", required=True, help="certificate file (.json); proofs go to <name>.proofs/")
     f.set_defaults(func=cmd_certify)
+
+
+def _add_check(sub) -> None:
+    """``slth-verify check``."""
     ch = sub.add_parser("check", help="re-verify a certificate with no solver")
     ch.add_argument("certificate", help="a certificate (.json) written by certify")
     ch.add_argument("--engines", choices=["auto", "python", "native", "both"], default="auto",
@@ -748,6 +727,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "pure-Python engine, which must agree: a second opinion, 15-20x slower)")
     ch.set_defaults(func=cmd_check)
 
+
+def _add_solve_cover_count(sub) -> None:
+    """``slth-verify solve, cover and count``."""
     for name, func, text in (("solve", cmd_solve, "decide every target, with a witness or evidence for a no"),
                              ("cover", cmd_cover, "decide all targets at once; list the unreachable ones"),
                              ("count", cmd_count, "exact number of solutions per target")):
@@ -779,6 +761,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="with --json: include every target's answer and witness")
         c.set_defaults(func=func)
 
+
+def _add_export(sub) -> None:
+    """``slth-verify export``."""
     e = sub.add_parser("export", help="write one target's constraint as DIMACS CNF, OPB or WCNF")
     e.add_argument("instance", help="instance JSON file")
     e.add_argument("--format", choices=EXPORT_FORMATS, required=True,
@@ -793,6 +778,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--time-limit", type=float, metavar="S", help="seconds to build the CNF (default: no limit)")
     e.add_argument("-o", "--output", required=True, help="output file")
     e.set_defaults(func=cmd_export)
+
+
+def _add_export_network(sub) -> None:
+    """``slth-verify export-network``."""
     xn = sub.add_parser("export-network", help="write a certificate's verified ticket network (or a "
                                                 "network file) as ONNX, npz or safetensors that "
                                                 "computes exactly the tool's outputs")
@@ -810,29 +799,23 @@ def build_parser() -> argparse.ArgumentParser:
     xn.add_argument("--json", action="store_true", help="print what was written as a JSON object")
     xn.set_defaults(func=cmd_export_network)
 
-    from verify.experiments.spec import builtin_specs
 
-    def where_and_retries(p):
-        where = p.add_mutually_exclusive_group()
-        where.add_argument("--workers", type=int, metavar="N", help="local worker processes (default 1)")
-        where.add_argument("--dask-local", type=int, metavar="N", help="a Dask LocalCluster of N workers "
-                           "(needs the dask extra)")
-        where.add_argument("--dask", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
-        p.add_argument("--retry-errors", action="store_true", help="run again the spec's tasks stored as errors")
-        p.add_argument("--retry-unknown", action="store_true", help="run again the spec's tasks stored as "
-                       "unknown (after raising time_limit, say: the limit is not part of a task's key)")
-        p.add_argument("--limit", type=int, metavar="K", help="run at most K of the missing tasks")
-        p.add_argument("--quiet", action="store_true", help="no progress bar (it is off anyway when "
-                       "stderr is not a terminal)")
+def _add_sweep(sub) -> None:
+    """``slth-verify sweep``."""
+    from verify.experiments.spec import builtin_specs
 
     sw = sub.add_parser("sweep", help="run an experiment over a parameter grid into a SQLite database "
                                       "(resumable: run it again to finish an interrupted sweep)")
     sw.add_argument("spec", help=f"a spec file (.toml), or a built-in spec: {', '.join(builtin_specs())}")
     sw.add_argument("--db", help="results database (SQLite; created if missing); required unless --print-spec")
-    where_and_retries(sw)
+    _add_where_and_retries(sw)
     sw.add_argument("--print-spec", action="store_true", help="print the spec (e.g. a built-in one, to "
                     "copy and edit) and exit")
     sw.set_defaults(func=cmd_sweep)
+
+
+def _add_compare(sub) -> None:
+    """``slth-verify compare``."""
     cp = sub.add_parser("compare", help="heuristics against exact answers on a suite or a sweep spec "
                                         "(through the sweep machinery: resumable, local or Dask)")
     source = cp.add_mutually_exclusive_group(required=True)
@@ -848,8 +831,12 @@ def build_parser() -> argparse.ArgumentParser:
                          "built-in suite; with --sweep the spec's, else 10 s)")
     cp.add_argument("--csv", metavar="FILE", help="write every row as CSV")
     cp.add_argument("--plot", metavar="FILE.png", help="write success and time against κ (needs matplotlib)")
-    where_and_retries(cp)
+    _add_where_and_retries(cp)
     cp.set_defaults(func=cmd_compare)
+
+
+def _add_report(sub) -> None:
+    """``slth-verify report``."""
     rp = sub.add_parser("report", help="tables (and CSV, plots) of an experiment's results")
     rp.add_argument("db", help="results database written by sweep")
     rp.add_argument("--experiment", help="which experiment (needed when the database holds several)")
@@ -857,6 +844,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--plot", metavar="FILE.png", help="write the experiment's plots (needs matplotlib)")
     rp.set_defaults(func=cmd_report)
 
+
+def _add_suite(sub) -> None:
+    """``slth-verify suite build and suite check``."""
     su = sub.add_parser("suite", help="hard instance suites with certified answers, for solver benchmarking")
     ssub = su.add_subparsers(dest="what", metavar="ACTION", parser_class=_Parser, required=True)
     sb = ssub.add_parser("build", help="generate a suite's instances, exports and certified answers")
@@ -869,7 +859,21 @@ def build_parser() -> argparse.ArgumentParser:
                     help="proof checker engines (default auto)")
     sc.add_argument("-v", "--verbose", action="store_true", help="one line per instance")
     sc.set_defaults(func=cmd_suite_check)
-    return parser
+
+
+def _add_where_and_retries(p) -> None:
+    """Where a sweep's tasks run, and which stored ones run again (sweep and compare)."""
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N", help="local worker processes (default 1)")
+    where.add_argument("--dask-local", type=int, metavar="N", help="a Dask LocalCluster of N workers "
+                       "(needs the dask extra)")
+    where.add_argument("--dask", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
+    p.add_argument("--retry-errors", action="store_true", help="run again the spec's tasks stored as errors")
+    p.add_argument("--retry-unknown", action="store_true", help="run again the spec's tasks stored as "
+                   "unknown (after raising time_limit, say: the limit is not part of a task's key)")
+    p.add_argument("--limit", type=int, metavar="K", help="run at most K of the missing tasks")
+    p.add_argument("--quiet", action="store_true", help="no progress bar (it is off anyway when "
+                   "stderr is not a terminal)")
 
 
 def main(argv: list[str] | None = None) -> int:

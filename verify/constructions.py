@@ -22,13 +22,16 @@ its "no". The pruned network is then evaluated exactly and compared with the tar
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Callable
 
 import numpy as np
 
 from verify.errors import InputError, InternalError
-from verify.networks import QuantizedNetwork, density, theorem1_shapes, theorem2_shapes
+from verify.layouts import single_precision, theorem1_units
+from verify.networks import QuantizedNetwork, theorem1_shapes, theorem2_shapes
 from verify.numbers import RoundingMode
 from verify.prefilter.bitset import small_witness
 from verify.prefilter.windowed import window_witnesses
@@ -67,11 +70,30 @@ class Construction:
     def ok(self) -> bool:
         return not self.failures
 
-    def summary(self, target: QuantizedNetwork) -> dict:
-        kept, total = density(self.mask)
-        return {"kept": kept, "total": total, "density": kept / total,
-                "overparameterization": total / target.num_weights,
-                "target_weights": target.num_weights, "failures": len(self.failures)}
+    def status_counts(self) -> dict[str, int]:
+        """How many choices rest on each status (``{"sat-verified": 158797, ...}``), by status name."""
+        return dict(sorted(Counter(c.answer.status.value for c in self.choices).items()))
+
+
+@dataclass(frozen=True)
+class ConstructionOptions:
+    """How to construct: R lowered to δ with ``mode``; each per-weight subset sum decided by
+    ``method`` (``verify.solve.dispatch`` methods; ``auto``: the exact tables first) within
+    ``budget`` (bytes, or a size such as ``"2G"``; None: the default); ``solver`` (Theorem 1
+    only), a callable ``(products, w) -> Answer`` deciding the sums instead (a heuristic);
+    ``units`` and ``copies`` (Theorem 2 only): first-layer units per input and copies per
+    neuron (None: read from R's shapes); ``progress`` is told each stage."""
+
+    mode: RoundingMode | str = RoundingMode.NEAREST_EVEN
+    method: str = "auto"
+    budget: int | str | None = None
+    solver: Callable | None = None
+    units: int | None = None
+    copies: int | None = None
+    progress: Callable[[str], None] = quiet
+
+
+DEFAULT_OPTIONS = ConstructionOptions()
 
 
 def check_precisions(k_target: int, k: int, k_random: int) -> None:
@@ -82,13 +104,13 @@ def check_precisions(k_target: int, k: int, k_random: int) -> None:
 
 
 def construct_theorem1(target: QuantizedNetwork, random: QuantizedNetwork, k: int,
-                       mode=RoundingMode.NEAREST_EVEN, method: str = "auto",
-                       budget=None, solver=None, progress=quiet) -> Construction:
-    """Theorem 1's mask for ``random`` (lowered to δ = 2^-k with ``mode``) to equal ``target``.
+                       options: ConstructionOptions = DEFAULT_OPTIONS) -> Construction:
+    """Theorem 1's mask for ``random`` (lowered to δ = 2^-k with ``options.mode``) to equal ``target``.
 
-    ``solver`` (optional): a callable ``(products, w) -> Answer`` deciding each non-trivial
-    per-weight subset sum instead of ``solve`` (e.g. a heuristic answering ``unknown`` when it
-    finds nothing); a ``sat-verified`` answer's witness is replayed here all the same.
+    ``options.solver`` (optional): a callable ``(products, w) -> Answer`` deciding each
+    non-trivial per-weight subset sum instead of ``solve`` (e.g. a heuristic answering
+    ``unknown`` when it finds nothing); a ``sat-verified`` answer's witness is replayed here all
+    the same. ``options.units`` and ``options.copies`` do not apply (R's shapes say c).
 
     >>> T = QuantizedNetwork([[[3, -2]]], [2])          # one layer: 0.75 x_0 - 0.5 x_1
     >>> from verify.seeding import as_generator, uniform_ints
@@ -98,38 +120,45 @@ def construct_theorem1(target: QuantizedNetwork, random: QuantizedNetwork, k: in
     >>> construct_theorem1(T, R, 1).ok
     True
     """
-    if len(set(target.scales)) != 1:
-        raise InputError(f"target scales: expected one precision for all layers, got {list(target.scales)}")
-    k_t = target.scales[0]
-    if random.depth != 2 * target.depth:
-        raise InputError(f"random network: Theorem 1 needs depth {2 * target.depth} (twice the "
-                         f"target's), got {random.depth}")
+    k_t = single_precision(target)
+    c = theorem1_units(target, random)
     check_precisions(k_t, k, min(random.scales))
-    widths = target.widths
-    c = random.weights[0].shape[0] // widths[0] if widths[0] else 0
-    if [w.shape for w in random.weights] != theorem1_shapes(target, c):
-        raise InputError(f"random network shapes: expected {theorem1_shapes(target, c)} for "
-                         f"{c} units per input, got {[w.shape for w in random.weights]}")
-    low = random.lowered(k, mode)
+    low = random.lowered(k, options.mode)
     masks: list[np.ndarray] = []
     result = Construction((), k)
     for i, w_target in enumerate(target.weights, start=1):
-        progress(f"constructing target layer {i} of {target.depth} ({2 * w_target.size:,} subset sums)")
-        masks += _lemma5_layers(result, i, w_target, k_t, k, low.weights[2 * i - 2],
-                                low.weights[2 * i - 1], c, 1, method, budget, solver)
+        options.progress(f"constructing target layer {i} of {target.depth} ({2 * w_target.size:,} subset sums)")
+        pair = _Pair(i, w_target, low.weights[2 * i - 2], low.weights[2 * i - 1], c, 1)
+        masks += _lemma5_layers(result, pair, k_t, k, options)
     result.mask = tuple(masks)
     return result
 
 
-def _lemma5_layers(result: Construction, layer: int, w_target, k_t: int, k: int, u_mat, v_mat,
-                   c: int, copies: int, method, budget, solver=None) -> list[np.ndarray]:
-    """Masks of the two random layers that realise target layer ``layer`` by Lemma 5: first
-    layer block-diagonal (group j = ``c`` units reading input j), second layer row
+@dataclass(frozen=True)
+class _Pair:
+    """The two lowered random layers (u_mat, v_mat) standing for target layer ``layer``
+    (1-based, weights ``w_target``): ``c`` first-layer units per input, ``copies`` rows of the
+    second layer per target output."""
+
+    layer: int
+    w_target: np.ndarray
+    u_mat: np.ndarray
+    v_mat: np.ndarray
+    c: int
+    copies: int
+
+
+def _lemma5_layers(result: Construction, pair: _Pair, k_t: int, k: int,
+                   options: ConstructionOptions) -> list[np.ndarray]:
+    """Masks of the two random layers that realise target layer ``pair.layer`` by Lemma 5:
+    first layer block-diagonal (group j = ``c`` units reading input j), second layer row
     ``o·copies + q`` (copy q of output o) choosing its own subsets per input and branch.
 
     With ``method="auto"`` and no ``solver``, every subset sum of the layer is first searched at
     once by ``window_witnesses`` (vectorized; a found subset is replayed there and here); only
     the sums it misses go one by one to :func:`_choose`, whose "no" is exhaustive."""
+    layer, w_target, u_mat, v_mat, c, copies = (pair.layer, pair.w_target, pair.u_mat, pair.v_mat,
+                                                pair.c, pair.copies)
     d_out, d_in = w_target.shape
     rows_out = d_out * copies
     first = np.zeros(u_mat.shape, dtype=bool)
@@ -142,7 +171,7 @@ def _lemma5_layers(result: Construction, layer: int, w_target, k_t: int, k: int,
     targets = np.array([int(w_target[r // copies, j]) << (2 * k - k_t)  # onto the product grid δ²ℤ
                         for j, _, _ in groups for r in range(rows_out)], dtype=object)
     batch = None
-    if method == "auto" and solver is None and (2 * k - k_t) < 62 and groups:
+    if options.method == "auto" and options.solver is None and (2 * k - k_t) < 62 and groups:
         batch = _window_batch(groups, targets, u_mat, v_mat, rows_out)
     for g, (j, branch, units) in enumerate(groups):
         if batch is not None:  # the found subsets' weights, marked in one go per group
@@ -162,8 +191,7 @@ def _lemma5_layers(result: Construction, layer: int, w_target, k_t: int, k: int,
                                 tuple(at.tolist()))
                 result.choices.append(WeightChoice(layer, r, j, branch, w, tuple(units[at].tolist()), answer))
                 continue
-            choice = _choose(layer, r, j, branch, w, units, u_mat[units, j], v_mat[r, units],
-                             method, budget, solver)
+            choice = _choose((layer, r, j, branch), w, units, u_mat[units, j], v_mat[r, units], options)
             result.choices.append(choice)
             second[r, list(choice.units)] = True
             first[list(choice.units), j] = True
@@ -185,24 +213,21 @@ def _window_batch(groups, targets, u_mat, v_mat, rows_out):
 
 
 def construct_theorem2(target: QuantizedNetwork, random: QuantizedNetwork, k: int,
-                       c1: int | None = None, copies: int | None = None,
-                       mode=RoundingMode.NEAREST_EVEN, method: str = "auto",
-                       budget=None) -> Construction:
+                       options: ConstructionOptions = DEFAULT_OPTIONS) -> Construction:
     """Theorem 2's copy-and-combine mask (depth ℓ+1; docs/theory.md §3): the first two random layers
     realise target layer 1 by Lemma 5, every one of ``copies`` rows per target neuron choosing
     its own subsets, so each neuron comes out ``copies`` times; then each later target weight
     W_i[o, j] is a subset sum of *single* random weights over the copies of neuron j (their
     values are equal and non-negative after the ReLU, so no sign split is needed). Needs
-    δ_in <= δ <= δ_t, i.e. random bits >= k >= target bits."""
-    if len(set(target.scales)) != 1:
-        raise InputError(f"target scales: expected one precision for all layers, got {list(target.scales)}")
+    δ_in <= δ <= δ_t, i.e. random bits >= k >= target bits. ``options.units`` (c1) and
+    ``options.copies`` default to what R's shapes say; ``options.solver`` does not apply."""
+    k_t = single_precision(target)
     if random.depth != target.depth + 1:
         raise InputError(f"random network: Theorem 2 needs depth {target.depth + 1} (the target's "
                          f"plus one), got {random.depth}")
-    # c1 and copies default to what the random network's shapes say
-    c1 = c1 or max(1, random.weights[0].shape[0] // target.widths[0])
-    copies = copies or (max(1, random.weights[2].shape[1] // target.widths[1]) if random.depth > 2 else 1)
-    k_t = target.scales[0]
+    c1 = options.units or max(1, random.weights[0].shape[0] // target.widths[0])
+    copies = options.copies or (max(1, random.weights[2].shape[1] // target.widths[1]) if random.depth > 2 else 1)
+    exact = ConstructionOptions(options.mode, options.method, options.budget)  # no per-sum solver here
     if not (min(random.scales) >= k >= k_t):
         raise InputError(f"precisions: Theorem 2 needs δ_in <= δ <= δ_t, i.e. k_in >= k >= k_t; got "
                          f"k_in = {min(random.scales)}, k = {k}, k_t = {k_t}")
@@ -210,11 +235,12 @@ def construct_theorem2(target: QuantizedNetwork, random: QuantizedNetwork, k: in
         raise InputError(f"random network shapes: expected {theorem2_shapes(target, c1, copies)} for "
                          f"{c1} first-layer units per input and {copies} copies, got "
                          f"{[w.shape for w in random.weights]}")
-    low = random.lowered(k, mode)
+    options.progress("constructing")
+    low = random.lowered(k, options.mode)
     result = Construction((), k)
     first_copies = copies if target.depth > 1 else 1
-    masks = _lemma5_layers(result, 1, target.weights[0], k_t, k, low.weights[0], low.weights[1],
-                           c1, first_copies, method, budget)
+    masks = _lemma5_layers(result, _Pair(1, target.weights[0], low.weights[0], low.weights[1], c1, first_copies),
+                           k_t, k, exact)
     for i in range(2, target.depth + 1):
         w_target, m = target.weights[i - 1], low.weights[i]
         reps = copies if i < target.depth else 1
@@ -225,8 +251,8 @@ def construct_theorem2(target: QuantizedNetwork, random: QuantizedNetwork, k: in
                 for j in range(w_target.shape[1]):
                     cols = np.arange(j * copies, (j + 1) * copies)
                     w = int(w_target[o, j]) << (k - k_t)
-                    choice = _choose(i, r, j, "copies", w, cols, np.ones(copies, dtype=np.int64),
-                                     m[r, cols], method, budget)
+                    choice = _choose((i, r, j, "copies"), w, cols, np.ones(copies, dtype=np.int64), m[r, cols],
+                                     exact)
                     result.choices.append(choice)
                     mask[r, list(choice.units)] = True
         masks.append(mask)
@@ -234,7 +260,12 @@ def construct_theorem2(target: QuantizedNetwork, random: QuantizedNetwork, k: in
     return result
 
 
-def _choose(layer, output, inp, branch, w, units, u, v, method, budget, solver=None) -> WeightChoice:
+def _choose(where: tuple[int, int, int, str], w: int, units, u, v, options: ConstructionOptions) -> WeightChoice:
+    """The choice for one target weight ``w`` (on the products' grid) at ``where`` = (layer,
+    output, input, branch): a subset of ``units`` whose products ``v·u`` sum to ``w``, decided
+    by ``options.solver``, the small exact table, or ``verify.solve.dispatch.solve``."""
+    layer, output, inp, branch = where
+    method, budget, solver = options.method, options.budget, options.solver
     if w == 0:
         answer = Answer(0, Status.SAT_VERIFIED, "empty", "the empty subset sums to 0", ())
         return WeightChoice(layer, output, inp, branch, 0, (), answer)

@@ -108,13 +108,14 @@ def run_demo(directory=None, out=print, progress=quiet) -> bool:
 
 def _network_demo(d: Path, out, progress, kept: bool) -> bool:
     from verify.certificates import check_certificate, theorem3_bound
-    from verify.certify import certify
+    from verify.certify import CertifyOptions, certify
     from verify.generators import target_network, theorem1_random_network
+    from verify.layouts import paper_delta_bits, paper_units
     from verify.networks import Rounding, save_network
 
     d.mkdir(parents=True, exist_ok=True)
-    bits = -(-NET_BITS // 2)
-    units = NET_C * bits
+    bits = paper_delta_bits(1, NET_BITS)
+    units = paper_units(NET_C, bits)
     target = target_network(list(NET_WIDTHS), NET_BITS, seed=NET_SEED, rounding=Rounding("double", NET_BITS))
     random = theorem1_random_network(target, units, bits, seed=RANDOM_SEED)
     save_network(target, d / "target.npz")
@@ -128,7 +129,7 @@ def _network_demo(d: Path, out, progress, kept: bool) -> bool:
     ok = True
     results = {}
     for find, label in (("construction", "construct"), ("sparsest", "sparsest"), ("min-width", "min-width")):
-        done = certify(d / "target.npz", d / "random.npz", d / f"{find}.json", find,
+        done = certify(d / "target.npz", d / "random.npz", d / f"{find}.json", CertifyOptions(find),
                        progress=lambda phrase, find=find: progress(f"{find}: {phrase}"))
         progress(f"{find}: re-checking {find}.json")
         check = check_certificate(d / f"{find}.json") if done.certificate else None
@@ -143,15 +144,15 @@ def _network_demo(d: Path, out, progress, kept: bool) -> bool:
         elif find == "sparsest":
             line = "the fewest kept weights, proven: each component refuted with one fewer (DRUP, checked)"
         else:
-            line = (f"the fewest units per group: {s['width']} of {s['theorem1_width']}; with "
-                    f"{s['width'] - 1} some weight has no subset (exhaustive table)")
+            line = (f"the fewest units per group: {s.width} of {s.theorem1_width}; with "
+                    f"{s.width - 1} some weight has no subset (exhaustive table)")
         out(f"{label:<9} {line}")
-        out(f"          kept {s['kept']:,} of {s['total']:,} (density {s['density']:.4f} = kept / total); "
-            f"equal to the target on {s['equality']['domain']} ({s['equality']['method']}); "
+        out(f"          kept {s.size.kept:,} of {s.size.total:,} (density {s.size.density:.4f} = kept / total); "
+            f"equal to the target on {s.equality.domain} ({s.equality.method}); "
             f"certificate {find}.json re-checked with no solver: {'verified' if check.ok else 'NOT VERIFIED'}")
     if ok:
-        out(f"compare   kept weights: construction {results['construction'].summary['kept']}, sparsest "
-            f"{results['sparsest'].summary['kept']}; Theorem 3: a network from which every target of "
+        out(f"compare   kept weights: construction {results['construction'].summary.size.kept}, sparsest "
+            f"{results['sparsest'].summary.size.kept}; Theorem 3: a network from which every target of "
             f"this shape can be pruned has >= {theorem3_bound(target):.1f} nonzero weights")
     if kept:
         out(f"files     {d} (re-check any of them: slth-verify check {d / 'construction.json'})")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import importlib
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -189,31 +190,57 @@ def run_digits_demo(directory=None, out=print, c: int = DIGITS_C, seed: int = RA
         return _run(d, out, c, seed, attempts, temporary=False)
 
 
-def _run(d: Path, out, c: int, seed: int, attempts: int, temporary: bool) -> int:
-    from verify.certificates import certified_ticket, check_certificate
-    from verify.certify import certify
-    from verify.errors import EXIT_INTERNAL
-    from verify.generators import theorem1_random_network
-    from verify.models.writing import export_network, run_onnx
-    from verify.networks import save_network
+class _Steps:
+    """Where the demo writes (``d``), what it prints to (``out``), and the time each step took
+    (:meth:`lap`)."""
 
-    def files_line(names: str = "target.npz, random.npz, certificate.json, ticket.onnx, target.onnx") -> None:
-        out(f"files     {d}: {names}; "
-            + ("a temporary directory, removed when the demo ends (keep the files with --dir DIR)"
-               if temporary else f"re-check the certificate: slth-verify check {cert_path}" if cert_path.exists()
-               else "no certificate"))
+    def __init__(self, d: Path, out, temporary: bool):
+        self.d, self.out, self.temporary = d, out, temporary
+        self.cert_path = d / "certificate.json"
+        self.timings: dict[str, float] = {}
+        self.clock = time.perf_counter()
 
-    cert_path = d / "certificate.json"
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:  # time since the previous lap, added to step ``name``
-        nonlocal clock
+    def lap(self, name: str) -> None:
+        """Add the time since the previous lap to step ``name``."""
         now = time.perf_counter()
-        timings[name] = timings.get(name, 0.0) + now - clock
-        clock = now
+        self.timings[name] = self.timings.get(name, 0.0) + now - self.clock
+        self.clock = now
 
+    def files_line(self, names: str = "target.npz, random.npz, certificate.json, ticket.onnx, target.onnx") -> None:
+        self.out(f"files     {self.d}: {names}; "
+                 + ("a temporary directory, removed when the demo ends (keep the files with --dir DIR)"
+                    if self.temporary else f"re-check the certificate: slth-verify check {self.cert_path}"
+                    if self.cert_path.exists() else "no certificate"))
+
+
+@dataclass(frozen=True)
+class _Model:
+    """The quantized target and its exact outputs on the test images (scale ``target_scale``)."""
+
+    x_test: np.ndarray
+    y_test: np.ndarray
+    target: object
+    target_y: np.ndarray
+    target_scale: int
+    target_acc: float
+
+
+def _run(d: Path, out, c: int, seed: int, attempts: int, temporary: bool) -> int:
+    """The demo's steps in ``d``: the model, its certified ticket, the ONNX comparison."""
+    from verify.exit_codes import ExitCode
+
+    steps = _Steps(d, out, temporary)
     out("slth-verify demo --digits: a trained digit classifier, quantized, and its ticket in a random network")
+    model = _model(steps)
+    failed = _ticket(steps, model.target, c, seed, attempts)
+    if failed is not None:
+        return failed
+    return ExitCode.OK if _onnx(steps, model) else ExitCode.INTERNAL
+
+
+def _model(steps: _Steps) -> _Model:
+    """Load the digits, train the float MLP, quantize it into the target; print each."""
+    out, lap = steps.out, steps.lap
     x_train, y_train, x_test, y_test = load_split()
     n_test = len(x_test)
     lap("load")
@@ -233,9 +260,22 @@ def _run(d: Path, out, c: int, seed: int, attempts: int, temporary: bool) -> int
     out(f"target    quantized to 4 bits (weights on S_δ, δ = 2^-{DIGITS_BITS}; layers scaled by {exps}; "
         f"{report.moved:,} of {target.num_weights:,} weights rounded; no output rounding): test accuracy "
         f"{target_acc:.2%} by exact evaluation (argmax of exact integers, ties to the lowest index)")
+    return _Model(x_test, y_test, target, target_y, target_scale, target_acc)
 
-    bits = -(-DIGITS_BITS // 2)
-    units = c * bits
+
+def _ticket(steps: _Steps, target, c: int, seed: int, attempts: int):
+    """Sample Theorem 1's random network (the next seed while the construction fails), certify
+    the paper's ticket and re-check it; None when all went well, else the exit code."""
+    from verify.certificates import check_certificate
+    from verify.certify import CertifyOptions, certify
+    from verify.exit_codes import ExitCode
+    from verify.generators import theorem1_random_network
+    from verify.layouts import paper_delta_bits, paper_units
+    from verify.networks import save_network
+
+    d, out, lap, cert_path = steps.d, steps.out, steps.lap, steps.cert_path
+    bits = paper_delta_bits(1, DIGITS_BITS)
+    units = paper_units(c, bits)
     save_network(target, d / "target.npz")
     lap("quantize")
     done = random = None
@@ -243,36 +283,46 @@ def _run(d: Path, out, c: int, seed: int, attempts: int, temporary: bool) -> int
         random = theorem1_random_network(target, units, bits, seed=seed + attempt)
         save_network(random, d / "random.npz")
         lap("sample")
-        done = certify(d / "target.npz", d / "random.npz", cert_path, "construction")
+        done = certify(d / "target.npz", d / "random.npz", cert_path, CertifyOptions("construction"))
         lap("construct + certify")
-        if done.ok or "failures" not in done.summary:  # retry only when a subset sum had no solution
+        if done.ok or done.summary.failures is None:  # retry only when a subset sum had no solution
             break
         out(f"random    seed {seed + attempt}: the construction failed on "
-            f"{len(done.summary.get('failures', []))} target weight(s) and branch(es); trying seed "
+            f"{len(done.summary.failures)} target weight(s) and branch(es); trying seed "
             f"{seed + attempt + 1}")
     out(f"random    Theorem 1's network (seed {seed + attempt}): "
         f"widths {list(random.widths)}, {units} hidden units per input (C = {c} times log2(1/δ) = {bits}), "
         f"weights uniform on 2^-{bits}; {random.num_weights:,} weights")
-    if not done.ok and "failures" in done.summary:
+    if not done.ok and done.summary.failures is not None:
         out(f"construct FAILED on {attempt + 1} random seed(s): {done.message}")
-        files_line("target.npz, random.npz (the last one tried)")
-        return 1
+        steps.files_line("target.npz, random.npz (the last one tried)")
+        return ExitCode.NO_RESULT
     if not done.ok:  # a Theorem 1 ticket is equal by collapse: anything else is a bug
         out(f"certify   FAILED (a bug): {done.message}")
-        return EXIT_INTERNAL
+        return ExitCode.INTERNAL
     s = done.summary
     check = check_certificate(cert_path)
     lap("check")
     out(f"construct the paper's ticket: a subset sum per target weight and sign, each replayed; equal to "
-        f"the target on {s['equality']['domain']} ({s['equality']['method']})")
-    out(f"          kept {s['kept']:,} of {s['total']:,} weights (density {s['density']:.4f} = kept / total); "
-        f"overparameterization {s['overparameterization']:.1f} random weights per target weight")
+        f"the target on {s.equality.domain} ({s.equality.method})")
+    out(f"          kept {s.size.kept:,} of {s.size.total:,} weights (density {s.size.density:.4f} = kept / total); "
+        f"overparameterization {s.size.overparameterization:.1f} random weights per target weight")
     out(f"check     certificate re-checked with no solver: {'verified' if check.ok else 'NOT VERIFIED'}")
     if not check.ok:
         out("          " + "; ".join(line for line in check.lines if line.startswith("FAILED")))
-        return EXIT_INTERNAL
+        return ExitCode.INTERNAL
+    return None
 
-    certified = certified_ticket(cert_path)  # checks the certificate once more, then rebuilds the ticket
+
+def _onnx(steps: _Steps, model: _Model) -> bool:
+    """Export the certified ticket and the target to ONNX, run both in onnxruntime on every
+    test image, compare with the target's exact outputs; True when all is identical."""
+    from verify.certificates import certified_ticket
+    from verify.models.writing import export_network, run_onnx
+
+    d, out, lap = steps.d, steps.out, steps.lap
+    target, target_y, target_scale, x_test = model.target, model.target_y, model.target_scale, model.x_test
+    certified = certified_ticket(steps.cert_path)  # checks the certificate once more, then rebuilds the ticket
     ticket_file = export_network(certified.ticket, d / "ticket.onnx", "onnx", input_bits=INPUT_BITS,
                                  sources=certified.sources)
     export_network(target, d / "target.onnx", "onnx", input_bits=INPUT_BITS,
@@ -281,23 +331,24 @@ def _run(d: Path, out, c: int, seed: int, attempts: int, temporary: bool) -> int
     ticket_y, ticket_scale = run_onnx(d / "ticket.onnx", x_test)
     onnx_target_y, onnx_target_scale = run_onnx(d / "target.onnx", x_test)
     lap("onnxruntime")
-    ticket_acc = accuracy(np.argmax(ticket_y, axis=1), y_test)
+    ticket_acc = accuracy(np.argmax(ticket_y, axis=1), model.y_test)
     same = ticket_y.shape == target_y.shape and bool(same_reals(ticket_y, ticket_scale, target_y, target_scale).all())
     same_target = (onnx_target_y.shape == target_y.shape
                    and bool(same_reals(onnx_target_y, onnx_target_scale, target_y, target_scale).all()))
     out(f"onnx      ticket.onnx ({ticket_file.dtype}, hidden widths {ticket_file.widths[1:-1]} after removing "
         f"dead units) in onnxruntime: test accuracy {ticket_acc:.2%}")
     if same and same_target:
-        out(f"          identical outputs on all {n_test:,} test images: the ticket's onnxruntime outputs "
+        out(f"          identical outputs on all {len(x_test):,} test images: the ticket's onnxruntime outputs "
             f"equal the target's exact outputs, all {target_y.size:,} of them, exactly (so does target.onnx)")
     else:
         bad = int((~same_reals(ticket_y, ticket_scale, target_y, target_scale)).any(axis=1).sum()) \
-            if ticket_y.shape == target_y.shape else n_test
+            if ticket_y.shape == target_y.shape else len(x_test)
         out(f"          OUTPUTS DIFFER (a bug): the ticket on {bad} test image(s)"
             + ("" if same_target else "; target.onnx differs from the exact target too"))
-    total = sum(timings.values())
-    out("time      (after imports) " + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()) + f"; total {total:.2f} s")
-    files_line()
-    ok = same and same_target and ticket_acc == target_acc
+    total = sum(steps.timings.values())
+    out("time      (after imports) " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.timings.items())
+        + f"; total {total:.2f} s")
+    steps.files_line()
+    ok = same and same_target and ticket_acc == model.target_acc
     out(f"evidence  {'every certificate verified, every output identical' if ok else 'SOMETHING DID NOT VERIFY'}")
-    return 0 if ok else EXIT_INTERNAL
+    return ok

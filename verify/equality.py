@@ -24,10 +24,11 @@ Pairs: a pruned network of depth 2ℓ against a target of depth ℓ pairs every 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
-from verify.errors import InputError
+from verify.errors import InputError, InternalError
 from verify.networks import QuantizedNetwork, Rounding, same_outputs
 from verify.numbers import RoundingMode
 from verify.prefilter.budget import require, resolve_budget
@@ -36,25 +37,63 @@ EQUALITY_METHODS = ("auto", "collapse", "exhaustive", "miter")
 EXHAUSTIVE_MAX_POINTS = 1 << 22  # ~4 million inputs: seconds for the networks of the benchmarks
 
 
+class Verdict(str, Enum):
+    """What one method says about two networks (its value is the word certificates store).
+
+    - ``equal``: proved equal on the method's domain (collapse: every real input; exhaustive:
+      every input of the grid).
+    - ``differ``: a counterexample input, replayed by exact evaluation of both networks.
+    - ``equal-claimed``: a solver (the CP-SAT miter) found no differing input, with no
+      checkable evidence.
+    - ``unknown``: a limit was hit.
+    - ``not-applicable``: the method cannot decide this pair of networks (another may).
+    """
+
+    EQUAL = "equal"
+    DIFFER = "differ"
+    EQUAL_CLAIMED = "equal-claimed"
+    UNKNOWN = "unknown"
+    NOT_APPLICABLE = "not-applicable"
+
+    @property
+    def certified(self) -> bool:
+        """True when the verdict carries evidence a third party can re-check."""
+        return self in (Verdict.EQUAL, Verdict.DIFFER)
+
+
+# the miter's outcomes, mapped one by one: an outcome not listed here is a bug, never "unknown"
+MITER_VERDICTS = {"differ": Verdict.DIFFER, "equal-claimed": Verdict.EQUAL_CLAIMED, "unknown": Verdict.UNKNOWN}
+
+
 @dataclass(frozen=True)
 class Equality:
     """The verdict of one method.
 
-    ``verdict``: ``equal`` (proved on ``domain``), ``differ`` (``counterexample``, a replayed
-    input of scaled integers at scale ``input_bits``), ``equal-claimed`` (a solver said so, no
-    checkable evidence), ``unknown`` (a limit), or ``not-applicable`` (the method cannot decide
-    this pair of networks; ``detail`` says why)."""
+    ``verdict`` (:class:`Verdict`): proved ``equal`` on ``domain``, ``differ`` with
+    ``counterexample`` (a replayed input of scaled integers at scale ``input_bits``),
+    ``equal-claimed``, ``unknown``, or ``not-applicable`` (``detail`` says why). ``domain`` is
+    None only for a difference found on a sample of inputs (no domain was covered)."""
 
     method: str
-    verdict: str
-    domain: str
+    verdict: Verdict
+    domain: str | None
     detail: str
     input_bits: int | None = None
     counterexample: tuple[int, ...] | None = None
 
     @property
     def certified(self) -> bool:
-        return self.verdict in ("equal", "differ")
+        return self.verdict.certified
+
+    @property
+    def equal(self) -> bool:
+        """Proved equal (a claimed equality is not)."""
+        return self.verdict is Verdict.EQUAL
+
+    def to_json(self) -> dict:
+        """The record a certificate stores as its equality evidence (``verdict`` as its word)."""
+        return {"method": self.method, "verdict": self.verdict.value, "domain": self.domain,
+                "input_bits": self.input_bits}
 
 
 def pruned_rounding(target: QuantizedNetwork, depth: int) -> Rounding:
@@ -175,7 +214,7 @@ def collapse(target: QuantizedNetwork, pruned: QuantizedNetwork) -> Equality:
     domain = "every real input"
 
     def na(why: str) -> Equality:
-        return Equality("collapse", "not-applicable", domain, why)
+        return Equality("collapse", Verdict.NOT_APPLICABLE, domain, why)
 
     groups = _pairs(target.depth, pruned.depth)
     if not groups:
@@ -206,7 +245,7 @@ def collapse(target: QuantizedNetwork, pruned: QuantizedNetwork) -> Equality:
         if ka != kb or a.shape != b.shape or not np.array_equal(a, b):
             return na(f"the collapsed networks differ at target layer {i} (this proves nothing: "
                       f"use exhaustive or miter)")
-    return Equality("collapse", "equal", domain,
+    return Equality("collapse", Verdict.EQUAL, domain,
                     f"{len(groups)} layer groups collapsed to the target's canonical weights")
 
 
@@ -238,7 +277,7 @@ def exhaustive(target: QuantizedNetwork, pruned: QuantizedNetwork, input_bits: i
     points = domain_size(d0, input_bits)
     domain = f"every input of S_δ^{d0}, δ = 2^-{input_bits} ({points:,} points)"
     if points > max_points:
-        return Equality("exhaustive", "not-applicable", domain,
+        return Equality("exhaustive", Verdict.NOT_APPLICABLE, domain,
                         f"{points:,} inputs exceed the limit of {max_points:,}", input_bits)
     widest = max(max(target.widths), max(pruned.widths))
     row_bytes = 8 * 4 * widest  # int64 values, a few live arrays per layer
@@ -248,9 +287,9 @@ def exhaustive(target: QuantizedNetwork, pruned: QuantizedNetwork, input_bits: i
         same = same_outputs(target.forward(x, input_bits), pruned.forward(x, input_bits))
         if not same.all():
             bad = tuple(int(v) for v in x[int(np.argmin(same))])
-            return Equality("exhaustive", "differ", domain,
+            return Equality("exhaustive", Verdict.DIFFER, domain,
                             f"outputs differ on input {list(bad)} (scale 2^-{input_bits})", input_bits, bad)
-    return Equality("exhaustive", "equal", domain, "both networks evaluated exactly on every input",
+    return Equality("exhaustive", Verdict.EQUAL, domain, "both networks evaluated exactly on every input",
                     input_bits)
 
 
@@ -267,15 +306,16 @@ def decide_equality(target: QuantizedNetwork, pruned: QuantizedNetwork, input_bi
                          f"vs {pruned.widths[0]}/{pruned.widths[-1]})")
     if method in ("auto", "collapse"):
         result = collapse(target, pruned)
-        if method == "collapse" or result.verdict == "equal":
+        if method == "collapse" or result.verdict is Verdict.EQUAL:
             return result
     if method in ("auto", "exhaustive"):
         result = exhaustive(target, pruned, input_bits, budget)
-        if method == "exhaustive" or result.verdict != "not-applicable":
+        if method == "exhaustive" or result.verdict is not Verdict.NOT_APPLICABLE:
             return result
     from verify.miter import find_difference
 
     m = find_difference(target, pruned, input_bits, time_limit=time_limit)
-    verdict = {"differ": "differ", "equal-claimed": "equal-claimed"}.get(m.outcome, "unknown")
-    return Equality("miter", verdict, f"every input of S_δ^{target.widths[0]}, δ = 2^-{input_bits}",
+    if m.outcome not in MITER_VERDICTS:
+        raise InternalError(f"miter: unexpected outcome {m.outcome!r}")
+    return Equality("miter", MITER_VERDICTS[m.outcome], f"every input of S_δ^{target.widths[0]}, δ = 2^-{input_bits}",
                     m.detail, input_bits, m.input)

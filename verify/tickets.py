@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from verify.errors import InputError, MethodDisagreement
-from verify.networks import QuantizedNetwork, theorem1_shapes
+from verify.layouts import single_precision, theorem1_units
+from verify.networks import QuantizedNetwork
 from verify.numbers import RoundingMode
 from verify.prefilter.bitset import small_witness
 from verify.solve.outcome import Outcome
@@ -78,6 +79,37 @@ class Component:
         return {"layer": self.layer, "input": self.input, "branch": self.branch}
 
 
+@dataclass(frozen=True)
+class LowerBound:
+    """One component's lower bound (sparsest): no choice keeps at most ``at_most`` =
+    ``kept`` - 1 weights. ``outcome`` is the SAT run's (``unsat``: refuted; ``unknown``: a
+    limit, ``reason`` says which). A refutation carries its CNF (``nvars``, ``clauses``) and
+    DRUP ``proof_lines``, and ``checked`` (the independent checker's verdict, its ``message``)."""
+
+    layer: int
+    input: int
+    branch: str
+    kept: int
+    at_most: int
+    outcome: str
+    reason: str | None = None
+    checked: bool | None = None
+    message: str | None = None
+    proof_lines: list[str] | None = None
+    nvars: int | None = None
+    clauses: list[list[int]] | None = None
+
+    @property
+    def proved(self) -> bool:
+        """A refutation whose proof passed the checker."""
+        return bool(self.checked)
+
+    @property
+    def why_unproved(self) -> str:
+        """The limit that stopped it, else the checker's message."""
+        return self.reason or self.message or ""
+
+
 @dataclass
 class Search:
     """What a search found. ``chosen`` maps each sum (by index in ``sums``) to its units;
@@ -89,7 +121,7 @@ class Search:
     sums: list[SumSpec]
     chosen: dict[int, tuple[int, ...]] = field(default_factory=dict)
     refuted: tuple[SumSpec, str, str] | None = None  # (sum, method, evidence)
-    bounds: list[dict] = field(default_factory=list)
+    bounds: list[LowerBound] = field(default_factory=list)
     optimal: bool | None = None
     narrower: tuple[SumSpec, str, str] | None = None  # min-width: the "no" one unit narrower
     stats: dict = field(default_factory=dict)
@@ -98,18 +130,22 @@ class Search:
     def found(self) -> bool:
         return self.refuted is None and len(self.chosen) == len(self.sums)
 
+    def mask(self, random: QuantizedNetwork) -> tuple[np.ndarray, ...]:
+        """The ticket found (``found`` must hold): the union of the chosen units' weights, the
+        first-layer weight u[h, j] of every chosen unit h of input j and the second-layer
+        weight v[o, h] of every sum's output o (the mask a certificate's witnesses replay to)."""
+        mask = [np.zeros(w.shape, dtype=bool) for w in random.weights]
+        for n, s in enumerate(self.sums):
+            units = list(self.chosen[n])
+            mask[2 * s.layer - 2][units, s.input] = True
+            mask[2 * s.layer - 1][s.output, units] = True
+        return tuple(mask)
+
 
 def group_size(target: QuantizedNetwork, random: QuantizedNetwork) -> int:
-    """c, the units per input of a Theorem 1 random network, checking every shape."""
-    if random.depth != 2 * target.depth:
-        raise InputError(f"random network: the searched family needs Theorem 1's layout, depth "
-                         f"2ℓ = {2 * target.depth}, got depth {random.depth}")
-    c = random.weights[0].shape[0] // max(1, target.widths[0])
-    if c < 1 or [w.shape for w in random.weights] != theorem1_shapes(target, c):
-        raise InputError(f"random network shapes: expected {theorem1_shapes(target, max(c, 1))} "
-                         f"(Theorem 1 with {max(c, 1)} units per input), got "
-                         f"{[w.shape for w in random.weights]}")
-    return c
+    """c, the units per input of a Theorem 1 random network, checking every shape
+    (:func:`verify.layouts.theorem1_units`)."""
+    return theorem1_units(target, random)
 
 
 def family_sums(target: QuantizedNetwork, random: QuantizedNetwork, k: int,
@@ -122,9 +158,7 @@ def family_sums(target: QuantizedNetwork, random: QuantizedNetwork, k: int,
     if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or not 0 <= width <= c:
         raise InputError(f"width: expected 0..{c} units per group, got {width!r}")
     width = int(width)
-    if len(set(target.scales)) != 1:
-        raise InputError(f"target scales: expected one precision for all layers, got {list(target.scales)}")
-    k_t = target.scales[0]
+    k_t = single_precision(target)
     if 2 * k < k_t:
         raise InputError(f"precision: the products of δ = 2^-{k} live on δ² = 2^-{2 * k}, coarser "
                          f"than the target's 2^-{k_t}")
@@ -385,28 +419,27 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
             result.optimal = False
         if cost == 0:
             continue
-        bound = {**comp.key(), "kept": cost, "at_most": cost - 1}
+        where = (comp.layer, comp.input, comp.branch, cost, cost - 1)
         cnf = build_cnf(component_cnf, (comp, cost - 1), inline=_small(comp), budget=budget,
                         time_limit=time_limit, label=f"the CNF of component {_label(comp.key())}")
         if isinstance(cnf, str):
             result.optimal = False
-            result.bounds.append({**bound, "outcome": "unknown", "reason": cnf})
+            result.bounds.append(LowerBound(*where, "unknown", reason=cnf))
             continue
         nvars, clauses = cnf
         refuted = refute(nvars, clauses, DEFAULT_SOLVER, time_limit, engines)
-        bound["outcome"] = refuted.outcome.value
         if refuted.outcome is Outcome.SAT:
             raise MethodDisagreement(f"component {_label(comp.key())}: CP-SAT's optimum is {cost} kept "
                                      f"weights but {refuted.solver} finds fewer")
         if refuted.outcome is Outcome.UNSAT:
-            bound.update(checked=refuted.checked, message=refuted.check.message, proof_lines=refuted.proof,
-                         nvars=nvars, clauses=clauses)
+            result.bounds.append(LowerBound(*where, refuted.outcome.value, checked=refuted.checked,
+                                            message=refuted.check.message, proof_lines=refuted.proof,
+                                            nvars=nvars, clauses=clauses))
             if not refuted.checked:
                 result.optimal = False
         else:
             result.optimal = False
-            bound["reason"] = refuted.reason
-        result.bounds.append(bound)
+            result.bounds.append(LowerBound(*where, refuted.outcome.value, reason=refuted.reason))
     return result
 
 

@@ -142,7 +142,8 @@ def _network_run(pair, known, seed: int, method: str, time_limit) -> dict:
     import hashlib
 
     from verify.constructions import construct_theorem1
-    from verify.heuristics.network import construction_heuristic, edge_popup, exact_verdict
+    from verify.heuristics.network import (EdgePopupOptions, HeuristicConstructionOptions, construction_heuristic,
+                                           edge_popup, exact_verdict)
 
     target, random = pair
     k = -(-max(target.scales) // 2)
@@ -151,12 +152,14 @@ def _network_run(pair, known, seed: int, method: str, time_limit) -> dict:
     start = time.perf_counter()
     if method == "exact":
         built = construct_theorem1(target, random, k)
-        hit = built.ok and exact_verdict(target, random, k, built.mask)["hit"]
+        hit = built.ok and exact_verdict(target, random, k, built.mask).equal
     elif method == "edge-popup":
-        hit = edge_popup(target, random, k, density=EDGE_POPUP_DENSITY, seed=seed,
-                         iterations=EDGE_POPUP_ITERATIONS, time_limit=time_limit).hit
+        options = EdgePopupOptions(density=EDGE_POPUP_DENSITY, seed=seed, iterations=EDGE_POPUP_ITERATIONS,
+                                   time_limit=time_limit)
+        hit = edge_popup(target, random, k, options).hit
     else:
-        hit = construction_heuristic(target, random, k, method, seed=seed, time_limit=time_limit).hit
+        hit = construction_heuristic(target, random, k,
+                                     HeuristicConstructionOptions(method, seed=seed, time_limit=time_limit)).hit
     out.update(status="sat-verified" if hit else "unknown", hit=hit, error=None,
                method_seconds=time.perf_counter() - start)
     if method == "exact":

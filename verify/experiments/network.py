@@ -61,19 +61,19 @@ METHODS = ("construction", "min-width", "sparsest")
 def networks(params: dict, seed: int):
     """(target, random, k, units per input of the first block, copies) for a task."""
     from verify.generators import target_network, theorem1_random_network, theorem2_random_network
+    from verify.layouts import paper_copies, paper_delta_bits, paper_units
     from verify.networks import Rounding
 
     bits = params["target_bits"]
     rounding = Rounding("double", bits) if params["rounding"] == "double" else Rounding()
     target = target_network([int(w) for w in params["widths"].split(",")], bits, seed=seed, rounding=rounding)
+    k = paper_delta_bits(params["theorem"], bits)
     if params["theorem"] == 1:
-        k = -(-bits // 2)
-        units = params["c"] * k
+        units = paper_units(params["c"], k)
         random = theorem1_random_network(target, units, k, seed=seed + RANDOM_SEED_OFFSET, zero=params["zero"])
         return target, random, k, units, 1
-    k = bits
-    c1 = params["c1"] or params["c"] * k
-    copies = params["copies"] or k
+    c1 = params["c1"] or paper_units(params["c"], k)
+    copies = params["copies"] or paper_copies(k)
     random = theorem2_random_network(target, c1, copies, k, seed=seed + RANDOM_SEED_OFFSET)
     return target, random, k, c1, copies
 
@@ -93,38 +93,17 @@ def describes(params: dict) -> dict:
     return {**params, "zero": None}
 
 
-def _equal(target, random, mask, k, time_limit) -> tuple[Status, str]:
-    """The ticket's status once its pruned network is compared with the target exactly."""
-    from verify.equality import decide_equality, ticket_network
-
-    eq = decide_equality(target, ticket_network(target, random, mask, k), max(target.scales),
-                         time_limit=time_limit)
-    if eq.verdict == "equal":
+def _proved(eq) -> tuple[Status, str]:
+    """The ticket's status once the pipeline compared its pruned network with the target."""
+    if eq.equal:
         return Status.SAT_VERIFIED, f"{eq.method}: equal on {eq.domain}"
-    return Status.UNKNOWN, f"equality {eq.verdict} ({eq.method}): {eq.detail}"
-
-
-def _construct(target, random, k, units, copies, theorem):
-    from verify.constructions import construct_theorem1, construct_theorem2
-
-    if theorem == 1:
-        return construct_theorem1(target, random, k)
-    return construct_theorem2(target, random, k, units, copies)
-
-
-def _search_mask(search, target, random, k):
-    from verify.certificates import replay_witnesses
-    from verify.numbers import RoundingMode
-
-    witnesses = [{"layer": s.layer, "row": s.output, "input": s.input, "branch": s.branch,
-                  "target": s.target, "units": sorted(search.chosen[n])} for n, s in enumerate(search.sums)]
-    return replay_witnesses(witnesses, target, random, k, RoundingMode.NEAREST_EVEN, "theorem1", search.width)
+    return Status.UNKNOWN, f"equality {eq.verdict.value} ({eq.method}): {eq.detail}"
 
 
 def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
-    """Build the pair and run ``method`` on it (module docstring)."""
+    """Build the pair and run ``method`` on it through the ticket pipeline (module docstring)."""
     from verify.errors import InputError
-    from verify.networks import density
+    from verify.ticket_pipeline import TicketRequest, run as run_pipeline
 
     if method not in METHODS:
         raise InputError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
@@ -132,55 +111,64 @@ def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
     if why is not None:
         raise InputError(f"method: {why}")
     target, random, k, units, copies = networks(params, seed)
-    theorem = params["theorem"]
     sha = hashlib.sha256(f"{target.sha256} {random.sha256} k={k}".encode()).hexdigest()
     out = {"instance_sha256": sha, "k": k, "units": units, "copies": copies,
            "target_weights": target.num_weights, "total": random.num_weights}
+    outcome = run_pipeline(target, random, TicketRequest(method, k=k, time_limit=time_limit, units=units,
+                                                         copies=copies))
     if method == "construction":
-        built = _construct(target, random, k, units, copies, theorem)
-        depth = target.depth
-        per_weight: dict[tuple, bool] = {}
-        for ch in built.choices:  # rows o·reps .. o·reps + reps - 1 copy target output o
-            reps = copies if theorem == 2 and ch.layer < depth else 1
-            key = (ch.layer, ch.output // reps, ch.input)
-            per_weight[key] = per_weight.get(key, True) and ch.answer.status.is_sat
-        failures = built.failures
-        out.update(success=built.ok, weights_ok=sum(per_weight.values()), weights_total=len(per_weight),
-                   sums_ok=len(built.choices) - len(failures), sums_total=len(built.choices),
-                   failure_statuses=sorted({f.answer.status.value for f in failures}))
-        if built.ok:
-            status, how = _equal(target, random, built.mask, k, time_limit)
-            out.update(status=status.value, equality=how, kept=density(built.mask)[0])
-            if status is not Status.SAT_VERIFIED:
-                out["success"] = None
-        else:
-            certified = [f.answer.status for f in failures if f.answer.status.is_certified]
-            out["status"] = certified[0].value if certified else Status.UNKNOWN.value
-            if not certified:
-                out["success"] = None
-            f = failures[0]
-            out["failure"] = f"layer {f.layer} row {f.output} input {f.input} branch {f.branch}: " \
-                             f"{f.answer.method}: {f.answer.evidence}"
-        return out
-    from verify.tickets import family_sums, find_min_width, find_sparsest
+        return {**out, **_construction_row(outcome, target, copies)}
+    return {**out, **_search_row(outcome, target, random, units)}
 
-    out["theorem1_width"] = units
-    if method == "min-width":
-        search = find_min_width(target, random, k)
-    else:
-        search = find_sparsest(family_sums(target, random, k), units, time_limit)
-        built = _construct(target, random, k, units, copies, theorem)
-        out["construction_kept"] = density(built.mask)[0] if built.ok else None
+
+def _construction_row(outcome, target, copies: int) -> dict:
+    """Whole-network success, the per-weight and per-sum counts, and the status of the
+    construction's ticket (or of its first certified "no")."""
+    built = outcome.construction
+    per_weight: dict[tuple, bool] = {}
+    for ch in built.choices:  # rows o·reps .. o·reps + reps - 1 copy target output o
+        reps = copies if outcome.theorem == 2 and ch.layer < target.depth else 1
+        key = (ch.layer, ch.output // reps, ch.input)
+        per_weight[key] = per_weight.get(key, True) and ch.answer.status.is_sat
+    failures = built.failures
+    out = {"success": built.ok, "weights_ok": sum(per_weight.values()), "weights_total": len(per_weight),
+           "sums_ok": len(built.choices) - len(failures), "sums_total": len(built.choices),
+           "failure_statuses": sorted({f.answer.status.value for f in failures})}
+    if built.ok:
+        status, how = _proved(outcome.equality)
+        out.update(status=status.value, equality=how, kept=outcome.size(target).kept)
+        if status is not Status.SAT_VERIFIED:
+            out["success"] = None
+        return out
+    certified = [f.answer.status for f in failures if f.answer.status.is_certified]
+    out["status"] = certified[0].value if certified else Status.UNKNOWN.value
+    if not certified:
+        out["success"] = None
+    f = failures[0]
+    out["failure"] = f"layer {f.layer} row {f.output} input {f.input} branch {f.branch}: " \
+                     f"{f.answer.method}: {f.answer.evidence}"
+    return out
+
+
+def _search_row(outcome, target, random, units: int) -> dict:
+    """The searched ticket's status, kept weights and width or optimality (or its certified
+    "no"); sparsest is compared with the construction's kept weights."""
+    from verify.ticket_pipeline import construction_kept
+
+    search = outcome.search
+    out = {"theorem1_width": units}
+    if search.search == "sparsest":
+        out["construction_kept"] = construction_kept(target, random, outcome.k)
     if search.refuted is not None:
         s, how, why = search.refuted
         return {**out, "status": Status.UNSAT_EXHAUSTIVE.value, "found": False,
                 "refuted": f"layer {s.layer} row {s.output} input {s.input} branch {s.branch}: {how}: {why}"}
     if not search.found:
         return {**out, "status": Status.UNKNOWN.value, "found": None, "reason": str(search.stats.get("unknown"))}
-    mask = _search_mask(search, target, random, k)
-    status, how = _equal(target, random, mask, k, time_limit)
-    out.update(status=status.value, found=True if status.is_sat else None, equality=how, kept=density(mask)[0])
-    if method == "min-width":
+    status, how = _proved(outcome.equality)
+    out.update(status=status.value, found=True if status.is_sat else None, equality=how,
+               kept=outcome.size(target).kept)
+    if search.search == "min-width":
         out.update(min_width=search.width, narrower_certified=search.narrower is not None or search.width == 0)
     else:
         out["optimal"] = bool(search.optimal)

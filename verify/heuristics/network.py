@@ -14,13 +14,13 @@ target ``T``, bit for bit:
   instead of an exact method: each subset the heuristic returns is replayed, and a miss is
   ``unknown``, never "no".
 
-Floats only steer the searches. ``NetworkCandidate.hit`` is True only when the library's exact
-checker (:func:`verify.equality.decide_equality` on :func:`verify.equality.ticket_network`)
-proved ``[R ⊙ S]_δ`` equal to ``T`` (verdict ``equal``: by collapse on every real input, or by
-exact evaluation on every input of the grid S_δ^d0, δ = 2^-input_bits); a miter's
+Floats only steer the searches. ``NetworkCandidate.hit`` is True only when the ticket
+pipeline's equality step (:func:`verify.ticket_pipeline.prove`, the one every ticket goes
+through) proved ``[R ⊙ S]_δ`` equal to ``T`` (verdict ``equal``: by collapse on every real
+input, or by exact evaluation on every input of the grid S_δ^d0, δ = 2^-input_bits); a miter's
 ``equal-claimed`` is not a hit.
 
-Density is ALWAYS kept / total (never a "prune rate"). ``edge_popup(density=p)`` keeps
+Density is ALWAYS kept / total (never a "prune rate"). ``EdgePopupOptions(density=p)`` keeps
 ``ceil(p · n_l)`` weights of every layer l with n_l weights, ``p`` taken as the decimal it prints
 as (``0.1`` is exactly 1/10, so 0.1 of 30 weights keeps 3, not 4); the candidate's ``density``
 is the achieved kept / total, at least ``p``.
@@ -31,23 +31,71 @@ from __future__ import annotations
 import inspect
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from numbers import Real
+from types import MappingProxyType
+from typing import Mapping
 
 import numpy as np
 
+from verify.equality import Equality, Verdict
 from verify.errors import InputError, InternalError
-from verify.networks import QuantizedNetwork, density as mask_density, same_outputs, theorem1_shapes
+from verify.layouts import single_precision, theorem1_units
+from verify.networks import QuantizedNetwork, density as mask_density, same_outputs
 from verify.numbers import RoundingMode
 from verify.seeding import as_generator
+from verify.ticket_pipeline import EqualityOptions, prove
 
 LOSSES = ("layerwise", "output")
 SCHEDULES = ("cosine", "constant")  # the step size over the iterations
 MAX_FULL_BATCH = 4096  # input grids up to this size are used whole at every step
 
 
-@dataclass
+@dataclass(frozen=True)
+class EdgePopupOptions:
+    """:func:`edge_popup`'s settings (its docstring says what each does): ``density`` (kept /
+    total per layer) and ``seed`` are required; ``iterations``, ``lr``, ``momentum``,
+    ``weight_decay``, ``schedule`` and ``loss`` steer the score search; ``check_every`` and
+    ``batch_size`` the exact judgement and the sampled inputs; ``input_bits`` (the input grid
+    2^-input_bits, default the target's bits), ``mode`` (R's lowering), ``equality`` (the
+    method) and ``budget`` the exact checker; ``time_limit`` (seconds) the whole search."""
+
+    density: float
+    seed: int
+    iterations: int = 300
+    lr: float = 0.05
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    schedule: str = "cosine"
+    loss: str = "layerwise"
+    check_every: int = 10
+    batch_size: int = 256
+    input_bits: int | None = None
+    mode: RoundingMode | str = RoundingMode.NEAREST_EVEN
+    equality: str = "auto"
+    time_limit: float | None = None
+    budget: int | str | None = None
+
+
+@dataclass(frozen=True)
+class HeuristicConstructionOptions:
+    """:func:`construction_heuristic`'s settings: ``heuristic`` (a name in
+    ``verify.heuristics.subset_sum.HEURISTICS``) with its own ``settings`` (keyword options),
+    ``seed``, ``time_limit`` (seconds for the whole construction), and the exact checker's
+    ``input_bits``, ``mode``, ``equality`` and ``budget`` (as in :class:`EdgePopupOptions`)."""
+
+    heuristic: str
+    seed: int
+    time_limit: float | None = None
+    input_bits: int | None = None
+    mode: RoundingMode | str = RoundingMode.NEAREST_EVEN
+    equality: str = "auto"
+    budget: int | str | None = None
+    settings: Mapping = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
 class NetworkCandidate:
     """One search's result. ``hit``: the exact checker proved ``[R ⊙ mask]_δ`` equal to the
     target; ``density`` = kept / total; ``stats`` says how the search went (keys per method)."""
@@ -80,20 +128,14 @@ def _check_time_limit(time_limit) -> float | None:
 
 
 def _check_layout(target: QuantizedNetwork, random: QuantizedNetwork, k) -> int:
-    """Validate Theorem 1's layout and precisions; returns c (hidden units per input)."""
+    """Validate Theorem 1's layout (:func:`verify.layouts.theorem1_units`) and precisions;
+    returns c (hidden units per input)."""
     if not isinstance(target, QuantizedNetwork):
         raise InputError(f"target: expected a QuantizedNetwork, got {type(target).__name__}")
     if not isinstance(random, QuantizedNetwork):
         raise InputError(f"random: expected a QuantizedNetwork, got {type(random).__name__}")
-    if len(set(target.scales)) != 1:
-        raise InputError(f"target: expected one precision for all layers, got scales {list(target.scales)}")
-    if random.depth != 2 * target.depth:
-        raise InputError(f"random: Theorem 1's layout needs depth {2 * target.depth} (twice the "
-                         f"target's), got {random.depth}")
-    c = random.weights[0].shape[0] // target.widths[0]
-    if c < 1 or [w.shape for w in random.weights] != theorem1_shapes(target, c):
-        raise InputError(f"random: expected Theorem 1's shapes {theorem1_shapes(target, max(c, 1))}, "
-                         f"got {[w.shape for w in random.weights]}")
+    single_precision(target)
+    c = theorem1_units(target, random)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
         raise InputError(f"k: expected an integer precision exponent >= 0 (δ = 2^-k), got {k!r}")
     k_t, k_in = target.scales[0], min(random.scales)
@@ -131,55 +173,62 @@ def kept_per_layer(shapes, density) -> list[int]:
 
 class _Checker:
     """The exact verdict for a mask, with a sound exact pre-filter: the ticket's outputs on a
-    batch of grid inputs (exact integer evaluation) must already equal the target's."""
+    batch of grid inputs (exact integer evaluation) must already equal the target's; then the
+    ticket pipeline's equality step (``options.input_bits`` resolved)."""
 
-    def __init__(self, target, random, k, mode, input_bits, equality, budget, time_limit, batch):
+    def __init__(self, target, random, k, mode, options: EqualityOptions, batch):
         from verify.equality import pruned_rounding
 
-        self.target, self.random, self.k, self.mode = target, random, k, mode
-        self.input_bits, self.equality, self.budget, self.time_limit = input_bits, equality, budget, time_limit
+        self.target, self.random, self.k, self.mode, self.options = target, random, k, mode, options
         self.low = random.lowered(k, mode)
         self.rounding = pruned_rounding(target, random.depth)
         self.batch = batch
-        self.batch_out = target.forward(batch, input_bits)
+        self.batch_out = target.forward(batch, options.input_bits)
         self.checks = self.rejected_by_batch = self.full_checks = 0
 
-    def __call__(self, mask) -> dict:
-        from verify.equality import decide_equality, ticket_network
-
+    def __call__(self, mask) -> Equality:
         self.checks += 1
+        bits = self.options.input_bits
         quick = QuantizedNetwork([np.where(m, w, 0) for w, m in zip(self.low.weights, mask)],
                                  self.low.scales, self.rounding)
-        same = same_outputs(self.batch_out, quick.forward(self.batch, self.input_bits))
+        same = same_outputs(self.batch_out, quick.forward(self.batch, bits))
         if not same.all():
             self.rejected_by_batch += 1
-            bad = [int(v) for v in self.batch[int(np.argmin(same))]]
-            return {"hit": False, "verdict": "differ", "method": "batch", "counterexample": bad,
-                    "detail": f"outputs differ on input {bad} (scale 2^-{self.input_bits})"}
+            bad = tuple(int(v) for v in self.batch[int(np.argmin(same))])
+            return Equality("batch", Verdict.DIFFER, None, f"outputs differ on input {list(bad)} (scale 2^-{bits})",
+                            bits, bad)
         self.full_checks += 1
-        pruned = ticket_network(self.target, self.random, mask, self.k, self.mode)
-        eq = decide_equality(self.target, pruned, self.input_bits, self.equality, self.budget, self.time_limit)
-        return {"hit": eq.verdict == "equal", "verdict": eq.verdict, "method": eq.method,
-                "domain": eq.domain, "detail": eq.detail,
-                "counterexample": list(eq.counterexample) if eq.counterexample is not None else None}
+        return prove(self.target, self.random, mask, self.k, self.mode, self.options)
 
 
-def exact_verdict(target: QuantizedNetwork, random: QuantizedNetwork, k: int, mask, *,
-                  input_bits: int | None = None, mode=RoundingMode.NEAREST_EVEN, equality: str = "auto",
-                  budget=None, time_limit: float | None = None) -> dict:
-    """The exact verdict on an arbitrary mask of Theorem 1's layout, as the searches judge
-    theirs: ``hit`` (verdict ``equal``), ``verdict``, ``method``, ``domain``, ``detail`` and a
-    replayed ``counterexample`` (scaled integers at ``input_bits``) when they differ."""
+def _verdict_stats(eq: Equality) -> dict:
+    """The verdict's part of a candidate's ``stats``: plain words and lists."""
+    return {"verdict": eq.verdict.value, "equality_method": eq.method, "domain": eq.domain,
+            "counterexample": list(eq.counterexample) if eq.counterexample is not None else None}
+
+
+def _equality_options(target, method, input_bits, budget, time_limit) -> EqualityOptions:
+    """The exact checker's options, each checked (one-line errors naming the argument)."""
     from verify.equality import EQUALITY_METHODS
+
+    if method not in EQUALITY_METHODS:
+        raise InputError(f"equality: expected one of {', '.join(EQUALITY_METHODS)}, got {method!r}")
+    return EqualityOptions(method, _input_bits(target, input_bits), budget, _check_time_limit(time_limit))
+
+
+def exact_verdict(target: QuantizedNetwork, random: QuantizedNetwork, k: int, mask,
+                  options: EqualityOptions = EqualityOptions(), mode=RoundingMode.NEAREST_EVEN) -> Equality:
+    """The exact verdict on an arbitrary mask of Theorem 1's layout, as the searches judge
+    theirs (R lowered to δ = 2^-k with ``mode``; ``options`` for the equality step, input
+    grid default the target's bits): ``equal`` is a hit; ``differ`` carries a replayed
+    ``counterexample`` (scaled integers at ``input_bits``); method ``batch`` when the exact
+    pre-filter found it."""
     from verify.networks import check_mask
 
     _check_layout(target, random, k)
-    if equality not in EQUALITY_METHODS:
-        raise InputError(f"equality: expected one of {', '.join(EQUALITY_METHODS)}, got {equality!r}")
-    bits = _input_bits(target, input_bits)
+    options = _equality_options(target, options.method, options.input_bits, options.budget, options.time_limit)
     mask = check_mask(random, mask)
-    checker = _Checker(target, random, k, RoundingMode.parse(mode), bits, equality, budget,
-                       _check_time_limit(time_limit), _small_batch(target, bits))
+    checker = _Checker(target, random, k, RoundingMode.parse(mode), options, _small_batch(target, options.input_bits))
     return checker(mask)
 
 
@@ -237,14 +286,11 @@ def _target_values(target: QuantizedNetwork, x: np.ndarray, input_bits: int):
     return inputs, pre, out.astype(float) / 2.0 ** scale
 
 
-def edge_popup(target: QuantizedNetwork, random: QuantizedNetwork, k: int, *, density: float,
-               seed: int, iterations: int = 300, lr: float = 0.05, momentum: float = 0.9,
-               weight_decay: float = 0.0, schedule: str = "cosine", loss: str = "layerwise",
-               check_every: int = 10, batch_size: int = 256, input_bits: int | None = None,
-               mode=RoundingMode.NEAREST_EVEN, equality: str = "auto",
-               time_limit: float | None = None, budget=None) -> NetworkCandidate:
+def edge_popup(target: QuantizedNetwork, random: QuantizedNetwork, k: int,
+               options: EdgePopupOptions) -> NetworkCandidate:
     """Edge-popup-style score search for a mask of ``random`` (Theorem 1's layout, lowered to
-    δ = 2^-``k``) equal to ``target``, judged exactly.
+    δ = 2^-``k``) equal to ``target``, judged exactly. The names below are ``options``' fields
+    (:class:`EdgePopupOptions`).
 
     - Scores: one float per weight, drawn uniform on [0, 1) from ``seed`` (a weight lowered to
       0 contributes nothing and its score would never move: it gets -inf, so it is kept only
@@ -267,119 +313,146 @@ def edge_popup(target: QuantizedNetwork, random: QuantizedNetwork, k: int, *, de
     - Exact judgement: the current mask is checked whenever its surrogate loss is the lowest
       so far, every ``check_every`` steps, and at the end (never twice in a row the same mask):
       exact evaluation on the batch first (a sound filter: a differing input is a replayed
-      counterexample), then :func:`verify.equality.decide_equality` (``equality``). The first
+      counterexample), then the ticket pipeline's equality step (``equality``). The first
       hit stops the search; ``time_limit`` (seconds) also stops it (the last mask is checked).
 
     The returned mask is the hit, or else the last mask. ``stats``: iterations, why it stopped
     (``hit``, ``iterations``, ``time limit``), checks (how many the batch filter rejected, how
-    many went to ``decide_equality``), first/best/final surrogate loss, the verdict of the
+    many went to the equality step), first/best/final surrogate loss, the verdict of the
     returned mask (``equality_method`` ``batch`` when the filter found the counterexample),
     ``found_at`` (the step of the hit), the kept count per layer. With ``equality="auto"`` and
     a grid above ``verify.equality.EXHAUSTIVE_MAX_POINTS`` a full check runs the CP-SAT miter.
     """
     start = time.perf_counter()
     _check_layout(target, random, k)
-    exact_density = _check_density(density)
-    iterations = _check_int("iterations", iterations, 1)
-    check_every = _check_int("check_every", check_every, 1)
-    batch_size = _check_int("batch_size", batch_size, 1)
-    for name, value, lo, hi in (("lr", lr, 0, math.inf), ("momentum", momentum, 0, 1),
-                                ("weight_decay", weight_decay, 0, math.inf)):
+    options, exact_density = _checked_edge_popup(target, options)
+    rng = as_generator(options.seed)
+    from verify.equality import EQUALITY_METHODS, domain_size, grid_batches
+
+    if options.equality not in EQUALITY_METHODS:
+        raise InputError(f"equality: expected one of {', '.join(EQUALITY_METHODS)}, got {options.equality!r}")
+    d0, bits = target.widths[0], options.input_bits
+    points = domain_size(d0, bits)
+    full = points <= MAX_FULL_BATCH
+    if full:
+        grid = next(grid_batches(d0, bits, points))
+    else:
+        grid = rng.integers(-(1 << bits), (1 << bits) + 1, size=(options.batch_size, d0))
+    checker = _Checker(target, random, k, options.mode,
+                       EqualityOptions(options.equality, bits, options.budget, None), grid)
+    search = _ScoreSearch(target, checker, options, exact_density, rng)
+    stopped = search.run(grid if full else None, start)
+    final, verdict = search.checked, search.verdict
+    kept, total = mask_density(final)
+    stats = {"iterations": search.step, "stopped": stopped, "loss": options.loss, "first_loss": search.first_loss,
+             "best_loss": search.best_loss, "final_loss": search.last_loss, "lr": options.lr,
+             "momentum": options.momentum, "weight_decay": options.weight_decay, "schedule": options.schedule,
+             "kept_per_layer": search.kept, "requested_density": float(exact_density),
+             "batch": "grid" if full else options.batch_size, "input_bits": bits, "checks": checker.checks,
+             "rejected_by_batch": checker.rejected_by_batch, "full_checks": checker.full_checks,
+             "found_at": search.found_at, **_verdict_stats(verdict)}
+    return NetworkCandidate("edge-popup", final, verdict.equal, kept, total, kept / total,
+                            time.perf_counter() - start, stats)
+
+
+def _checked_edge_popup(target: QuantizedNetwork, options: EdgePopupOptions) -> tuple[EdgePopupOptions, Fraction]:
+    """``options`` with every field checked (one-line errors naming the field), ``input_bits``
+    resolved, ``mode`` parsed; and the density as the exact decimal it prints as."""
+    if not isinstance(options, EdgePopupOptions):
+        raise InputError(f"options: expected EdgePopupOptions, got {type(options).__name__}")
+    exact_density = _check_density(options.density)
+    counts = {name: _check_int(name, getattr(options, name), 1) for name in ("iterations", "check_every", "batch_size")}
+    for name, lo, hi in (("lr", 0, math.inf), ("momentum", 0, 1), ("weight_decay", 0, math.inf)):
+        value = getattr(options, name)
         if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) \
                 or not (lo <= value < hi) or (name == "lr" and value == 0):
             raise InputError(f"{name}: expected a number in {'(0, ∞)' if name == 'lr' else f'[{lo}, {hi})'}, "
                              f"got {value!r}")
-    if schedule not in SCHEDULES:
-        raise InputError(f"schedule: expected one of {', '.join(SCHEDULES)}, got {schedule!r}")
-    if loss not in LOSSES:
-        raise InputError(f"loss: expected one of {', '.join(LOSSES)}, got {loss!r}")
-    time_limit = _check_time_limit(time_limit)
-    input_bits = _input_bits(target, input_bits)
-    mode = RoundingMode.parse(mode)
-    rng = as_generator(seed)
+    if options.schedule not in SCHEDULES:
+        raise InputError(f"schedule: expected one of {', '.join(SCHEDULES)}, got {options.schedule!r}")
+    if options.loss not in LOSSES:
+        raise InputError(f"loss: expected one of {', '.join(LOSSES)}, got {options.loss!r}")
+    checked = replace(options, **counts, time_limit=_check_time_limit(options.time_limit),
+                      input_bits=_input_bits(target, options.input_bits), mode=RoundingMode.parse(options.mode))
+    return checked, exact_density
 
-    from verify.equality import EQUALITY_METHODS, domain_size, grid_batches
 
-    if equality not in EQUALITY_METHODS:
-        raise InputError(f"equality: expected one of {', '.join(EQUALITY_METHODS)}, got {equality!r}")
-    d0 = target.widths[0]
-    points = domain_size(d0, input_bits)
-    full = points <= MAX_FULL_BATCH
-    if full:
-        grid = next(grid_batches(d0, input_bits, points))
-    else:
-        grid = rng.integers(-(1 << input_bits), (1 << input_bits) + 1, size=(batch_size, d0))
-    checker = _Checker(target, random, k, mode, input_bits, equality, budget, None, grid)
+class _ScoreSearch:
+    """The state of one edge-popup search: scores, their momentum, the current mask, the
+    losses seen, and the last mask the exact checker judged (with its verdict)."""
 
-    low = checker.low
-    weights = [w.astype(float) / 2.0 ** s for w, s in zip(low.weights, low.scales)]
-    shapes = [w.shape for w in weights]
-    kept = [math.ceil(exact_density * (r * s)) for r, s in shapes]
-    # a weight lowered to 0 contributes nothing, and its score would never move: it ranks last
-    scores = [np.where(w != 0, rng.random(w.shape), -np.inf) for w in weights]
-    velocity = [np.zeros(s) for s in shapes]
+    def __init__(self, target, checker: _Checker, options: EdgePopupOptions, exact_density: Fraction, rng):
+        low = checker.low
+        self.target, self.checker, self.options, self.rng = target, checker, options, rng
+        self.weights = [w.astype(float) / 2.0 ** s for w, s in zip(low.weights, low.scales)]
+        shapes = [w.shape for w in self.weights]
+        self.kept = [math.ceil(exact_density * (r * s)) for r, s in shapes]
+        # a weight lowered to 0 contributes nothing, and its score would never move: it ranks last
+        self.scores = [np.where(w != 0, rng.random(w.shape), -np.inf) for w in self.weights]
+        self.velocity = [np.zeros(s) for s in shapes]
+        self.first_loss = self.best_loss = self.last_loss = math.nan
+        self.checked = None  # the last mask checked, to skip re-checking it
+        self.verdict: Equality | None = None
+        self.found_at = None
+        self.step = 0
 
-    def views(x):
-        return _target_values(target, x, input_bits)
+    def views(self, x):
+        return _target_values(self.target, x, self.options.input_bits)
 
-    fixed = views(grid) if full else None
-    first_loss = best_loss = last_loss = math.nan
-    verdict: dict = {}
-    checked: list = []  # the last mask checked (one element), to skip re-checking it
+    def check(self, mask) -> bool:
+        if self.checked is None or any((a != b).any() for a, b in zip(mask, self.checked)):
+            self.checked = mask
+            self.verdict = self.checker(mask)
+        return self.verdict.equal
 
-    def check(m) -> bool:
-        nonlocal verdict
-        if not checked or any((a != b).any() for a, b in zip(m, checked[0])):
-            checked[:] = [m]
-            verdict = checker(m)
-        return verdict["hit"]
+    def loss_and_grads(self, views, mask):
+        """The surrogate loss of ``mask`` on ``views`` (inputs, pre-activations, outputs of the
+        target) and its gradients w.r.t. the effective weights."""
+        h_in, h_pre, y = views
+        eff = [w * m for w, m in zip(self.weights, mask)]
+        if self.options.loss == "output":
+            return _chain_grads(h_in[0], eff, y)
+        total, grads = 0.0, []
+        for i in range(self.target.depth):
+            part, g = _chain_grads(h_in[i], eff[2 * i:2 * i + 2], h_pre[i])
+            total += part
+            grads += g
+        return total, grads
 
-    found_at = None
-    step = 0
-    stopped = "iterations"
-    mask = _top_mask(scores, kept)
-    for step in range(1, iterations + 1):
-        if full:
-            h_in, h_pre, y = fixed
-        else:
-            h_in, h_pre, y = views(rng.integers(-(1 << input_bits), (1 << input_bits) + 1, size=(batch_size, d0)))
-        eff = [w * m for w, m in zip(weights, mask)]
-        if loss == "output":
-            last_loss, grads = _chain_grads(h_in[0], eff, y)
-        else:
-            last_loss, grads = 0.0, []
-            for i in range(target.depth):
-                part, g = _chain_grads(h_in[i], eff[2 * i:2 * i + 2], h_pre[i])
-                last_loss += part
-                grads += g
-        improved = not best_loss <= last_loss  # also at step 1 (best_loss is NaN)
-        first_loss = last_loss if step == 1 else first_loss
-        best_loss = last_loss if improved else best_loss
-        if (improved or step % check_every == 0) and check(mask):  # the mask this loss is of
-            found_at, stopped = step, "hit"
-            break
-        if time_limit is not None and time.perf_counter() - start > time_limit:
-            stopped = "time limit"
-            break
-        rate = lr if schedule == "constant" else 0.5 * lr * (1 + math.cos(math.pi * (step - 1) / iterations))
-        for s, v, g, w in zip(scores, velocity, grads, weights):
-            v *= momentum
-            v += g * w + weight_decay * np.where(w != 0, s, 0.0)  # straight-through: ∂L/∂s = ∂L/∂(w·m) · w
+    def update(self, grads, step: int) -> None:
+        o = self.options
+        rate = o.lr if o.schedule == "constant" else 0.5 * o.lr * (1 + math.cos(math.pi * (step - 1) / o.iterations))
+        for s, v, g, w in zip(self.scores, self.velocity, grads, self.weights):
+            v *= o.momentum
+            v += g * w + o.weight_decay * np.where(w != 0, s, 0.0)  # straight-through: ∂L/∂s = ∂L/∂(w·m) · w
             s -= rate * v
-        mask = _top_mask(scores, kept)
-    if stopped != "hit" and check(mask):  # the last mask (after the last update)
-        found_at, stopped = step, "hit"
-    final = checked[0]
-    k_total = mask_density(final)
-    stats = {"iterations": step, "stopped": stopped, "loss": loss, "first_loss": first_loss,
-             "best_loss": best_loss, "final_loss": last_loss, "lr": lr, "momentum": momentum,
-             "weight_decay": weight_decay, "schedule": schedule, "kept_per_layer": kept, "requested_density": float(exact_density),
-             "batch": "grid" if full else batch_size, "input_bits": input_bits, "checks": checker.checks,
-             "rejected_by_batch": checker.rejected_by_batch, "full_checks": checker.full_checks,
-             "found_at": found_at, "verdict": verdict["verdict"], "equality_method": verdict["method"],
-             "domain": verdict.get("domain"), "counterexample": verdict.get("counterexample")}
-    return NetworkCandidate("edge-popup", final, bool(verdict["hit"]), k_total[0], k_total[1],
-                            k_total[0] / k_total[1], time.perf_counter() - start, stats)
+
+    def run(self, grid, start: float) -> str:
+        """Search until a hit, the last iteration or the time limit (what it returns); ``grid``:
+        the whole input grid, or None to draw a batch each step."""
+        o, d0 = self.options, self.target.widths[0]
+        fixed = self.views(grid) if grid is not None else None
+        stopped = "iterations"
+        mask = _top_mask(self.scores, self.kept)
+        for step in range(1, o.iterations + 1):
+            self.step = step
+            views = fixed if fixed is not None else self.views(
+                self.rng.integers(-(1 << o.input_bits), (1 << o.input_bits) + 1, size=(o.batch_size, d0)))
+            self.last_loss, grads = self.loss_and_grads(views, mask)
+            improved = not self.best_loss <= self.last_loss  # also at step 1 (best_loss is NaN)
+            self.first_loss = self.last_loss if step == 1 else self.first_loss
+            self.best_loss = self.last_loss if improved else self.best_loss
+            if (improved or step % o.check_every == 0) and self.check(mask):  # the mask this loss is of
+                self.found_at = step
+                return "hit"
+            if o.time_limit is not None and time.perf_counter() - start > o.time_limit:
+                stopped = "time limit"
+                break
+            self.update(grads, step)
+            mask = _top_mask(self.scores, self.kept)
+        if self.check(mask):  # the last mask (after the last update)
+            self.found_at, stopped = self.step, "hit"
+        return stopped
 
 
 # ------------------------------------------------------------------ construction + heuristic
@@ -393,13 +466,12 @@ def _subset_sum_heuristics() -> dict:
 
 
 def construction_heuristic(target: QuantizedNetwork, random: QuantizedNetwork, k: int,
-                           heuristic: str, *, seed: int, time_limit: float | None = None,
-                           input_bits: int | None = None, mode=RoundingMode.NEAREST_EVEN,
-                           equality: str = "auto", budget=None, **opts) -> NetworkCandidate:
+                           options: HeuristicConstructionOptions) -> NetworkCandidate:
     """Theorem 1's construction (:func:`verify.constructions.construct_theorem1`: block-diagonal
     first layers, one subset sum of products v·u per target weight and branch on the product
-    grid δ²ℤ) with each non-trivial sum solved by the subset-sum heuristic ``heuristic`` (a name
-    in ``verify.heuristics.subset_sum.HEURISTICS``; ``opts`` go to it) instead of exactly.
+    grid δ²ℤ) with each non-trivial sum solved by the subset-sum heuristic ``options.heuristic``
+    (a name in ``verify.heuristics.subset_sum.HEURISTICS``; ``options.settings`` go to it)
+    instead of exactly.
 
     Each subset the heuristic returns is checked (distinct indices in range) and replayed; a
     miss is recorded as ``unknown`` and leaves that weight and branch empty. ``time_limit``
@@ -413,64 +485,70 @@ def construction_heuristic(target: QuantizedNetwork, random: QuantizedNetwork, k
     where numeric. ``failures`` > 0 with ``hit`` is possible: a later pair's branch-B sums are
     never used (their inputs are ReLU outputs), and γ-rounding can hide a missing term on the
     grid (the verdict's ``domain`` then says "every input of S_δ^d0", not "every real input")."""
-    from verify.constructions import construct_theorem1
-    from verify.status import Answer, Status
+    from verify.constructions import ConstructionOptions, construct_theorem1
 
     start = time.perf_counter()
     _check_layout(target, random, k)
     table = _subset_sum_heuristics()
+    heuristic = options.heuristic
     if not isinstance(heuristic, str) or heuristic not in table:
         raise InputError(f"heuristic: expected one of {', '.join(sorted(table))}, got {heuristic!r}")
-    solve_one = table[heuristic]
-    _check_opts(heuristic, solve_one, opts)
-    from verify.equality import EQUALITY_METHODS
-
-    if equality not in EQUALITY_METHODS:
-        raise InputError(f"equality: expected one of {', '.join(EQUALITY_METHODS)}, got {equality!r}")
-    time_limit = _check_time_limit(time_limit)
-    input_bits = _input_bits(target, input_bits)
-    mode = RoundingMode.parse(mode)
-    rng = as_generator(seed)
-    n_sums = 2 * sum(a * b for a, b in zip(target.widths[:-1], target.widths[1:]))
-    counts = {"sums": 0, "solved": 0, "missed": 0, "unsolved": 0}
-    summed: dict = {}
-
-    def solver(products, w):
-        counts["sums"] += 1
-        remaining = None
-        if time_limit is not None:
-            remaining = time_limit - (time.perf_counter() - start)
-            if remaining <= 0:
-                counts["unsolved"] += 1
-                return Answer(w, Status.UNKNOWN, heuristic, "not attempted: the time limit ran out")
-            remaining /= max(1, n_sums - counts["sums"] + 1)
-        found, hstats = solve_one(tuple(products), w, size=None, rng=rng, time_limit=remaining, **opts)
-        for key, value in (hstats or {}).items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                summed[key] = summed.get(key, 0) + value
-        if found is not None:
-            idx = _indices(heuristic, found, len(products))
-            if sum(products[i] for i in idx) == w:
-                counts["solved"] += 1
-                return Answer(w, Status.SAT_VERIFIED, heuristic,
-                              f"{heuristic} subset of {len(idx)} products, replayed in exact integer arithmetic",
-                              idx)
-        counts["missed"] += 1  # heuristics return their best near miss, or nothing
-        return Answer(w, Status.UNKNOWN, heuristic, f"{heuristic} found no subset (which proves nothing)")
-
-    built = construct_theorem1(target, random, k, mode, solver=solver)
-    verdict = _Checker(target, random, k, mode, input_bits, equality, budget, None,
-                       _small_batch(target, input_bits))(built.mask)
+    _check_opts(heuristic, table[heuristic], options.settings)
+    equality = _equality_options(target, options.equality, options.input_bits, options.budget, None)
+    time_limit = _check_time_limit(options.time_limit)
+    mode = RoundingMode.parse(options.mode)
+    solver = _HeuristicSolver(table[heuristic], replace(options, time_limit=time_limit), as_generator(options.seed),
+                              2 * sum(a * b for a, b in zip(target.widths[:-1], target.widths[1:])), start)
+    built = construct_theorem1(target, random, k, ConstructionOptions(mode, solver=solver))
+    verdict = _Checker(target, random, k, mode, equality, _small_batch(target, equality.input_bits))(built.mask)
     kept, total = mask_density(built.mask)
     failures = built.failures
-    stats = {**counts, "trivial": len(built.choices) - counts["sums"], "failures": len(failures),
+    stats = {**solver.counts, "trivial": len(built.choices) - solver.counts["sums"], "failures": len(failures),
              "unsat_trivially": sum(1 for c in failures if c.answer.status.is_unsat),
              "failed_sums": [[c.layer, c.output, c.input, c.branch, c.answer.status.value] for c in failures],
-             "heuristic": heuristic, "heuristic_stats": summed, "time_limit": time_limit,
-             "verdict": verdict["verdict"], "equality_method": verdict["method"],
-             "domain": verdict.get("domain"), "counterexample": verdict.get("counterexample")}
-    return NetworkCandidate(f"construction+{heuristic}", built.mask, bool(verdict["hit"]), kept, total,
+             "heuristic": heuristic, "heuristic_stats": solver.summed, "time_limit": time_limit,
+             **_verdict_stats(verdict)}
+    return NetworkCandidate(f"construction+{heuristic}", built.mask, verdict.equal, kept, total,
                             kept / total, time.perf_counter() - start, stats)
+
+
+class _HeuristicSolver:
+    """The construction's per-sum solver: ``(products, w) -> Answer`` by the heuristic
+    ``solve_one`` (``options.heuristic``, with ``options.settings``), each found subset
+    replayed, a miss ``unknown``; ``options.time_limit`` (seconds from ``start``) shared among
+    the ``n_sums`` sums still to solve."""
+
+    def __init__(self, solve_one, options: HeuristicConstructionOptions, rng, n_sums: int, start: float):
+        self.name, self.solve_one, self.settings, self.rng = options.heuristic, solve_one, options.settings, rng
+        self.time_limit, self.n_sums, self.start = options.time_limit, n_sums, start
+        self.counts = {"sums": 0, "solved": 0, "missed": 0, "unsolved": 0}
+        self.summed: dict = {}
+
+    def __call__(self, products, w):
+        from verify.status import Answer, Status
+
+        name, counts = self.name, self.counts
+        counts["sums"] += 1
+        remaining = None
+        if self.time_limit is not None:
+            remaining = self.time_limit - (time.perf_counter() - self.start)
+            if remaining <= 0:
+                counts["unsolved"] += 1
+                return Answer(w, Status.UNKNOWN, name, "not attempted: the time limit ran out")
+            remaining /= max(1, self.n_sums - counts["sums"] + 1)
+        found, hstats = self.solve_one(tuple(products), w, size=None, rng=self.rng, time_limit=remaining,
+                                       **self.settings)
+        for key, value in (hstats or {}).items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                self.summed[key] = self.summed.get(key, 0) + value
+        if found is not None:
+            idx = _indices(name, found, len(products))
+            if sum(products[i] for i in idx) == w:
+                counts["solved"] += 1
+                return Answer(w, Status.SAT_VERIFIED, name,
+                              f"{name} subset of {len(idx)} products, replayed in exact integer arithmetic", idx)
+        counts["missed"] += 1  # heuristics return their best near miss, or nothing
+        return Answer(w, Status.UNKNOWN, name, f"{name} found no subset (which proves nothing)")
 
 
 def _check_opts(name: str, fn, opts: dict) -> None:

@@ -179,7 +179,7 @@ def _subset_sum_entry(point: Point, spec: SuiteSpec, directory: Path) -> dict:
 
 
 def _network_entry(point: Point, spec: SuiteSpec, directory: Path) -> dict:
-    from verify.certify import certify
+    from verify.certify import CertifyOptions, certify
     from verify.generators import target_network, theorem1_random_network
     from verify.networks import Rounding, save_network
     from verify.problems import dumps_readable, read_json_file, write_text_atomic
@@ -196,7 +196,7 @@ def _network_entry(point: Point, spec: SuiteSpec, directory: Path) -> dict:
     save_network(target, paths["target"])
     save_network(random, paths["random"])
     cert = directory / f"{stem}.cert.json"
-    done = certify(paths["target"], paths["random"], cert, "any", time_limit=spec.time_limit)
+    done = certify(paths["target"], paths["random"], cert, CertifyOptions("any", time_limit=spec.time_limit))
     files = {role: {"path": f"instances/{path.name}", "sha256": sha256_file(path)} for role, path in paths.items()}
     if done.certificate is None:
         answer = {"status": Status.UNKNOWN.value, "reason": done.message}
