@@ -402,6 +402,11 @@ def _check(cert: dict, base: Path, engines: str, report: CheckReport, loaded: di
     equality = evidence["equality"]
     if claim.get("minimal_width"):  # before the statement, which names width - 1
         _require(width is not None and width >= 1, "claim.width: a minimal width needs a width of at least 1")
+    if width is not None:  # the structured family is Theorem 1's, of c units per group
+        from verify.tickets import group_size
+
+        c = group_size(target, random)
+        _require(width <= c, f"claim.width: {width} units per group, the random network has {c}")
     _require(claim["statement"] == statement(claim, equality["domain"] if equality else None),
              "claim.statement does not say what the claim's fields say")
 
