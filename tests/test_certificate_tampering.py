@@ -9,11 +9,11 @@ added, list items swapped, duplicated and cut; and it damages the files a certif
 (networks, CNF and DRUP proofs), with and without the recorded hash forged to match.
 
 The oracle is the checker's documented insensitivity: ``info`` is not verified, witnesses and
-lower bounds may come in any order, a witness's units too, and a flag set to null is a flag
-absent. A tampered certificate equal to its original up to those is accepted (exit 0);
+lower bounds may come in any order, a witness's units too, a flag set to null is a flag
+absent, and a ticket claim about no structured family needs no witnesses. A tampered certificate equal to its original up to those is accepted (exit 0);
 any other is refused, and a refusal as malformed names a field inside what was changed.
 ``SLTH_VERIFY_FUZZ_CASES`` sets the number of mutations per certificate (the slow variant
-runs ten times as many).
+runs ten times as many) and ``SLTH_VERIFY_FUZZ_SEED`` draws other ones.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from verify.generators import target_network, theorem1_random_network, theorem2_
 from verify.networks import Rounding, load_network, save_mask, save_network
 
 CASES = int(os.environ.get("SLTH_VERIFY_FUZZ_CASES", "120"))
+SEED = int(os.environ.get("SLTH_VERIFY_FUZZ_SEED", "1"))  # another seed, other cases
 CLI_EVERY = 4  # every 4th case also through ``slth-verify check`` in-process
 FLAGS = ("sparsest", "minimal_width")
 
@@ -105,8 +106,10 @@ def corpus(tmp_path_factory) -> dict[str, Path]:
 
 # ------------------------------------------------------------------------------- the oracle
 
-def canonical(cert) -> str:
-    """The certificate up to what the checker may not tell apart (module docstring)."""
+def canonical(cert, original: dict) -> str:
+    """The certificate up to what the checker may not tell apart (module docstring); a ticket
+    claim that says nothing about the structured family needs no witnesses (a ``--mask``
+    certificate has none), so none there stands for ``original``'s."""
     c = copy.deepcopy(cert)
     if isinstance(c, dict):
         if "info" in c:
@@ -117,6 +120,9 @@ def canonical(cert) -> str:
                 if flag in claim and claim[flag] is None:
                     del claim[flag]
         evidence = c.get("evidence")
+        if isinstance(claim, dict) and isinstance(evidence, dict) and evidence.get("witnesses") == [] \
+                and claim.get("kind") == "ticket" and claim.get("width") is None and not set(FLAGS) & set(claim):
+            evidence["witnesses"] = copy.deepcopy(original["evidence"]["witnesses"])
         if isinstance(evidence, dict):
             for key in ("witnesses", "lower_bounds"):
                 if isinstance(evidence.get(key), list):
@@ -283,7 +289,7 @@ def reported_path(message: str, path: Path) -> str:
 def _fuzz(corpus, kind, capsys, cases, seed):
     original = json.loads(corpus[kind].read_text())
     where = corpus[kind].parent / f"tampered-{kind}.json"
-    baseline = canonical(original)
+    baseline = canonical(original, original)
     rng = pyrandom.Random(f"{seed}-{kind}")
     seen = {"accepted": 0, "malformed": 0, "rejected": 0}
     for n in range(cases):
@@ -302,7 +308,7 @@ def _fuzz(corpus, kind, capsys, cases, seed):
             report = check_certificate(where)
         except Exception as e:  # noqa: BLE001 - the test's whole point
             raise AssertionError(f"{case}: the checker raised {type(e).__name__}: {e}") from e
-        if canonical(cert) == baseline:
+        if canonical(cert, original) == baseline:
             assert report.ok, f"{case}: an unchanged claim was refused: {report.lines}"
             seen["accepted"] += 1
             continue
@@ -338,7 +344,7 @@ def test_untampered_certificates_check(corpus, kind, capsys):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_tampering_is_a_clean_verdict(corpus, kind, capsys):
-    seen = _fuzz(corpus, kind, capsys, CASES, seed=1)
+    seen = _fuzz(corpus, kind, capsys, CASES, seed=SEED)
     # the fuzz reaches both refusals, not only the schema
     assert seen["malformed"] > CASES // 10 and seen["rejected"] > CASES // 20, seen
 
@@ -346,7 +352,7 @@ def test_every_tampering_is_a_clean_verdict(corpus, kind, capsys):
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_tampering_is_a_clean_verdict_at_length(corpus, kind, capsys):
-    _fuzz(corpus, kind, capsys, 10 * CASES, seed=2)
+    _fuzz(corpus, kind, capsys, 10 * CASES, seed=SEED + 1)
 
 
 # ------------------------------------------------------------------------------ cited files
