@@ -552,3 +552,16 @@ def test_a_bug_in_the_checker_is_an_internal_error_not_a_verdict(corpus, capsys,
     code, out, err = run_check(capsys, corpus["construction"])
     assert code == 3 and "Traceback" in err and "KeyError" in err
     assert err.splitlines()[-1].startswith("slth-verify: internal error")
+
+
+@pytest.mark.parametrize("field", [("files", "target", "path"), ("evidence", "lower_bounds", 0, "proof", "path")])
+def test_a_cited_path_the_system_refuses_is_a_rejection(corpus, field, capsys):
+    """A name too long for the file system: the cited file cannot be read, so the claim does not
+    check (exit 1), named; not bad input of the command, and no OSError out of the checker."""
+    cert = json.loads(corpus["sparsest"].read_text())
+    _put(cert, field, "x" * 5000 + ".npz")
+    path = corpus["sparsest"].parent / "long.json"
+    path.write_text(json.dumps(cert))
+    assert isinstance(check_certificate(path).error, ClaimRejected)
+    code, out, err = run_check(capsys, path)
+    assert code == 1 and verdict_problem(code, out, err, path) is None and "cannot be read" in err, err

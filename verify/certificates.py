@@ -372,13 +372,16 @@ def check_certificate(path, engines: str = "auto", proofs: bool = True, loaded: 
     return report
 
 
-def _cited(base: Path, rel: str, where: str) -> Path:
-    """A file the certificate cites, which must exist and be readable."""
+def _cited(base: Path, rel: str, where: str, sha256: str | None = None) -> Path:
+    """A file the certificate cites, which must exist, be readable and, given ``sha256``, have
+    those bytes."""
     f = _resolve(base, rel)
     try:
         _require(f.is_file(), f"{where}: {rel}: no such file")
+        if sha256 is not None:
+            _require(file_sha256(f) == sha256, f"{where}: {rel} does not match its sha256")
         return f
-    except OSError as e:  # a name the system refuses (too long), a folder it may not read
+    except OSError as e:  # a name the system refuses (too long), a file it may not read
         raise ClaimRejected(f"{where}: {rel}: cannot be read ({e.strerror or e})") from None
 
 
@@ -635,8 +638,7 @@ def _check_bounds(bounds, kept, total_weights, target, random, k, mode, width, b
         seen.add(key)
         cited = {}
         for kind in ("cnf", "proof"):
-            f = cited[kind] = _cited(base, b[kind]["path"], f"lower bound {key}")
-            _require(file_sha256(f) == b[kind]["sha256"], f"lower bound {key}: {b[kind]['path']} does not match its sha256")
+            cited[kind] = _cited(base, b[kind]["path"], f"lower bound {key}", b[kind]["sha256"])
         # the mask keeps every weight at most once: no bound reaches the network's weight count
         _require(b["at_most"] < total_weights, f"lower bound {key}: at most {b['at_most']} of the "
                  f"network's {total_weights} weights bounds nothing")
