@@ -506,6 +506,7 @@ def test_the_whole_file_of_the_wrong_shape_is_malformed(corpus, capsys):
     path = corpus["construction"].parent / "malformed.json"
     for text, message in (("[]", "expected a JSON object (a certificate), got []"),
                           ("1" * 5000, "not a readable JSON file: Exceeds the limit"),
+                          ("[" * 100_000 + "]" * 100_000, "not a readable JSON file: maximum recursion depth"),
                           ('{"kind": "slth-verify-certificate", "version": 1, "claim": {"kind": "ticket"}}',
                            "claim.layout: missing")):
         path.write_text(text)
@@ -515,12 +516,19 @@ def test_the_whole_file_of_the_wrong_shape_is_malformed(corpus, capsys):
 
 
 def test_a_long_value_is_cut_in_the_message(corpus, capsys):
-    cert = json.loads(corpus["construction"].read_text())
-    cert["claim"]["statement"] = ["x" * 100]
     path = corpus["construction"].parent / "malformed.json"
-    path.write_text(json.dumps(cert))
-    code, _, err = run_check(capsys, path)
-    assert code == 2 and err == f'slth-verify: error: {path}: claim.statement: expected a string, got ["{"x" * 35}...\n'
+    deep = [1]
+    for _ in range(500):
+        deep = [deep]
+    for field, value, message in (
+            ("statement", ["x" * 100], f'claim.statement: expected a string, got ["{"x" * 35}...'),
+            ("statement", deep, f"claim.statement: expected a string, got {'[' * 37}..."),
+            ("y" * 10**6, 1, f'claim."{"y" * 36}...: unknown field')):
+        cert = json.loads(corpus["construction"].read_text())
+        cert["claim"][field] = value
+        path.write_text(json.dumps(cert))
+        code, _, err = run_check(capsys, path)
+        assert code == 2 and err == f"slth-verify: error: {path}: {message}\n", err[:200]
 
 
 def test_a_width_beyond_the_group_is_rejected(corpus, capsys):

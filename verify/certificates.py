@@ -16,8 +16,8 @@ A certificate (JSON, ``kind`` ``slth-verify-certificate``, version 1) holds:
 
 ``check_certificate`` uses no solver. It first walks the certificate's structure
 (:func:`validate_certificate`): a field missing, unknown, mistyped or outside its allowed
-values makes the certificate malformed (bad input, named by its path). Then it re-hashes the networks and proof files, rebuilds
-``[R ⊙ S]_δ``, replays every witness in exact integer arithmetic, re-runs the equality method
+values makes the certificate malformed (bad input, named by its path). Then it re-hashes the
+networks and proof files, rebuilds ``[R ⊙ S]_δ``, replays every witness in exact integer arithmetic, re-runs the equality method
 (collapse or exhaustive; a miter's "equal" was only claimed by CP-SAT and is reported as such),
 rebuilds every refuted CNF from (T, R) and compares it clause by clause with the file, checks
 its proof with the independent checker, and re-runs every exhaustive "no". Every field outside
@@ -143,16 +143,43 @@ def equality_record(eq) -> dict:
 # (``evidence.witnesses[3].units``). Whatever relates fields to each other or to the files they
 # cite is left to the checks, which then meet only well-typed data: an exception there is a bug.
 
-def _show(value) -> str:
-    """A JSON value as a message quotes it, cut to a few dozen characters."""
-    text = json.dumps(value, ensure_ascii=False).encode("utf-8", "backslashreplace").decode("utf-8")
-    return text if len(text) <= 40 else text[:37] + "..."
+def _show(value, limit: int = 40) -> str:
+    """A JSON value as a message quotes it, cut to ``limit`` characters: written only that far,
+    so a value nested a thousand deep or megabytes long costs no more than a short one."""
+    parts: list[str] = []
+    size = 0
+
+    def put(text: str) -> None:
+        nonlocal size
+        parts.append(text)
+        size += len(text)
+
+    def write(v) -> None:
+        if size > limit:
+            return
+        if isinstance(v, (list, dict)):
+            put("[" if isinstance(v, list) else "{")
+            for i, item in enumerate(v.items() if isinstance(v, dict) else v):
+                if size > limit:
+                    return
+                put(", " if i else "")
+                if isinstance(v, dict):
+                    put(json.dumps(item[0][:limit], ensure_ascii=False) + ": ")
+                    item = item[1]
+                write(item)
+            put("]" if isinstance(v, list) else "}")
+        else:
+            put(json.dumps(v[: limit + 1] if isinstance(v, str) else v, ensure_ascii=False))
+
+    write(value)
+    text = "".join(parts).encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate prints
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _join(path: str, key) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
-    name = key if key.isidentifier() else json.dumps(key)
+    name = key if key.isidentifier() and len(key) <= 40 else _show(key)
     return f"{path}.{name}" if path else name
 
 
@@ -222,9 +249,8 @@ def _integer(minimum: int | None = None) -> _Value:
                   lambda v: type(v) is int and (minimum is None or v >= minimum))
 
 
-def _one_of(*values) -> _Value:
-    return _Value("one of " + ", ".join(json.dumps(v) for v in values),
-                  lambda v: type(v) in (str, bool) and v in values)
+def _one_of(*values: str) -> _Value:
+    return _Value("one of " + ", ".join(json.dumps(v) for v in values), lambda v: type(v) is str and v in values)
 
 
 def _file_path(v) -> bool:
@@ -350,7 +376,7 @@ def check_certificate(path, engines: str = "auto", proofs: bool = True, loaded: 
             raise
         report.bad(str(e), e)
         return report
-    except ValueError as e:  # the JSON parser's own limits (an integer of over 4,300 digits)
+    except (ValueError, RecursionError) as e:  # the parser's limits: 4,300 digits, deep nesting
         error = MalformedCertificate(f"{path}: not a readable JSON file: {e}")
         if raise_unreadable:
             raise error from None
