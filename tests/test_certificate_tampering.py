@@ -149,8 +149,11 @@ def path_text(path: tuple) -> str:
 
 # ------------------------------------------------------------------------------ mutations
 
+DEEP: list = [1]
+for _ in range(300):
+    DEEP = [DEEP]
 ODD_VALUES = [0, -1, 1, 7, 2**64, -(2**70), 1.5, 2.0, "", "x", "A", "ticket", "\ud800", "a\x00b",
-              True, False, None, [], [1, 2], ["x"], {}, {"a": 1}, 10**40]
+              True, False, None, [], [1, 2], ["x"], {}, {"a": 1}, 10**40, DEEP, "z" * 5000]
 
 
 def _nodes(obj, path=()):
@@ -573,3 +576,19 @@ def test_a_cited_path_the_system_refuses_is_a_rejection(corpus, field, capsys):
     assert isinstance(check_certificate(path).error, ClaimRejected)
     code, out, err = run_check(capsys, path)
     assert code == 1 and verdict_problem(code, out, err, path) is None and "cannot be read" in err, err
+
+
+def test_export_network_separates_malformed_from_not_verified(corpus, tmp_path, capsys):
+    """``export-network`` re-checks a certificate: a malformed one is bad input (exit 2, the
+    field's path on stderr), one whose claim does not check is exit 1; nothing written."""
+    cert = json.loads(corpus["construction"].read_text())
+    for change, code_wanted, fragment in ((_set(("mask", "layers", 0, "kept"), "x"), 2, "mask.layers[0].kept"),
+                                          (_set(("claim", "kept"), cert["claim"]["kept"] + 1), 1, "NOT VERIFIED")):
+        tampered = copy.deepcopy(cert)
+        change(tampered)
+        path = corpus["construction"].parent / "export.json"
+        path.write_text(json.dumps(tampered))
+        code = main(["export-network", str(path), "--format", "npz", "-o", str(tmp_path / "x.npz")])
+        out, err = capsys.readouterr()
+        assert code == code_wanted and fragment in out + err and not (tmp_path / "x.npz").exists(), out + err
+        assert "Traceback" not in out + err and (code == 1 or (out == "" and err.count("\n") == 1)), out + err
