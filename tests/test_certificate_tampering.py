@@ -36,7 +36,7 @@ from verify.errors import ClaimRejected, MalformedCertificate
 from verify.generators import target_network, theorem1_random_network, theorem2_random_network
 from verify.networks import Rounding, load_network, save_mask, save_network
 
-CASES = int(os.environ.get("SLTH_VERIFY_FUZZ_CASES", "120"))
+CASES = int(os.environ.get("SLTH_VERIFY_FUZZ_CASES", "100"))
 SEED = int(os.environ.get("SLTH_VERIFY_FUZZ_SEED", "1"))  # another seed, other cases
 CLI_EVERY = 4  # every 4th case also through ``slth-verify check`` in-process
 FLAGS = ("sparsest", "minimal_width")
