@@ -143,9 +143,10 @@ def sqlite_flip_offset(path: Path) -> int:
 
 
 def json_digit_offset(data: bytes, after: bytes) -> int:
-    """The first digit after ``after`` that ends a run of digits: with its low bit flipped it is
-    still a digit, and never a leading zero, so JSON stays valid and says something else."""
-    start = data.index(after)
+    """The first digit after ``after`` (not inside it: ``"sha256"`` has digits of its own) that
+    ends a run of digits: with its low bit flipped it is still a digit, and never a leading
+    zero, so JSON stays valid and says something else."""
+    start = data.index(after) + len(after)
     return next(i for i in range(start, len(data)) if data[i:i + 1].isdigit() and not data[i + 1:i + 2].isdigit())
 
 
@@ -288,18 +289,30 @@ def test_the_originals_are_read_without_error(good, tmp_path, capsys):
     assert load_rows(good / "db.sqlite", "threshold", experiments())[1]
 
 
+def _rejection(code, out, err, cert: Path) -> str | None:
+    """What is wrong with ``check``'s report of a claim that does not check (None: it is right):
+    exit code 1, the checks on stdout ending with one FAILED line and NOT VERIFIED, and that
+    FAILED line, after the certificate's name, as the one line on stderr."""
+    failed = [line.removeprefix("FAILED  ") for line in out.splitlines() if line.startswith("FAILED")]
+    if code != 1 or len(failed) != 1 or not out.rstrip().endswith(f"NOT VERIFIED: {cert}"):
+        return f"exit code {code}, {len(failed)} FAILED lines"
+    if "Traceback" in out + err or err != f"slth-verify: error: {cert}: {failed[0]}\n":
+        return "stderr is not the FAILED line"
+    return None
+
+
 def test_a_flipped_digit_in_a_certificate_is_caught_by_its_hashes(good, tmp_path, capsys):
     """A certificate is JSON whose digits can flip into other digits: its mask sha256 and the
     networks' content sha256s catch that. ``check`` then says the certificate does not check
-    (exit code 1, the README's "a certificate that does not check"), naming the field, and
-    ``export-network`` writes nothing."""
+    (exit code 1, the README's "a certificate that does not check"), naming the field on its
+    FAILED line and on stderr, and ``export-network`` writes nothing."""
     shutil.copytree(good, tmp_path / "g", ignore=shutil.ignore_patterns("suite"))
     cert = tmp_path / "g" / "c.json"
     original = cert.read_bytes()
     for after, field in ((b'"kept": [', "mask"), (b'"sha256": "', "sha256")):
         cert.write_bytes(flip(original, json_digit_offset(original, after)))
         code, out, err = run(capsys, "check", cert)
-        assert code == 1 and err == "" and "NOT VERIFIED" in out and "Traceback" not in out, out
+        assert _rejection(code, out, err, cert) is None, _rejection(code, out, err, cert) + out + err
         assert any(line.startswith("FAILED") and field in line for line in out.splitlines()), out
         code, out, err = run(capsys, "export-network", cert, "--format", "npz", "-o", tmp_path / "x.npz")
         assert code == 1 and "NOT VERIFIED" in out and not (tmp_path / "x.npz").exists(), (out, err)
@@ -308,7 +321,8 @@ def test_a_flipped_digit_in_a_certificate_is_caught_by_its_hashes(good, tmp_path
 def test_damaged_networks_of_a_certificate_fail_its_check_by_name(good, tmp_path, capsys):
     """The networks a certificate cites, damaged: ``check`` re-reads them, and says which one
     does not read or does not hash to what the certificate records (exit code 1, one FAILED
-    line naming it); ``export-network`` of the certificate then writes nothing."""
+    line naming it, repeated on stderr); ``export-network`` of the certificate then writes
+    nothing."""
     for kind in ("network-npz", "network-recipe"):
         for variant, data in damaged(good, kind).items():
             d = tmp_path / f"{kind}-{variant}"
@@ -318,7 +332,7 @@ def test_damaged_networks_of_a_certificate_fail_its_check_by_name(good, tmp_path
             code, out, err = run(capsys, "check", d / "c.json")
             failed = [line for line in out.splitlines() if line.startswith("FAILED")]
             case = f"{kind} {variant}: {out}{err}"
-            assert code == 1 and err == "" and len(failed) == 1 and member.name in failed[0], case
+            assert _rejection(code, out, err, d / "c.json") is None and member.name in failed[0], case
             if variant == "flipped":  # the same check: once is enough
                 code, out, err = run(capsys, "export-network", d / "c.json", "--format", "npz", "-o", d / "x.npz")
                 assert code == 1 and "Traceback" not in out + err and not (d / "x.npz").exists(), case
@@ -343,8 +357,8 @@ def test_damaged_proof_files_of_a_certificate_fail_its_check(good, tmp_path, cap
     reads back), damaged: ``check`` names the file (its sha256 differs) and exits 1. With the
     recorded sha256 forged to match, the damage reaches the strict readers: a CNF that is not
     the component's, or a proof that is empty, not text or cut inside a clause, is refused (one
-    FAILED line, exit 1). A proof with a flipped literal may still be a refutation (then the
-    claim is still proved): only a clean verdict is asserted for it."""
+    FAILED line, repeated on stderr, exit 1). A proof with a flipped literal may still be a
+    refutation (then the claim is still proved): only a clean verdict is asserted for it."""
     for variant in ("truncated", "empty", "flipped", "wrong"):
         d = tmp_path / variant
         shutil.copytree(good, d, ignore=shutil.ignore_patterns("suite"))
@@ -361,7 +375,10 @@ def test_damaged_proof_files_of_a_certificate_fail_its_check(good, tmp_path, cap
             code, out, err = run(capsys, "check", d / "c.json")
             failed = [line for line in out.splitlines() if line.startswith("FAILED")]
             case = f"{variant} {member.name} (hash forged: {forged}): {out}{err}"
-            assert err == "" and "Traceback" not in out and len(failed) == (code == 1), case
+            if code == 0:
+                assert err == "" and not failed and out.rstrip().endswith(f"verified: {d / 'c.json'}"), case
+            else:
+                assert _rejection(code, out, err, d / "c.json") is None, case
             if not forged:
                 assert code == 1 and member.name in failed[0] and "sha256" in failed[0], case
             elif suffix == ".cnf" or variant != "flipped":

@@ -14,12 +14,15 @@ A certificate (JSON, ``kind`` ``slth-verify-certificate``, version 1) holds:
 - ``info``: what the checker does not verify: search, timings, the tool's and solvers' versions,
   the construction's kept weights and Theorem 3's bound for comparison.
 
-``check_certificate`` uses no solver. It re-hashes the networks and proof files, rebuilds
-``[R ⊙ S]_δ``, replays every witness in exact integer arithmetic, re-runs the equality method
+``check_certificate`` uses no solver. It first walks the certificate's structure
+(:func:`validate_certificate`): a field missing, unknown, mistyped or outside its allowed
+values makes the certificate malformed (bad input, named by its path). Then it re-hashes the
+networks and proof files, rebuilds ``[R ⊙ S]_δ``, replays every witness in exact integer arithmetic, re-runs the equality method
 (collapse or exhaustive; a miter's "equal" was only claimed by CP-SAT and is reported as such),
 rebuilds every refuted CNF from (T, R) and compares it clause by clause with the file, checks
 its proof with the independent checker, and re-runs every exhaustive "no". Every field outside
-``info`` is checked. Trusted: the networks' exact evaluation, the CNF encoder (rebuilt, not
+``info`` is checked; a check that fails, or a cited file that does not read, rejects the claim
+(ClaimRejected). Trusted: the networks' exact evaluation, the CNF encoder (rebuilt, not
 read), the reachable-sum table, and dratify.
 """
 
@@ -34,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from verify.equality import collapse, exhaustive, ticket_network
-from verify.errors import InputError, VerifyError
+from verify.errors import ClaimRejected, InputError, InternalError, MalformedCertificate, VerifyError
 from verify.networks import QuantizedNetwork, density, load_network
 from verify.numbers import RoundingMode
 from verify.problems import read_json_file
@@ -52,22 +55,28 @@ def mask_to_json(mask) -> dict:
     return {"sha256": _sha(layers), "layers": layers}
 
 
-def mask_from_json(obj, source: str) -> tuple[np.ndarray, ...]:
-    try:
-        layers = obj["layers"]
-        out = []
-        for i, layer in enumerate(layers):
-            rows, cols = (int(x) for x in layer["shape"])
-            m = np.zeros(rows * cols, dtype=bool)
-            kept = [int(x) for x in layer["kept"]]
-            if any(not 0 <= x < rows * cols for x in kept) or len(set(kept)) != len(kept):
-                raise InputError(f"mask layer {i}: kept positions out of range or repeated")
-            m[kept] = True
-            out.append(m.reshape(rows, cols))
-    except (KeyError, TypeError, ValueError) as e:
-        raise InputError(f"{source}: malformed mask ({type(e).__name__}: {e})") from None
-    if obj.get("sha256") != _sha(layers):
-        raise InputError(f"{source}: field 'mask.sha256' does not match the mask")
+def mask_from_json(obj, source: str = "mask", shapes=None) -> tuple[np.ndarray, ...]:
+    """The boolean mask of a certificate's ``mask`` field (``source`` names it in messages);
+    with ``shapes`` (the network's weight shapes), its layers must have exactly those.
+
+    MalformedCertificate when ``obj`` is not shaped like a mask; ClaimRejected when its layers'
+    shapes are not ``shapes``, its sha256 does not match its layers, or a kept position is out
+    of its layer's range or repeated."""
+    _MASK(obj, source)
+    layers = obj["layers"]
+    if shapes is not None:  # before anything is allocated: a forged shape may be huge
+        got = [layer["shape"] for layer in layers]
+        _require(got == [list(sh) for sh in shapes],
+                 f"{source}.layers: shapes {got}, the random network's are {[list(sh) for sh in shapes]}")
+    _require(obj["sha256"] == _sha(layers), f"{source}.sha256 does not match the mask")
+    out = []
+    for i, layer in enumerate(layers):
+        (rows, cols), kept = layer["shape"], layer["kept"]
+        _require(all(0 <= x < rows * cols for x in kept) and len(set(kept)) == len(kept),
+                 f"{source}.layers[{i}].kept: positions out of range for shape {[rows, cols]} or repeated")
+        m = np.zeros(rows * cols, dtype=bool)
+        m[kept] = True
+        out.append(m.reshape(rows, cols))
     return tuple(out)
 
 
@@ -127,34 +136,217 @@ def equality_record(eq) -> dict:
     return eq.to_json()
 
 
-CLAIM_KEYS = {"kind", "layout", "delta_bits", "lowering", "width", "statement"}
-TICKET_KEYS = {"kept", "total"}
+# ----------------------------------------------------------------------------------- schema
+#
+# The shape of a certificate, walked before any check: a field missing, unknown, of the wrong
+# type or outside its allowed values is a MalformedCertificate naming the field by its path
+# (``evidence.witnesses[3].units``). Whatever relates fields to each other or to the files they
+# cite is left to the checks, which then meet only well-typed data: an exception there is a bug.
+
+def _show(value, limit: int = 40) -> str:
+    """A JSON value as a message quotes it, cut to ``limit`` characters: written only that far,
+    so a value nested a thousand deep or megabytes long costs no more than a short one."""
+    parts: list[str] = []
+    size = 0
+
+    def put(text: str) -> None:
+        nonlocal size
+        parts.append(text)
+        size += len(text)
+
+    def write(v) -> None:
+        if size > limit:
+            return
+        if isinstance(v, (list, dict)):
+            put("[" if isinstance(v, list) else "{")
+            for i, item in enumerate(v.items() if isinstance(v, dict) else v):
+                if size > limit:
+                    return
+                put(", " if i else "")
+                if isinstance(v, dict):
+                    put(json.dumps(item[0][:limit], ensure_ascii=False) + ": ")
+                    item = item[1]
+                write(item)
+            put("]" if isinstance(v, list) else "}")
+        else:
+            put(json.dumps(v[: limit + 1] if isinstance(v, str) else v, ensure_ascii=False))
+
+    write(value)
+    text = "".join(parts).encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate prints
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _join(path: str, key) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    name = key if key.isidentifier() and len(key) <= 40 else _show(key)
+    return f"{path}.{name}" if path else name
+
+
+def _malformed(path: str, text: str):
+    raise MalformedCertificate(f"{path}: {text}" if path else text)
+
+
+@dataclass(frozen=True)
+class _Value:
+    """A leaf: ``what`` names the allowed values in messages ("an integer >= 0")."""
+
+    what: str
+    test: object  # value -> bool
+
+    def __call__(self, value, path: str) -> None:
+        if not self.test(value):
+            _malformed(path, f"expected {self.what}, got {_show(value)}")
+
+
+@dataclass(frozen=True)
+class _List:
+    what: str
+    item: object
+
+    def __call__(self, value, path: str) -> None:
+        if type(value) is not list:
+            _malformed(path, f"expected {self.what}, got {_show(value)}")
+        for i, x in enumerate(value):
+            self.item(x, _join(path, i))
+
+
+@dataclass(frozen=True)
+class _Object:
+    """An object with exactly the fields ``required`` plus any of ``optional``."""
+
+    required: dict
+    optional: dict = field(default_factory=dict)
+    what: str = "an object"
+
+    def __call__(self, value, path: str) -> None:
+        if type(value) is not dict:
+            _malformed(path, f"expected {self.what}, got {_show(value)}")
+        for key, spec in (*self.required.items(), *self.optional.items()):
+            if key in value:
+                spec(value[key], _join(path, key))
+            elif key in self.required:
+                _malformed(_join(path, key), "missing")
+        for key in sorted(set(value) - set(self.required) - set(self.optional)):
+            _malformed(_join(path, key), "unknown field")
+
+
+@dataclass(frozen=True)
+class _OrNull:
+    spec: object
+
+    def __call__(self, value, path: str) -> None:
+        if value is None:
+            return
+        outer = {_Object: dict, _List: list}.get(type(self.spec))
+        if (type(value) is not outer) if outer else not self.spec.test(value):
+            _malformed(path, f"expected {self.spec.what} or null, got {_show(value)}")
+        self.spec(value, path)  # an inner field's own message
+
+
+def _integer(minimum: int | None = None) -> _Value:
+    return _Value("an integer" if minimum is None else f"an integer >= {minimum}",
+                  lambda v: type(v) is int and (minimum is None or v >= minimum))
+
+
+def _one_of(*values: str) -> _Value:
+    return _Value("one of " + ", ".join(json.dumps(v) for v in values), lambda v: type(v) is str and v in values)
+
+
+def _file_path(v) -> bool:
+    if type(v) is not str or not v or "\0" in v:
+        return False
+    try:
+        v.encode("utf-8")  # a lone surrogate cannot name a file
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_STRING = _Value("a string", lambda v: type(v) is str)
+_SHA256 = _Value("a sha256 (64 lowercase hexadecimal digits)",
+                 lambda v: type(v) is str and len(v) == 64 and all(c in "0123456789abcdef" for c in v))
+_FILE = _Object({"path": _Value("a file path (a non-empty string without NUL)", _file_path), "sha256": _SHA256})
+_BRANCH = _one_of("A", "B")
+_MASK = _Object({"sha256": _SHA256, "layers": _List("a list of layers", _Object({
+    "shape": _Value("[rows, columns] (two integers >= 0)",
+                    lambda v: type(v) is list and len(v) == 2 and all(type(x) is int and x >= 0 for x in v)),
+    "kept": _List("a list of integers", _integer())}))})
+_REFUTATION = _Object({"layer": _integer(1), "row": _integer(0), "input": _integer(0), "branch": _BRANCH,
+                       "width": _integer(0), "target": _integer(), "method": _STRING, "evidence": _STRING})
+_EVIDENCE = _Object({
+    "equality": _OrNull(_Object({"method": _one_of("collapse", "exhaustive", "miter"), "verdict": _STRING,
+                                 "domain": _STRING, "input_bits": _OrNull(_integer(0))})),
+    "witnesses": _List("a list of witnesses", _Object({
+        "layer": _integer(1), "row": _integer(0), "input": _integer(0), "branch": _one_of("A", "B", "copies"),
+        "target": _integer(), "units": _List("a list of integers", _integer())})),
+    "lower_bounds": _List("a list of lower bounds", _Object({
+        "layer": _integer(1), "input": _integer(0), "branch": _BRANCH, "at_most": _integer(0),
+        "cnf": _FILE, "proof": _FILE})),
+    "narrower": _OrNull(_REFUTATION),
+    "no_ticket": _OrNull(_REFUTATION)})
 FLAGS = ("sparsest", "minimal_width")
-EVIDENCE_KEYS = {"equality", "witnesses", "lower_bounds", "narrower", "no_ticket"}
+_CLAIM = {"kind": _one_of("ticket", "no-ticket"), "layout": _one_of("theorem1", "theorem2", "same-depth"),
+          "delta_bits": _integer(0), "lowering": _one_of(*(m.value for m in RoundingMode)),
+          "width": _OrNull(_integer(0)), "statement": _STRING}
+_CLAIMS = {"no-ticket": _Object(_CLAIM),
+           "ticket": _Object({**_CLAIM, "kept": _integer(0), "total": _integer(0)},
+                             dict.fromkeys(FLAGS, _Value("true or null", lambda v: v is None or v is True)))}
+
+
+def _claim(value, path: str) -> None:
+    if type(value) is dict and "kind" in value:
+        _CLAIM["kind"](value["kind"], _join(path, "kind"))
+        _CLAIMS[value["kind"]](value, path)
+    else:
+        _CLAIMS["ticket"](value, path)  # says what is missing or mistyped
+
+
+_CERTIFICATE = _Object({
+    "kind": _one_of(KIND), "version": _Value(f"{VERSION}", lambda v: type(v) is int and v == VERSION),
+    "claim": _claim, "files": _Object({"target": _FILE, "random": _FILE}), "mask": _OrNull(_MASK),
+    "evidence": _EVIDENCE, "info": _Value("any JSON value", lambda v: True)}, what="a JSON object (a certificate)")
+
+
+def validate_certificate(cert) -> None:
+    """Check that ``cert`` (parsed JSON) is shaped like a certificate: every field present,
+    known, of its type and within its allowed values (``info`` may hold anything). Raises
+    MalformedCertificate naming the first wrong field by its path, e.g.
+    ``evidence.witnesses[3].units: expected a list of integers, got "x"``.
+
+    >>> validate_certificate({"kind": "slth-verify-certificate", "version": 2})
+    Traceback (most recent call last):
+    ...
+    verify.errors.MalformedCertificate: version: expected 1, got 2
+    """
+    _CERTIFICATE(cert, "")
 
 
 # ---------------------------------------------------------------------------------- checker
 
 @dataclass
 class CheckReport:
+    """The checker's lines (``ok ...`` or ``FAILED ...``) and verdict. ``error`` is the first
+    failure as an exception to raise: MalformedCertificate (or another InputError: the file is
+    not JSON) for bad input, ClaimRejected for a claim its evidence does not establish."""
+
     ok: bool = True
     lines: list[str] = field(default_factory=list)
+    error: VerifyError | None = None
 
     def good(self, text: str) -> None:
         self.lines.append(f"ok      {text}")
 
-    def bad(self, text: str) -> None:
+    def bad(self, text: str, error: VerifyError | None = None) -> None:
         self.ok = False
         self.lines.append(f"FAILED  {text}")
-
-
-class _Reject(Exception):
-    pass
+        if self.error is None:
+            self.error = error if error is not None else ClaimRejected(text)
 
 
 def _require(cond: bool, why: str) -> None:
     if not cond:
-        raise _Reject(why)
+        raise ClaimRejected(why)
 
 
 def _resolve(base: Path, rel: str) -> Path:
@@ -165,9 +357,11 @@ def _resolve(base: Path, rel: str) -> Path:
 def check_certificate(path, engines: str = "auto", proofs: bool = True, loaded: dict | None = None,
                       progress=quiet, raise_unreadable: bool = False) -> CheckReport:
     """Re-verify a certificate with no solver (module docstring); ``report.ok`` only when every
-    claim and every piece of evidence holds. Bad files give a FAILED line, not an exception,
-    except, with ``raise_unreadable``, a certificate file that is not JSON at all: that is an
-    InputError (bad input to ``check``, not a certificate that does not check).
+    claim and every piece of evidence holds. A failure is one FAILED line and ``report.error``,
+    not an exception: MalformedCertificate when the certificate is not shaped like one
+    (:func:`validate_certificate`), ClaimRejected when a check fails or a file it cites does not
+    read; with ``raise_unreadable``, a certificate file that is not JSON at all raises its
+    InputError. Any other exception is a bug of the checker and propagates.
     ``proofs=False`` skips running the proof checker on DRUP files, and ``loaded`` (role ->
     network) the re-reading of the network files (everything else, hashes included, is still
     verified): for ``certify``'s own re-read of what it just wrote, from networks it loaded and
@@ -180,39 +374,52 @@ def check_certificate(path, engines: str = "auto", proofs: bool = True, loaded: 
     except VerifyError as e:
         if raise_unreadable:
             raise
-        report.bad(str(e))
+        report.bad(str(e), e)
+        return report
+    except (ValueError, RecursionError) as e:  # the parser's limits: 4,300 digits, deep nesting
+        error = MalformedCertificate(f"{path}: not a readable JSON file: {e}")
+        if raise_unreadable:
+            raise error from None
+        report.bad(str(error), error)
+        return report
+    try:
+        validate_certificate(cert)
+    except MalformedCertificate as e:
+        report.bad(f"{path}: {e}", MalformedCertificate(f"{path}: {e}"))
         return report
     try:
         _check(cert, path.parent, engines if proofs else None, report, loaded or {}, progress)
-    except _Reject as e:
-        report.bad(str(e))
-    except VerifyError as e:
-        report.bad(str(e))
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
-        report.bad(f"{path}: malformed certificate ({type(e).__name__}: {e})")
+    except ClaimRejected as e:
+        report.bad(str(e), ClaimRejected(f"{path}: {e}"))
+    except InternalError:
+        raise
+    except VerifyError as e:  # a cited file that does not read, networks that do not fit the claim
+        report.bad(str(e), ClaimRejected(f"{path}: {e}"))
     return report
 
 
+def _cited(base: Path, rel: str, where: str, sha256: str | None = None) -> Path:
+    """A file the certificate cites, which must exist, be readable and, given ``sha256``, have
+    those bytes."""
+    f = _resolve(base, rel)
+    try:
+        _require(f.is_file(), f"{where}: {rel}: no such file")
+        if sha256 is not None:
+            _require(file_sha256(f) == sha256, f"{where}: {rel} does not match its sha256")
+        return f
+    except OSError as e:  # a name the system refuses (too long), a file it may not read
+        raise ClaimRejected(f"{where}: {rel}: cannot be read ({e.strerror or e})") from None
+
+
 def _check(cert: dict, base: Path, engines: str, report: CheckReport, loaded: dict, progress) -> None:
-    _require(isinstance(cert, dict) and cert.get("kind") == KIND, f"field 'kind': expected {KIND!r}")
-    _require(cert.get("version") == VERSION, f"field 'version': expected {VERSION}")
-    _require(set(cert) == {"kind", "version", "claim", "files", "mask", "evidence", "info"},
-             f"fields: expected kind, version, claim, files, mask, evidence, info; got {sorted(cert)}")
+    """The checks proper, on a certificate ``validate_certificate`` accepted."""
     claim, files, evidence = cert["claim"], cert["files"], cert["evidence"]
-    ticket = claim.get("kind") == "ticket"
-    _require(ticket or claim.get("kind") == "no-ticket", f"claim.kind: expected ticket or no-ticket, got {claim.get('kind')!r}")
-    extra = set(claim) - CLAIM_KEYS - (TICKET_KEYS | set(FLAGS) if ticket else set())
-    _require(CLAIM_KEYS | (TICKET_KEYS if ticket else set()) <= set(claim) and not extra,
-             f"claim: unexpected or missing fields ({sorted(extra) or 'missing'})")
-    _require(all(claim.get(f) in (None, True) for f in FLAGS), "claim: sparsest and minimal_width are true or absent")
-    _require(set(evidence) == EVIDENCE_KEYS, f"evidence: expected the fields {sorted(EVIDENCE_KEYS)}")
-    _require(set(files) == {"target", "random"} and all(set(f) == {"path", "sha256"} for f in files.values()),
-             "files: expected target and random, each with path and sha256")
+    ticket = claim["kind"] == "ticket"
     nets = {}
     for role in ("target", "random"):
         f = files[role]
         progress(f"reading the {role} network {f['path']}")
-        net = loaded.get(role) or load_network(_resolve(base, f["path"]))
+        net = loaded.get(role) or load_network(_cited(base, f["path"], f"files.{role}"))
         _require(net.sha256 == f["sha256"], f"files.{role}: {f['path']} has content sha256 "
                  f"{net.sha256}, the certificate says {f['sha256']}")
         nets[role] = net
@@ -220,65 +427,70 @@ def _check(cert: dict, base: Path, engines: str, report: CheckReport, loaded: di
     report.good(f"target {files['target']['path']} and random {files['random']['path']}: content sha256 match")
     layout = layout_of(target, random)
     _require(claim["layout"] == layout, f"claim.layout: the networks' depths give {layout}, not {claim['layout']}")
-    k, mode = claim["delta_bits"], RoundingMode.parse(claim["lowering"])
-    _require(isinstance(k, int) and not isinstance(k, bool) and k >= 0, "claim.delta_bits: expected an integer >= 0")
-    equality = evidence.get("equality")
-    domain = equality["domain"] if equality else None
-    _require(claim.get("statement") == statement(claim, domain), "claim.statement does not say what the claim's fields say")
+    k, mode, width = claim["delta_bits"], RoundingMode.parse(claim["lowering"]), claim["width"]
+    equality = evidence["equality"]
+    if claim.get("minimal_width"):  # before the statement, which names width - 1
+        _require(width is not None and width >= 1, "claim.width: a minimal width needs a width of at least 1")
+    if width is not None:  # the structured family is Theorem 1's, of c units per group
+        from verify.tickets import group_size
 
-    width = claim["width"]
-    _require(width is None or (isinstance(width, int) and not isinstance(width, bool) and width >= 0),
-             "claim.width: expected null or an integer >= 0")
+        c = group_size(target, random)
+        _require(width <= c, f"claim.width: {width} units per group, the random network has {c}")
+    _require(claim["statement"] == statement(claim, equality["domain"] if equality else None),
+             "claim.statement does not say what the claim's fields say")
+
     if not ticket:
-        _require(cert["mask"] is None and evidence == {**dict.fromkeys(EVIDENCE_KEYS), "witnesses": [],
-                                                        "lower_bounds": [], "no_ticket": evidence["no_ticket"]},
+        _require(cert["mask"] is None and evidence == {**dict.fromkeys(evidence), "witnesses": [],
+                                                        "lower_bounds": [], "no_ticket": evidence["no_ticket"]}
+                 and evidence["no_ticket"] is not None,
                  "a no-ticket claim carries only the refuted sum as evidence")
         _check_refuted(evidence["no_ticket"], width, target, random, k, mode, report, "no ticket")
         return
     _require(evidence["no_ticket"] is None, "a ticket claim carries no no-ticket evidence")
-    mask = mask_from_json(cert["mask"], "mask")
+    _require(cert["mask"] is not None and equality is not None, "a ticket claim needs a mask and equality evidence")
+    mask = mask_from_json(cert["mask"], "mask", [w.shape for w in random.weights])
     pruned = ticket_network(target, random, mask, k, mode)
     kept, total = density(mask)
     _require((claim["kept"], claim["total"]) == (kept, total),
              f"claim.kept/total: the mask keeps {kept} of {total}, the claim says {claim['kept']} of {claim['total']}")
-    report.good(f"mask: sha256 matches; keeps {kept:,} of {total:,} weights (density {kept / total:.4f})")
+    report.good(f"mask: sha256 matches; keeps {kept:,} of {total:,} weights (density {kept / max(total, 1):.4f})")
 
-    witnesses = evidence.get("witnesses") or []
+    witnesses = evidence["witnesses"]
     if witnesses:
+        _require(layout in ("theorem1", "theorem2"), f"evidence.witnesses: a {layout} ticket has no per-weight witnesses")
         progress(f"replaying {len(witnesses):,} witnesses")
-        union = replay_witnesses(witnesses, target, random, k, mode, layout, claim.get("width"))
+        union = replay_witnesses(witnesses, target, random, k, mode, layout, width)
         _require(all(np.array_equal(a, b) for a, b in zip(union, mask)),
                  "evidence.witnesses: the mask is not exactly the union of the witnesses' weights")
         report.good(f"{len(witnesses)} per-weight witnesses replayed in exact integer arithmetic; "
                     f"the mask is exactly their union")
-    elif claim.get("width") is not None or claim.get("sparsest") or claim.get("minimal_width"):
-        raise _Reject("a claim about the structured family needs per-weight witnesses")
+    else:
+        _require(width is None and not claim.get("sparsest") and not claim.get("minimal_width"),
+                 "a claim about the structured family needs per-weight witnesses")
 
     method = equality["method"]
     progress(f"re-running equality ({method})")
     if method == "collapse":
         result = collapse(target, pruned)
     elif method == "exhaustive":
-        result = exhaustive(target, pruned, equality["input_bits"])
-    elif method == "miter":
-        raise _Reject("equality: only claimed by a CP-SAT miter (no checkable evidence): not verified")
+        bits = equality["input_bits"]
+        # any finer grid has more points than an exhaustive check ever visits (EXHAUSTIVE_MAX_POINTS)
+        _require(bits is not None and bits <= 62, f"evidence.equality.input_bits: {bits} is no exhaustive domain")
+        result = exhaustive(target, pruned, bits)
     else:
-        raise _Reject(f"evidence.equality.method: unknown method {method!r}")
+        raise ClaimRejected("equality: only claimed by a CP-SAT miter (no checkable evidence): not verified")
     _require(result.verdict == "equal" and equality_record(result) == equality,
              f"equality by {method}: re-run gives {equality_record(result)} ({result.detail}), "
              f"the certificate says {equality}")
-    report.good(f"equality by {method}: equal on {domain}")
+    report.good(f"equality by {method}: equal on {equality['domain']}")
 
     if claim.get("sparsest"):
         progress("checking the lower bounds' proofs")
-        _check_bounds(evidence.get("lower_bounds") or [], kept, target, random, k, mode,
-                      claim["width"], base, engines, report)
+        _check_bounds(evidence["lower_bounds"], kept, total, target, random, k, mode, width, base, engines, report)
     else:
         _require(evidence["lower_bounds"] == [], "lower bounds given for a claim that is not 'sparsest'")
     if claim.get("minimal_width"):
-        _require(claim["width"] >= 1, "claim.width: a minimal width of 0 has no narrower case")
-        _check_refuted(evidence["narrower"], claim["width"] - 1, target, random, k, mode, report,
-                       "one unit narrower")
+        _check_refuted(evidence["narrower"], width - 1, target, random, k, mode, report, "one unit narrower")
     else:
         _require(evidence["narrower"] is None, "a narrower refutation given for a claim that is not 'minimal_width'")
 
@@ -338,9 +550,6 @@ def _replay_group(ws, layer, branch, target, low, k, layout, width, union) -> No
         w = ws[n]
         return f"witness (layer {layer}, row {w['row']}, input {w['input']}, branch {branch})"
 
-    for n, w in enumerate(ws):
-        _require(isinstance(w["units"], list) and all(type(h) is int for h in w["units"])
-                 and type(w["target"]) is int, f"{where(n)}: malformed")
     counts = np.array([len(w["units"]) for w in ws], dtype=np.int64)
     flat = [h for w in ws for h in w["units"]]
     _require(all(-(1 << 62) < h < 1 << 62 for h in flat), "evidence.witnesses: a unit index out of range")
@@ -356,7 +565,7 @@ def _replay_group(ws, layer, branch, target, low, k, layout, width, union) -> No
     order = np.lexsort((h, wid))
     repeated = (wid[order][1:] == wid[order][:-1]) & (h[order][1:] == h[order][:-1])
     _require(1 <= layer <= target.depth and not repeated.any(),
-             f"{where(int(wid[order][1:][repeated][0])) if repeated.any() else 'witness'}: malformed")
+             f"{where(int(wid[order][1:][repeated][0])) if repeated.any() else 'witness'}: a unit listed twice")
     first, second = _positions(layout, layer, branch)
     t_w = target.weights[layer - 1]
     if second is None:  # Theorem 2: single weights over the copies of neuron j
@@ -393,7 +602,7 @@ def _replay_group(ws, layer, branch, target, low, k, layout, width, union) -> No
     want = [int(t_w[r // reps, i]) << (scale - k_t) for r, i in zip(rows.tolist(), inputs.tolist())]
     for n, w in enumerate(ws):
         if totals[n] != want[n] or w["target"] != want[n]:
-            raise _Reject(f"{where(n)}: the units sum to {totals[n]}, the target weight is {want[n]} "
+            raise ClaimRejected(f"{where(n)}: the units sum to {totals[n]}, the target weight is {want[n]} "
                           f"(recorded {w['target']})")
 
 
@@ -426,7 +635,7 @@ def _sum_of(record, width, target, random, k, mode):
     for s in family_sums(target, random, k, mode, width):
         if (s.layer, s.output, s.input, s.branch) == key:
             return s
-    raise _Reject(f"no subset sum {key} in the family at width {width}")
+    raise ClaimRejected(f"no subset sum {key} in the family at width {width}")
 
 
 def _check_refuted(record, width, target, random, k, mode, report, what) -> None:
@@ -443,7 +652,7 @@ def _check_refuted(record, width, target, random, k, mode, report, what) -> None
                 f"subset among the first {width} units of its group ({how}, re-run: {why})")
 
 
-def _check_bounds(bounds, kept, target, random, k, mode, width, base, engines, report) -> None:
+def _check_bounds(bounds, kept, total_weights, target, random, k, mode, width, base, engines, report) -> None:
     from verify.solve.proofs import check_drup_files, read_cnf_file
     from verify.tickets import component_cnf, components, family_sums
 
@@ -453,15 +662,17 @@ def _check_bounds(bounds, kept, target, random, k, mode, width, base, engines, r
         key = (b["layer"], b["input"], b["branch"])
         _require(key in comps and key not in seen, f"lower bound for component {key}: unknown or repeated")
         seen.add(key)
+        cited = {}
         for kind in ("cnf", "proof"):
-            f = _resolve(base, b[kind]["path"])
-            _require(f.exists(), f"lower bound {key}: {b[kind]['path']}: no such file")
-            _require(file_sha256(f) == b[kind]["sha256"], f"lower bound {key}: {b[kind]['path']} does not match its sha256")
+            cited[kind] = _cited(base, b[kind]["path"], f"lower bound {key}", b[kind]["sha256"])
+        # the mask keeps every weight at most once: no bound reaches the network's weight count
+        _require(b["at_most"] < total_weights, f"lower bound {key}: at most {b['at_most']} of the "
+                 f"network's {total_weights} weights bounds nothing")
         nvars, clauses = component_cnf(comps[key], b["at_most"])
-        _require(read_cnf_file(_resolve(base, b["cnf"]["path"])) == (nvars, clauses),
+        _require(read_cnf_file(cited["cnf"]) == (nvars, clauses),
                  f"lower bound {key}: the CNF file is not the component's CNF with at most {b['at_most']} kept weights")
         if engines is not None:
-            check = check_drup_files(_resolve(base, b["cnf"]["path"]), _resolve(base, b["proof"]["path"]), engines)
+            check = check_drup_files(cited["cnf"], cited["proof"], engines)
             _require(check.ok, f"lower bound {key}: proof rejected ({check.message})")
         total += b["at_most"] + 1
     _require(total >= kept, f"lower bounds add up to {total} kept weights, below the mask's {kept}")
@@ -472,11 +683,9 @@ def _check_bounds(bounds, kept, target, random, k, mode, width, base, engines, r
 
 # ------------------------------------------------------------------------- certified tickets
 
-class CertificateNotVerified(VerifyError):
-    """A certificate that does not check (``report`` holds the checker's lines); exit code 1,
-    a result that could not be had, not bad input."""
-
-    exit_code = 1
+class CertificateNotVerified(ClaimRejected):
+    """A certificate whose claim its evidence does not establish (``report`` holds the
+    checker's lines); a result that could not be had, not bad input."""
 
     def __init__(self, path, report: CheckReport):
         super().__init__(f"{path}: the certificate does not check")
@@ -498,10 +707,13 @@ class CertifiedTicket:
 def certified_ticket(path, engines: str = "auto") -> CertifiedTicket:
     """Check the certificate at ``path``, then rebuild its ticket from the very files checked
     (the certificate's bytes and the networks' content hashes are compared again).
-    CertificateNotVerified when it does not check; InputError for a no-ticket certificate."""
+    CertificateNotVerified when its claim does not check; MalformedCertificate (an InputError)
+    when it is not shaped like a certificate; InputError for a no-ticket certificate."""
     path = Path(path)
     before = file_sha256(path)
     report = check_certificate(path, engines)
+    if report.error is not None and not isinstance(report.error, ClaimRejected):
+        raise report.error  # bad input, not a verdict
     if report.ok and file_sha256(path) != before:
         report.bad(f"{path}: the certificate changed during the check")
     if not report.ok:

@@ -26,7 +26,7 @@ if __name__ == "__main__" or os.path.basename((sys.argv or [""])[0]) == "slth-ve
 
 from verify import __version__  # noqa: E402 - after the signal handlers, on purpose
 from verify.encodings.cnf import ENCODINGS
-from verify.errors import EXIT_USAGE, BudgetExceeded, InputError, VerifyError
+from verify.errors import EXIT_INTERNAL, EXIT_USAGE, BudgetExceeded, InputError, VerifyError, exit_code
 from verify.encodings.export import EXPORT_FORMATS, export_problem
 from verify.exit_codes import ExitCode
 from verify.generators import BRANCHES, DISTRIBUTIONS
@@ -352,15 +352,18 @@ def cmd_check(args) -> int:
     from pathlib import Path
 
     from verify.certificates import check_certificate
-    from verify.errors import MissingFileError
+    from verify.errors import ClaimRejected, MissingFileError
 
     if not Path(args.certificate).is_file():  # bad input (exit 2), not a failed check (exit 1)
         raise MissingFileError(f"{args.certificate}: no such file")
     with StatusLine("slth-verify check") as status:
         report = check_certificate(args.certificate, args.engines, progress=status.stage, raise_unreadable=True)
-    print("\n".join(report.lines))
-    print(f"{'verified' if report.ok else 'NOT VERIFIED'}: {args.certificate}")
-    return 0 if report.ok else 1
+    if report.ok or isinstance(report.error, ClaimRejected):  # a malformed one has no checks to show
+        print("\n".join(report.lines))
+        print(f"{'verified' if report.ok else 'NOT VERIFIED'}: {args.certificate}")
+    if report.error is not None:
+        raise report.error  # one line on stderr: ClaimRejected exit 1, MalformedCertificate exit 2
+    return 0
 
 
 def cmd_export(args) -> int:
@@ -896,19 +899,21 @@ def _main(argv: list[str] | None) -> int:
         return EXIT_USAGE
     try:
         return args.func(args)
-    except VerifyError as e:
-        if args.debug:
-            raise
-        print(f"slth-verify: error: {e}", file=sys.stderr)
-        return e.exit_code
     except BrokenPipeError:  # the reader went away (| head): stop quietly, like other tools
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (OSError, MemoryError) as e:
+    except Exception as e:  # the exit code is the error's class's (verify.errors.exit_code)
         if args.debug:
             raise
-        print(f"slth-verify: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
+        code = exit_code(e)
+        if isinstance(e, VerifyError) or code != EXIT_INTERNAL:
+            print(f"slth-verify: error: {e}", file=sys.stderr)
+        else:  # not raised on purpose: a bug, whose traceback is what a report needs
+            import traceback
+
+            traceback.print_exc()
+            print(f"slth-verify: internal error (a bug, please report it): {type(e).__name__}: {e}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from collections import deque
 from concurrent.futures import Executor, Future
 from multiprocessing.connection import wait
 
-from verify.errors import VerifyError
+from verify.errors import InputError, VerifyError
 from verify.interrupts import deferred
 
 
@@ -93,7 +93,7 @@ class ProcessPool(Executor):
 
     def __init__(self, workers: int = 1, kill_after: float | None = None):
         if workers < 1:
-            raise ValueError("workers: expected at least 1")
+            raise InputError("workers: expected at least 1")
         self.kill_after = kill_after
         self._ctx = multiprocessing.get_context("spawn")
         self._queue: deque = deque()
