@@ -44,18 +44,18 @@ SCRIPT = shutil.which("slth-verify", path=os.path.dirname(sys.executable))
 TIMEOUT = 1200
 
 # Sections measured to run in a few seconds on 2 cores (whole section, console start-up of about
-# 0.5-0.9 s a command included), about 25 s together; every other section is slow. Measured with
-# other work on the cores (MEASURED below); the slow ones: usage's Certificates 8-15 s
-# (--find sparsest about 9 s) and Tickets out 2 s after it, the demos 13 s, MNIST scale 29 s,
-# README's Experiments several minutes (sweep and suite build about a minute each, compare
-# --suite), usage's Sweeps (on README's rows), suites about a minute, Heuristics (compare --sweep
-# compare) a few minutes.
+# 0.5-0.9 s a command included): 20 s together, measured with other work on the cores. Every
+# other section is slow; measured in one `-m slow` run with a load of 4-7 on the 2 cores (20.7 min
+# in all): usage's Heuristics 609 s (compare --sweep compare; compare --suite resumes README's
+# rows), README's Experiments 479 s (sweep threshold, suite build, compare --suite), usage's
+# suites 82 s, the demos 27 s, MNIST scale 19 s, usage's Sweeps 13 s (resuming README's rows, a
+# Dask LocalCluster started), Certificates 9.5 s (--find sparsest most of it), Tickets out 3 s.
 FAST_SECTIONS = {
-    "README.md: Networks",                                # 6 commands, about 6 s (onnx's import)
-    "README.md: Subset sum",                              # 4 commands, about 2 s
-    "docs/usage.md: Subset sum",                          # 11 commands, about 8 s
-    "docs/usage.md: Networks: the paper's constructions",  # 5 commands, about 3 s
-    "docs/usage.md: Trained models in",                   # 3 commands, about 5 s (onnx's import)
+    "README.md: Networks",                                # 6 commands, 5.6 s (onnx's import)
+    "README.md: Subset sum",                              # 4 commands, 2.2 s
+    "docs/usage.md: Subset sum",                          # 11 commands, 5.8 s
+    "docs/usage.md: Networks: the paper's constructions",  # 5 commands, 2.7 s
+    "docs/usage.md: Trained models in",                   # 3 commands, 3.2 s (onnx's import)
 }
 
 # Files a section reads that its page expects from an earlier section: copied from that section's
