@@ -1,4 +1,4 @@
-"""export-network: exported tickets and targets computed by onnxruntime and by the README's NumPy
+"""export-network: exported tickets and targets computed by onnxruntime and by docs/usage.md's NumPy
 snippet equal the tool's exact forward bit for bit (every schedule, every mode, compact and
 full, float32 and float64); the exactness bound refuses what floats cannot compute exactly;
 a certificate that does not check, or proves no ticket, writes nothing."""
@@ -28,7 +28,7 @@ from verify.networks import QuantizedNetwork, Rounding, input_grid, same_outputs
 
 MODES = ("nearest-even", "nearest-away", "floor", "ceil", "toward-zero")
 SCHEDULES = ("none", "double", "triple", "after-first")
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parent.parent / "docs" / "usage.md"  # the page with the NumPy snippet
 
 
 def run(capsys, *argv):

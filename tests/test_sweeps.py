@@ -361,7 +361,7 @@ def test_dask_gives_the_same_rows_as_the_local_pool(tmp_path):
     # hardness's "sat" starts a solver process from inside the worker, which a daemonic worker may not
     spec = load_spec(str(spec_file(tmp_path, 'experiment = "hardness"\nseeds = 2\nmethods = ["sat", "mitm"]\n'
                                              '[parameters]\nn = [8, 20]\n')), experiments())
-    with dask.config.set({"distributed.worker.daemon": False}):  # as README tells a cluster's owner
+    with dask.config.set({"distributed.worker.daemon": False}):  # as docs/usage.md tells a cluster's owner
         cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0")
     with cluster:
         dbs = []

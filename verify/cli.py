@@ -752,7 +752,7 @@ def _add_solve_cover_count(sub) -> None:
                            help=f"SAT solver with valid proofs: {', '.join(PROOF_SOLVERS)} (default {DEFAULT_SOLVER})")
             c.add_argument("--encoding", choices=ENCODINGS, default="auto",
                            help="CNF encoding for --method sat (default auto: chosen per target by "
-                                "measured rules, see README's Methods; the choice affects speed only)")
+                                "measured rules, see docs/methods.md; the choice affects speed only)")
             c.add_argument("--time-limit", type=float, metavar="S",
                            help="seconds per solver run: per target for sat, for the whole target set "
                                 "for cpsat (the answer is unknown when hit)")

@@ -1,4 +1,4 @@
-"""The command line's exit codes, named (README, "Errors and exit codes").
+"""The command line's exit codes, named (README, "Exit codes").
 
 The values are the ones ``verify.errors`` maps error classes to and ``verify.interrupts`` uses
 for a stop by signal; this enum names them where commands return a code.

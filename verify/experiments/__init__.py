@@ -1,5 +1,5 @@
 """Experiments at scale: the built-in experiments, sweep specs, the process pool, the SQLite
-results store, the sweep runner and reports (layer 9; README, "Sweeps and experiments")."""
+results store, the sweep runner and reports (layer 9; docs/usage.md, "Sweeps and experiments")."""
 
 from __future__ import annotations
 

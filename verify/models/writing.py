@@ -502,7 +502,7 @@ def read_exported(path) -> tuple[list[np.ndarray], dict]:
 
 
 def run_numpy(path, x) -> tuple[np.ndarray, int]:
-    """The README's NumPy forward pass on an exported file: a batch ``x`` of scaled integers at
+    """docs/usage.md's NumPy forward pass on an exported file: a batch ``x`` of scaled integers at
     the file's ``input_bits`` in, (exact integer array, scale) out, like :func:`run_onnx`."""
     weights, meta = read_exported(path)
     rnd = {"nearest-even": np.round, "floor": np.floor, "ceil": np.ceil, "toward-zero": np.trunc,

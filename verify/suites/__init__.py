@@ -1,2 +1,2 @@
 """Hard instance suites with certified answers: specs, building, checking from the files alone
-(README, "Hard instance suites")."""
+(docs/usage.md, "Hard instance suites")."""
