@@ -123,3 +123,30 @@ def test_relative_imports_resolve_against_the_package():
 
 def test_the_check_can_fail():
     assert layer_of("verify.cli") > layer_of("verify.prefilter.bitset") > layer_of("verify.numbers")
+
+
+def _function_imports(path: Path):
+    for fn in ast.walk(ast.parse(path.read_text())):
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield from (n for n in ast.walk(fn) if isinstance(n, (ast.Import, ast.ImportFrom)))
+
+
+# the command line imports each command's modules when the command runs (its docstring says why)
+LAZY_BY_DESIGN = {"verify.cli"}
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: module_name(p))
+def test_an_import_inside_a_function_says_why(path):
+    """Imports belong at the top, where they show the graph; one inside a function (a heavy or
+    optional dependency, a cycle) carries a comment on its line or above its group of imports."""
+    if module_name(path) in LAZY_BY_DESIGN:
+        return
+    lines = path.read_text().split("\n")
+    silent = []
+    for node in _function_imports(path):
+        at = node.lineno - 1
+        while at > 0 and lines[at - 1].strip().startswith(("import ", "from ")) and "#" not in lines[at]:
+            at -= 1  # up a group of imports to its first line
+        if "#" not in lines[node.lineno - 1] and "#" not in lines[at] and "#" not in lines[at - 1]:
+            silent.append(f"{module_name(path)}:{node.lineno}: {lines[node.lineno - 1].strip()}")
+    assert not silent, "imports inside functions without a reason:\n" + "\n".join(silent)

@@ -41,7 +41,9 @@ from verify.errors import ClaimRejected, InputError, InternalError, MalformedCer
 from verify.networks import QuantizedNetwork, density, load_network
 from verify.numbers import RoundingMode
 from verify.problems import read_json_file
+from verify.solve.proofs import check_drup_files, read_cnf_file
 from verify.status_line import quiet
+from verify.tickets import component_cnf, components, decide_sum, family_sums, group_size
 
 KIND = "slth-verify-certificate"
 VERSION = 1
@@ -432,8 +434,6 @@ def _check(cert: dict, base: Path, engines: str, report: CheckReport, loaded: di
     if claim.get("minimal_width"):  # before the statement, which names width - 1
         _require(width is not None and width >= 1, "claim.width: a minimal width needs a width of at least 1")
     if width is not None:  # the structured family is Theorem 1's, of c units per group
-        from verify.tickets import group_size
-
         c = group_size(target, random)
         _require(width <= c, f"claim.width: {width} units per group, the random network has {c}")
     _require(claim["statement"] == statement(claim, equality["domain"] if equality else None),
@@ -629,8 +629,6 @@ def _exact_sums(factors: list[np.ndarray], wid: np.ndarray, count: int) -> list[
 
 
 def _sum_of(record, width, target, random, k, mode):
-    from verify.tickets import family_sums
-
     key = (record["layer"], record["row"], record["input"], record["branch"])
     for s in family_sums(target, random, k, mode, width):
         if (s.layer, s.output, s.input, s.branch) == key:
@@ -639,8 +637,6 @@ def _sum_of(record, width, target, random, k, mode):
 
 
 def _check_refuted(record, width, target, random, k, mode, report, what) -> None:
-    from verify.tickets import decide_sum
-
     _require(isinstance(record, dict) and record.get("width") == width,
              f"{what}: expected a refuted sum at width {width}")
     s = _sum_of(record, width, target, random, k, mode)
@@ -653,9 +649,6 @@ def _check_refuted(record, width, target, random, k, mode, report, what) -> None
 
 
 def _check_bounds(bounds, kept, total_weights, target, random, k, mode, width, base, engines, report) -> None:
-    from verify.solve.proofs import check_drup_files, read_cnf_file
-    from verify.tickets import component_cnf, components, family_sums
-
     comps = {(c.layer, c.input, c.branch): c for c in components(family_sums(target, random, k, mode, width))}
     seen, total = set(), 0
     for b in bounds:

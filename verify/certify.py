@@ -19,6 +19,7 @@ from pathlib import Path
 from verify.certificates import (KIND, VERSION, check_certificate, mask_to_json, refutation_record, statement,
                                  theorem3_bound)
 from verify.constructions import ConstructionOptions, WeightChoice
+from verify.encodings.formats import write_dimacs
 from verify.equality import Equality, Verdict
 from verify.errors import InputError, InternalError
 from verify.interrupts import undo_on_failure
@@ -26,6 +27,7 @@ from verify.layouts import layout_of
 from verify.networks import QuantizedNetwork, load_mask, load_network
 from verify.numbers import RoundingMode
 from verify.problems import dumps_readable, write_text_atomic
+from verify.solve.report import versions
 from verify.status_line import quiet
 from verify.ticket_pipeline import Find, TicketOutcome, TicketRequest, TicketSize, construction_kept, run
 from verify.tickets import LowerBound, Search
@@ -249,7 +251,6 @@ def _write(draft: _Draft, summary: CertifySummary, engines: str, start: float, p
     """Write the certificate and its proof files, then check what was written (or leave
     nothing new behind: an interruption, a failed check). ``start``: when certify began
     (``time.perf_counter``)."""
-    from verify.solve.report import versions
 
     output, base = draft.output, draft.output.parent
     info = {**summary.to_json(), "seconds": None, "versions": versions()}
@@ -291,8 +292,6 @@ def _proof_folder(output: Path) -> Path:
 
 
 def _bound_files(b: LowerBound, output: Path, proofs: list) -> dict:
-    from verify.encodings.formats import write_dimacs
-
     base = output.parent
     folder = _proof_folder(output)
     stem = f"layer{b.layer}-input{b.input}-{b.branch}-at-most-{b.at_most}"

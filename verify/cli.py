@@ -7,7 +7,12 @@ a result that could not be had (a construction that failed, naming every target 
 branch without a subset; a mask whose network differs from the target; equality undecided or
 only claimed; a certificate that does not check), 2 bad input or arguments, a missing file or an
 over-budget request, 3 an internal error (a witness that does not replay, methods that
-disagree), 130 interrupted. Errors print one line; ``--debug`` shows the traceback.
+disagree, any exception the tool does not raise on purpose), 130 interrupted. Errors print one
+line (an internal error its traceback too); ``--debug`` shows the traceback of any error.
+
+Each command imports the modules it runs inside its own function, the one module where imports
+sit below the top on purpose: importing them all costs every command, ``--help`` included,
+about 0.25 s more at start-up (measured: 0.46 s against 0.70 s for ``import verify.cli``).
 """
 
 from __future__ import annotations

@@ -19,8 +19,12 @@ import math
 import tempfile
 from pathlib import Path
 
-from verify.generators import subset_sum_instance
+from verify.certificates import check_certificate, theorem3_bound
+from verify.certify import CertifyOptions, certify
+from verify.generators import subset_sum_instance, target_network, theorem1_random_network
 from verify.interrupts import undo_on_failure
+from verify.layouts import paper_delta_bits, paper_units
+from verify.networks import Rounding, save_network
 from verify.problems import SubsetSum, TargetRange
 from verify.solve.dispatch import count, cover, solve
 from verify.status_line import quiet
@@ -107,12 +111,6 @@ def run_demo(directory=None, out=print, progress=quiet) -> bool:
 
 
 def _network_demo(d: Path, out, progress, kept: bool) -> bool:
-    from verify.certificates import check_certificate, theorem3_bound
-    from verify.certify import CertifyOptions, certify
-    from verify.generators import target_network, theorem1_random_network
-    from verify.layouts import paper_delta_bits, paper_units
-    from verify.networks import Rounding, save_network
-
     d.mkdir(parents=True, exist_ok=True)
     bits = paper_delta_bits(1, NET_BITS)
     units = paper_units(NET_C, bits)

@@ -31,8 +31,16 @@ from pathlib import Path
 
 import numpy as np
 
+from verify.certificates import certified_ticket, check_certificate
+from verify.certify import CertifyOptions, certify
 from verify.errors import InputError
+from verify.exit_codes import ExitCode
+from verify.generators import theorem1_random_network
 from verify.interrupts import undo_on_failure
+from verify.layouts import paper_delta_bits, paper_units
+from verify.models.quantizing import quantize_matrices
+from verify.models.writing import export_network, run_onnx
+from verify.networks import save_network
 
 DIGITS_HIDDEN = 32  # 64-32-10
 DIGITS_BITS = 4  # target weights on S_δt, δt = 2^-4; random weights on 2^-2 (δ² = δt)
@@ -150,7 +158,6 @@ def float_predict(weights, x) -> np.ndarray:
 def quantize(weights, bits: int = DIGITS_BITS):
     """The float model on S_δt (δt = 2^-bits), scale ``fit``, no output rounding: the target
     network computes 2^(Σa_i) times the float model up to the weight rounding."""
-    from verify.models.quantizing import quantize_matrices
 
     return quantize_matrices(weights, names=["hidden", "output"], bits=bits, scale="fit",
                              source="digits MLP")
@@ -227,7 +234,6 @@ class _Model:
 
 def _run(d: Path, out, c: int, seed: int, attempts: int, temporary: bool) -> int:
     """The demo's steps in ``d``: the model, its certified ticket, the ONNX comparison."""
-    from verify.exit_codes import ExitCode
 
     steps = _Steps(d, out, temporary)
     out("slth-verify demo --digits: a trained digit classifier, quantized, and its ticket in a random network")
@@ -266,12 +272,6 @@ def _model(steps: _Steps) -> _Model:
 def _ticket(steps: _Steps, target, c: int, seed: int, attempts: int):
     """Sample Theorem 1's random network (the next seed while the construction fails), certify
     the paper's ticket and re-check it; None when all went well, else the exit code."""
-    from verify.certificates import check_certificate
-    from verify.certify import CertifyOptions, certify
-    from verify.exit_codes import ExitCode
-    from verify.generators import theorem1_random_network
-    from verify.layouts import paper_delta_bits, paper_units
-    from verify.networks import save_network
 
     d, out, lap, cert_path = steps.d, steps.out, steps.lap, steps.cert_path
     bits = paper_delta_bits(1, DIGITS_BITS)
@@ -317,8 +317,6 @@ def _ticket(steps: _Steps, target, c: int, seed: int, attempts: int):
 def _onnx(steps: _Steps, model: _Model) -> bool:
     """Export the certified ticket and the target to ONNX, run both in onnxruntime on every
     test image, compare with the target's exact outputs; True when all is identical."""
-    from verify.certificates import certified_ticket
-    from verify.models.writing import export_network, run_onnx
 
     d, out, lap = steps.d, steps.out, steps.lap
     target, target_y, target_scale, x_test = model.target, model.target_y, model.target_scale, model.x_test

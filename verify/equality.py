@@ -312,7 +312,7 @@ def decide_equality(target: QuantizedNetwork, pruned: QuantizedNetwork, input_bi
         result = exhaustive(target, pruned, input_bits, budget)
         if method == "exhaustive" or result.verdict is not Verdict.NOT_APPLICABLE:
             return result
-    from verify.miter import find_difference
+    from verify.miter import find_difference  # here: it imports OR-Tools (about 1 s), rarely needed
 
     m = find_difference(target, pruned, input_bits, time_limit=time_limit)
     if m.outcome not in MITER_VERDICTS:

@@ -144,7 +144,7 @@ def handling(final: bool = False):
 def _pysat_main_thread_check():
     """Make PySAT believe it never runs in the main thread (module docstring); return what
     to restore, or None without PySAT."""
-    try:
+    try:  # here: this layer-0 module is imported before anything else, PySAT included
         from pysat._utils import MainThread
     except ImportError:  # pragma: no cover - PySAT is a dependency
         return None

@@ -28,6 +28,8 @@ import functools
 import hashlib
 import io
 import json
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -349,9 +351,6 @@ def save_network(net: QuantizedNetwork, path, store: str = "auto") -> None:
 
 def _open_npz(path: Path, what: str):
     """np.load of an .npz, with every way a damaged or foreign file fails as one InputError."""
-    import zipfile
-    import zlib
-
     if not path.exists():
         raise MissingFileError(f"{path}: no such file")
     if path.is_file() and path.stat().st_size == 0:  # np.load would say "No data left in file"
@@ -374,9 +373,6 @@ def _why(e: Exception) -> str:
 
 def _read_npz(path: Path, what: str, names) -> tuple[dict, list[np.ndarray]]:
     """The JSON header and the named arrays of an .npz (``names(header)`` lists them)."""
-    import zipfile
-    import zlib
-
     with _open_npz(path, what) as data:
         try:
             header = json.loads(str(data["header"]))

@@ -27,7 +27,7 @@ from verify.constructions import Construction, ConstructionOptions, construct_th
 from verify.equality import Equality, decide_equality, ticket_network
 from verify.errors import InputError
 from verify.layouts import Layout, construction_theorem, layout_of
-from verify.networks import QuantizedNetwork, density
+from verify.networks import QuantizedNetwork, density, load_network, save_mask
 from verify.numbers import RoundingMode
 from verify.status_line import quiet
 from verify.tickets import Search, family_sums, find_any, find_min_width, find_sparsest, group_size
@@ -270,7 +270,6 @@ def construct_and_save(target_path, random_path, output, k: int | None = None, b
     """The paper's mask for the networks in ``target_path`` and ``random_path`` (R lowered to
     δ = 2^-k, default its own precision), proved equal to the target and written to ``output``
     (``.npz``; only when the construction succeeded). ``budget``: the exact tables' memory."""
-    from verify.networks import load_network, save_mask
 
     progress("reading the networks (a recipe is regenerated)")
     target, random = load_network(target_path), load_network(random_path)

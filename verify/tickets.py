@@ -31,12 +31,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from verify.encodings.cnf import (
+    DD_AUTO_MAX_NODES, DD_MAX_TABLE_BYTES, cardinality_at_most, dd_size, dd_table_bytes, encode_subset_sum,
+)
 from verify.errors import InputError, MethodDisagreement
 from verify.layouts import single_precision, theorem1_units
 from verify.networks import QuantizedNetwork
 from verify.numbers import RoundingMode
 from verify.prefilter.bitset import small_witness
+from verify.solve.building import build_cnf
 from verify.solve.outcome import Outcome
+from verify.solve.refutation import refute
+from verify.solve.sat import DEFAULT_SOLVER, run_sat
 from verify.witness import replay_subset
 
 SEARCHES = ("any", "sparsest", "min-width")
@@ -182,7 +188,7 @@ def family_sums(target: QuantizedNetwork, random: QuantizedNetwork, k: int,
 def components(sums: list[SumSpec]) -> list[Component]:
     """The connected components of the constraint graph: nodes are first-layer units s[h] and
     second-layer weights y[o, h]; a sum links its y's, and each y links its unit."""
-    import networkx as nx
+    import networkx as nx  # here, not at the top: about 0.4 s to import, and only searches need it
 
     g = nx.Graph()
     for n, s in enumerate(sums):
@@ -276,7 +282,6 @@ def _sum_encoding(s: SumSpec) -> str:
     """The encoding of one sum in a component's CNF: the decision diagram while it is small,
     else ``adder``. A fixed rule rather than ``auto`` (whose measured rules may change between
     versions), so that a certificate's CNF can be rebuilt identically later."""
-    from verify.encodings.cnf import DD_AUTO_MAX_NODES, DD_MAX_TABLE_BYTES, dd_size, dd_table_bytes
 
     if dd_table_bytes(s.products) > DD_MAX_TABLE_BYTES:
         return "adder"
@@ -288,7 +293,6 @@ def component_cnf(comp: Component, at_most: int | None = None) -> tuple[int, lis
     """The component's CNF (deterministic, so a checker can rebuild it): each sum through
     ``verify.encodings.cnf.encode_subset_sum`` (:func:`_sum_encoding`), y => s, and, with
     ``at_most``, at most that many kept weights (a totalizer over variables 1..N)."""
-    from verify.encodings.cnf import cardinality_at_most, encode_subset_sum
 
     s_vars, y_vars = _layout(comp)
     unit_var = dict(zip(comp.units, s_vars))
@@ -344,9 +348,6 @@ def _joint(comp: Component, method: str, time_limit, minimize: bool = False, bud
     s_vars, y_vars = _layout(comp)
     n = len(s_vars) + sum(len(y) for y in y_vars)
     if method == "sat":
-        from verify.solve.building import build_cnf
-        from verify.solve.sat import DEFAULT_SOLVER, run_sat
-
         cnf = build_cnf(component_cnf, (comp,), inline=_small(comp), budget=budget,
                         time_limit=time_limit, label=f"the CNF of component {_label(comp.key())}")
         if isinstance(cnf, str):
@@ -357,6 +358,7 @@ def _joint(comp: Component, method: str, time_limit, minimize: bool = False, bud
             return _Joint(run.outcome, reason=run.reason)
         true = {v for v in run.model if v > 0}
     else:
+        # here, not at the top: these import OR-Tools, about 1 s, which --method sat never needs
         from verify.encodings.cpsat import build_linked_model
         from verify.solve.cpsat import run
 
@@ -393,9 +395,6 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
     either is left unproved (``optimal`` False, the reason in the bound).
     ``bounds`` lists, per component with c > 0, the refuted bound with the CNF and proof text
     (``nvars``/``clauses``/``proof_lines``); ``optimal`` is True only when every bound is checked."""
-    from verify.solve.building import build_cnf
-    from verify.solve.refutation import refute
-    from verify.solve.sat import DEFAULT_SOLVER
 
     first = find_any(sums, width)
     if not first.found:

@@ -33,9 +33,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+from pysat.card import CardEnc
+from pysat.card import EncType as CardType
+from pysat.formula import IDPool
+from pysat.pb import EncType, PBEnc
 
 from verify.errors import BudgetExceeded, InputError, InternalError
+from verify.prefilter.bitset import ReachableSums
 from verify.prefilter.budget import DEFAULT_BUDGET, human_bytes, resolve_budget
+from verify.prefilter.mitm import MeetInTheMiddle
 
 PB_ENCODINGS = ("bdd", "seqcounter", "sortnetwrk", "adder", "binmerge", "totalizer", "mixedradix",
                 "watchdog")
@@ -338,9 +344,6 @@ def _ite_clauses(v: int, x: int, h: int, l: int) -> list[list[int]]:
 
 def encode_pb(weights, target: int, encoding: str, first_var: int) -> tuple[list[list[int]], int]:
     """PySAT's pseudo-Boolean encoding of the equality, signs normalized (see module docstring)."""
-    from pysat.formula import IDPool
-    from pysat.pb import EncType, PBEnc
-
     lits, coefs, bound = [], [], target
     for i, a in enumerate(weights):
         if a > 0:
@@ -368,21 +371,15 @@ def encode_pb(weights, target: int, encoding: str, first_var: int) -> tuple[list
 
 def cardinality(n: int, k: int, first_var: int) -> tuple[list[list[int]], int]:
     """``Σ x_i = k`` over variables 1..n through ``pysat.card`` (totalizer)."""
-    from pysat.card import CardEnc, EncType
-    from pysat.formula import IDPool
-
     pool = IDPool(start_from=first_var)
-    cnf = CardEnc.equals(lits=list(range(1, n + 1)), bound=k, vpool=pool, encoding=EncType.totalizer)
+    cnf = CardEnc.equals(lits=list(range(1, n + 1)), bound=k, vpool=pool, encoding=CardType.totalizer)
     return [list(c) for c in cnf.clauses], max(pool.top, first_var - 1)
 
 
 def cardinality_at_most(n: int, k: int, first_var: int) -> tuple[list[list[int]], int]:
     """``Σ x_i <= k`` over variables 1..n through ``pysat.card`` (totalizer)."""
-    from pysat.card import CardEnc, EncType
-    from pysat.formula import IDPool
-
     pool = IDPool(start_from=first_var)
-    cnf = CardEnc.atmost(lits=list(range(1, n + 1)), bound=k, vpool=pool, encoding=EncType.totalizer)
+    cnf = CardEnc.atmost(lits=list(range(1, n + 1)), bound=k, vpool=pool, encoding=CardType.totalizer)
     return [list(c) for c in cnf.clauses], max(pool.top, first_var - 1)
 
 
@@ -403,12 +400,8 @@ def _reachable(weights, target: int) -> bool | None:
 def _reachable_cached(weights: tuple, target: int) -> bool | None:
     n, span = len(weights), sum(abs(a) for a in weights)
     if 0 < n <= AUTO_ORACLE_MAX_N:  # exact at any magnitude (Python integers beyond int64)
-        from verify.prefilter.mitm import MeetInTheMiddle
-
         return MeetInTheMiddle(weights).witness(target) is not None
     if span <= AUTO_TABLE_MAX_BITS:
-        from verify.prefilter.bitset import ReachableSums
-
         return ReachableSums(weights).has(target)
     return None
 

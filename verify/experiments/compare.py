@@ -19,16 +19,29 @@ method's.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import statistics
 import time
 from fractions import Fraction
 from pathlib import Path
 
+from verify.constructions import construct_theorem1
 from verify.errors import InputError
 from verify.experiments.base import DEFAULT_TIME_LIMIT, Experiment, Param, Table, target_value
 from verify.experiments.plotting import legend_outside, style
+from verify.experiments.spec import Spec, default_kill_after, spec_methods
+from verify.generators import m_for_kappa, subset_sum_instance
+from verify.heuristics import run_heuristic
+from verify.heuristics.network import (
+    EdgePopupOptions, HeuristicConstructionOptions, construction_heuristic, edge_popup, exact_verdict,
+)
+from verify.networks import load_network
+from verify.problems import load_problem, read_json_file
+from verify.solve.dispatch import solve
+from verify.solve.grading import SolverOptions
 from verify.solve.limits import check_time_limit
+from verify.suites.spec import critical_M, parse_suite_spec
 
 HEURISTIC_NAMES = ("greedy", "kk", "ckk", "local-search", "beam")
 EDGE_POPUP_DENSITY = 0.25  # edge-popup's kept fraction on network instances (density = kept / total)
@@ -48,8 +61,6 @@ METHODS = HEURISTIC_NAMES + ("edge-popup", "exact")
 def _suite_instance(suite: str, name: str):
     """(problem, certified answer) of a suite's instance: a SubsetSum / VectorSubsetSum, or for a
     network instance the pair (target, random)."""
-    from verify.networks import load_network
-    from verify.problems import load_problem, read_json_file
 
     manifest = read_json_file(Path(suite) / "manifest.json")
     entry = next((e for e in manifest.get("instances", []) if e.get("name") == name), None)
@@ -76,8 +87,6 @@ def _suite_params(directory: Path, entry) -> dict:
     """A suite instance's own parameters, as its row stores them: the suite family's (``lambda``,
     ``answer``, ...) and the instance's exact n, size and target; κ = log2(M)/n of the family's
     M (4 decimals), as for a generated instance."""
-    from verify.problems import load_problem
-    from verify.suites.spec import critical_M
 
     where = f"{directory / 'manifest.json'}: instances"
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) \
@@ -104,9 +113,6 @@ def suite_spec(directory, methods=None, time_limit: float | None = None):
     ``directory`` (its parameters and seed), ``methods`` (default: every method; each one named
     must apply to some instance), ``time_limit`` per task (default: the suite spec's, what
     certifying its answers was given)."""
-    from verify.experiments.spec import Spec, default_kill_after, spec_methods
-    from verify.problems import read_json_file
-    from verify.suites.spec import parse_suite_spec
 
     directory = Path(directory).resolve()
     source = f"--suite {directory}"
@@ -139,12 +145,6 @@ def _network_run(pair, known, seed: int, method: str, time_limit) -> dict:
     """A method on a network instance: the subset-sum heuristics solve the construction's
     per-weight sums, ``edge-popup`` searches masks by scores, ``exact`` is the exact construction;
     ``hit`` only when the pruned network is proved equal to the target."""
-    import hashlib
-
-    from verify.constructions import construct_theorem1
-    from verify.heuristics.network import (EdgePopupOptions, HeuristicConstructionOptions, construction_heuristic,
-                                           edge_popup, exact_verdict)
-
     target, random = pair
     k = -(-max(target.scales) // 2)
     out = {"instance_sha256": hashlib.sha256(f"{target.sha256} {random.sha256}".encode()).hexdigest(),
@@ -169,7 +169,6 @@ def _network_run(pair, known, seed: int, method: str, time_limit) -> dict:
 
 def instance(params: dict, seed: int):
     """(problem, certified answer from a suite or None)."""
-    from verify.generators import m_for_kappa, subset_sum_instance
 
     if params.get("source") == "suite":
         return _suite_instance(params["suite"], params["instance"])
@@ -192,16 +191,12 @@ def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
            "kappa": f"{math.log2(M) / problem.n:.4f}" if M else "0",
            "suite_status": known["status"] if known else None}
     if method == "exact":
-        from verify.solve.dispatch import solve
-        from verify.solve.grading import SolverOptions
-
         start = time.perf_counter()
         answer = solve(problem, "auto", options=SolverOptions(time_limit=time_limit)).answers[0]
         out.update(status=answer.status.value, method_seconds=time.perf_counter() - start,
                    reachable=True if answer.status.is_sat else False if answer.status.is_certified else None,
                    decided_by=answer.method)
         return out
-    from verify.heuristics import run_heuristic
 
     start = time.perf_counter()
     cand = run_heuristic(method, problem, seed=seed, time_limit=time_limit)

@@ -36,9 +36,15 @@ from __future__ import annotations
 
 import hashlib
 
+from verify.certificates import theorem3_bound
+from verify.errors import InputError
 from verify.experiments.base import DEFAULT_TIME_LIMIT, Experiment, Param, Table, crossing, group
 from verify.experiments.plotting import legend_outside, reference_style, style
+from verify.generators import target_network, theorem1_random_network, theorem2_random_network
+from verify.layouts import paper_copies, paper_delta_bits, paper_units
+from verify.networks import Rounding
 from verify.status import Status
+from verify.ticket_pipeline import TicketRequest, construction_kept, run as run_pipeline
 
 RANDOM_SEED_OFFSET = 1_000_000  # the random network's seed is seed + this
 
@@ -60,9 +66,6 @@ METHODS = ("construction", "min-width", "sparsest")
 
 def networks(params: dict, seed: int):
     """(target, random, k, units per input of the first block, copies) for a task."""
-    from verify.generators import target_network, theorem1_random_network, theorem2_random_network
-    from verify.layouts import paper_copies, paper_delta_bits, paper_units
-    from verify.networks import Rounding
 
     bits = params["target_bits"]
     rounding = Rounding("double", bits) if params["rounding"] == "double" else Rounding()
@@ -102,8 +105,6 @@ def _proved(eq) -> tuple[Status, str]:
 
 def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
     """Build the pair and run ``method`` on it through the ticket pipeline (module docstring)."""
-    from verify.errors import InputError
-    from verify.ticket_pipeline import TicketRequest, run as run_pipeline
 
     if method not in METHODS:
         raise InputError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
@@ -153,7 +154,6 @@ def _construction_row(outcome, target, copies: int) -> dict:
 def _search_row(outcome, target, random, units: int) -> dict:
     """The searched ticket's status, kept weights and width or optimality (or its certified
     "no"); sparsest is compared with the construction's kept weights."""
-    from verify.ticket_pipeline import construction_kept
 
     search = outcome.search
     out = {"theorem1_width": units}
@@ -194,8 +194,6 @@ def _fmt(x, spec=".2f"):
 
 def theorem3(widths: str, bits: int) -> float:
     """Theorem 3's bound for targets of this shape and precision (it depends on nothing else)."""
-    from verify.certificates import theorem3_bound
-    from verify.generators import target_network
 
     return theorem3_bound(target_network([int(w) for w in widths.split(",")], bits))
 

@@ -40,7 +40,7 @@ def reference_style(j: int) -> dict:
 
 def _arrow():
     """A marker path from just above the point up to an arrowhead: "at least this much"."""
-    from matplotlib.path import Path
+    from matplotlib.path import Path  # optional: the plots extra
 
     return Path([(0, 0.7), (0, 2), (-0.5, 1.3), (0, 2), (0.5, 1.3)],
                 [Path.MOVETO, Path.LINETO, Path.MOVETO, Path.LINETO, Path.LINETO])
@@ -61,7 +61,7 @@ def lower_bounds(ax, points, color) -> None:
 def legend_entry(label: str, **line):
     """A legend entry drawn with ``line`` (``plot`` keyword arguments) that is on no axes: for a
     mark that explains itself once rather than per series."""
-    from matplotlib.lines import Line2D
+    from matplotlib.lines import Line2D  # optional: the plots extra
 
     return Line2D([], [], label=label, **line)
 

@@ -69,7 +69,7 @@ def _plot_ready(exp: Experiment, path: Path):
 
 def plot_figure(exp: Experiment, rows: list[dict]):
     """``exp``'s plot of ``rows`` on a new Figure, widened for the legends beside its axes."""
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # optional: the plots extra (checked above)
 
     figure = Figure(figsize=(11, 4.5), layout="constrained")
     exp.plot(rows, figure)

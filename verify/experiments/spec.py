@@ -47,7 +47,7 @@ MAX_TASKS = 10_000_000
 
 
 def load_toml(text: str) -> dict:
-    try:
+    try:  # tomllib is Python 3.11's; 3.10 has the tomli backport
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib

@@ -24,12 +24,11 @@ from verify.experiments.pool import ProcessPool, TaskKilled
 from verify.experiments.progress import Progress, duration
 from verify.experiments.spec import Spec, Task
 from verify.experiments.store import Store
+from verify.solve.report import versions
 
 
 @lru_cache(maxsize=1)
 def _versions() -> dict:
-    from verify.solve.report import versions
-
     return versions()
 
 
@@ -149,14 +148,14 @@ def make_executor(workers: int | None = None, dask_local: int | None = None, das
             raise InputError(f"--workers: expected at least 1, got {n}")
         pool = ProcessPool(n, kill_after)
         return pool, 4 * n, pool.terminate
-    try:
+    try:  # optional: the dask extra
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise InputError("--dask/--dask-local need Dask: pip install 'slth-verify[dask]'") from None
     if dask_local is not None:
         if dask_local < 1:
             raise InputError(f"--dask-local: expected at least 1 worker, got {dask_local}")
-        import dask
+        import dask  # optional, like distributed above
 
         # the workers' statistical profiler samples every task's stack many times a second,
         # holding the GIL the task needs: measured at several percent of a sweep's throughput

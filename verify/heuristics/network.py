@@ -39,12 +39,15 @@ from typing import Mapping
 
 import numpy as np
 
-from verify.equality import Equality, Verdict
+from verify.constructions import ConstructionOptions, construct_theorem1
+from verify.equality import EQUALITY_METHODS, Equality, Verdict, domain_size, grid_batches, pruned_rounding
 from verify.errors import InputError, InternalError
+from verify.heuristics.subset_sum import HEURISTICS
 from verify.layouts import single_precision, theorem1_units
-from verify.networks import QuantizedNetwork, density as mask_density, same_outputs
+from verify.networks import QuantizedNetwork, check_mask, density as mask_density, same_outputs
 from verify.numbers import RoundingMode
 from verify.seeding import as_generator
+from verify.status import Answer, Status
 from verify.ticket_pipeline import EqualityOptions, prove
 
 LOSSES = ("layerwise", "output")
@@ -142,7 +145,6 @@ def _check_layout(target: QuantizedNetwork, random: QuantizedNetwork, k) -> int:
     if not (k_in >= k and 2 * k >= k_t):
         raise InputError(f"k: Theorem 1 needs δ_in² <= δ² <= δ_t, i.e. {(k_t + 1) // 2} <= k <= {k_in} "
                          f"here (target bits {k_t}, random bits {k_in}), got {k}")
-    from verify.equality import pruned_rounding
 
     pruned_rounding(target, random.depth)  # the target's schedule must be realisable
     return c
@@ -177,8 +179,6 @@ class _Checker:
     ticket pipeline's equality step (``options.input_bits`` resolved)."""
 
     def __init__(self, target, random, k, mode, options: EqualityOptions, batch):
-        from verify.equality import pruned_rounding
-
         self.target, self.random, self.k, self.mode, self.options = target, random, k, mode, options
         self.low = random.lowered(k, mode)
         self.rounding = pruned_rounding(target, random.depth)
@@ -209,7 +209,6 @@ def _verdict_stats(eq: Equality) -> dict:
 
 def _equality_options(target, method, input_bits, budget, time_limit) -> EqualityOptions:
     """The exact checker's options, each checked (one-line errors naming the argument)."""
-    from verify.equality import EQUALITY_METHODS
 
     if method not in EQUALITY_METHODS:
         raise InputError(f"equality: expected one of {', '.join(EQUALITY_METHODS)}, got {method!r}")
@@ -223,7 +222,6 @@ def exact_verdict(target: QuantizedNetwork, random: QuantizedNetwork, k: int, ma
     grid default the target's bits): ``equal`` is a hit; ``differ`` carries a replayed
     ``counterexample`` (scaled integers at ``input_bits``); method ``batch`` when the exact
     pre-filter found it."""
-    from verify.networks import check_mask
 
     _check_layout(target, random, k)
     options = _equality_options(target, options.method, options.input_bits, options.budget, options.time_limit)
@@ -327,7 +325,6 @@ def edge_popup(target: QuantizedNetwork, random: QuantizedNetwork, k: int,
     _check_layout(target, random, k)
     options, exact_density = _checked_edge_popup(target, options)
     rng = as_generator(options.seed)
-    from verify.equality import EQUALITY_METHODS, domain_size, grid_batches
 
     if options.equality not in EQUALITY_METHODS:
         raise InputError(f"equality: expected one of {', '.join(EQUALITY_METHODS)}, got {options.equality!r}")
@@ -457,14 +454,6 @@ class _ScoreSearch:
 
 # ------------------------------------------------------------------ construction + heuristic
 
-def _subset_sum_heuristics() -> dict:
-    try:
-        from verify.heuristics.subset_sum import HEURISTICS
-    except ImportError as e:  # the module is optional for edge_popup
-        raise InputError(f"heuristic: the subset-sum heuristics are not available ({e})") from None
-    return HEURISTICS
-
-
 def construction_heuristic(target: QuantizedNetwork, random: QuantizedNetwork, k: int,
                            options: HeuristicConstructionOptions) -> NetworkCandidate:
     """Theorem 1's construction (:func:`verify.constructions.construct_theorem1`: block-diagonal
@@ -485,11 +474,10 @@ def construction_heuristic(target: QuantizedNetwork, random: QuantizedNetwork, k
     where numeric. ``failures`` > 0 with ``hit`` is possible: a later pair's branch-B sums are
     never used (their inputs are ReLU outputs), and γ-rounding can hide a missing term on the
     grid (the verdict's ``domain`` then says "every input of S_δ^d0", not "every real input")."""
-    from verify.constructions import ConstructionOptions, construct_theorem1
 
     start = time.perf_counter()
     _check_layout(target, random, k)
-    table = _subset_sum_heuristics()
+    table = HEURISTICS
     heuristic = options.heuristic
     if not isinstance(heuristic, str) or heuristic not in table:
         raise InputError(f"heuristic: expected one of {', '.join(sorted(table))}, got {heuristic!r}")
@@ -525,8 +513,6 @@ class _HeuristicSolver:
         self.summed: dict = {}
 
     def __call__(self, products, w):
-        from verify.status import Answer, Status
-
         name, counts = self.name, self.counts
         counts["sums"] += 1
         remaining = None
@@ -575,7 +561,6 @@ def _indices(name: str, found, n: int) -> tuple[int, ...]:
 def _small_batch(target: QuantizedNetwork, input_bits: int, points: int = 64) -> np.ndarray:
     """A fixed, small set of grid inputs for the exact pre-filter: the corners, the unit vectors
     (both signs) and a spread of grid points, deterministic."""
-    from verify.equality import domain_size, grid_batches
 
     d0 = target.widths[0]
     total = domain_size(d0, input_bits)

@@ -26,6 +26,7 @@ with one line naming the file and the problem.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import zipfile
@@ -165,8 +166,6 @@ def _tensor_layers(tensors: dict, source: str, what: str) -> list[FloatLayer]:
 # ---------------------------------------------------------------------------------- npz
 
 def _read_npz(data: bytes, source: str) -> list[FloatLayer]:
-    import io
-
     tensors = {}
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
@@ -264,7 +263,7 @@ class _OnnxGraph:
         raise InputError(f"{self.source}: node '{name}' ({node.op_type}): {why}")
 
     def layers(self) -> list[FloatLayer]:
-        from onnx import numpy_helper
+        from onnx import numpy_helper  # optional: the models extra
 
         g, src = self.graph, self.source
         for t in g.initializer:
@@ -323,7 +322,7 @@ class _OnnxGraph:
     def _fold(self, node, index: int) -> None:
         """Evaluate a node whose inputs are all constants: a weight seen through a Transpose or an
         Identity (as torch's exporters write it); computing anything else on weights is refused."""
-        from onnx import helper
+        from onnx import helper  # optional: the models extra
 
         args = [self.constants[n][0] for n in node.input if n]
         origin = self.constants[node.input[0]][1]
@@ -339,7 +338,7 @@ class _OnnxGraph:
             self.constants[out] = (value, origin)
 
     def _constant_value(self, node, index: int) -> np.ndarray:
-        from onnx import helper, numpy_helper
+        from onnx import helper, numpy_helper  # optional: the models extra
 
         for a in node.attribute:
             if a.name == "value":
@@ -351,7 +350,7 @@ class _OnnxGraph:
     def _step(self, node, index: int, state: str, current: str, layers: list) -> str:
         """One node of the chain; returns the new state: input (before any layer), linear (after
         a MatMul/Gemm), relu (after a Relu)."""
-        from onnx import helper
+        from onnx import helper  # optional: the models extra
 
         op = node.op_type
         attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}

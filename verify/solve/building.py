@@ -109,10 +109,6 @@ def build_encoding(weights, t: int, encoding: str = "auto", size: int | None = N
     with ``path_ok`` read a witness off the diagram when ``dd`` is the choice, within the memory
     budget and the time limit (see the module docstring). Raises ``BudgetExceeded`` when nothing
     fits, ``InputError`` for a bad encoding name."""
-    import pysat.card  # noqa: F401 - imported before any fork, so the child imports nothing
-    import pysat.formula  # noqa: F401
-    import pysat.pb  # noqa: F401
-
     check_time_limit(time_limit)
     weights = [int(a) for a in weights]
     limit = resolve_budget(budget)

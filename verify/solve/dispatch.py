@@ -27,10 +27,12 @@ from collections import Counter
 import numpy as np
 
 from verify.errors import BudgetExceeded, InputError, MethodDisagreement
+from verify.heuristics.subset_sum import HEURISTICS
 from verify.prefilter.budget import require, resolve_budget
 from verify.prefilter.counting import SolutionCounts
 from verify.prefilter.mitm import MeetInTheMiddle
 from verify.problems import Problem, SubsetSum, TargetRange
+from verify.seeding import as_generator
 from verify.solve.exact import backing, cover_dp, search_mitm, unsat_evidence, verified
 from verify.solve.grading import SolverOptions, cpsat_answer, cpsat_answers, sat_answer
 from verify.solve.methods import (
@@ -63,8 +65,6 @@ def _primal(command: str, method: str, chosen: str, plain: Plain, cardinality: b
     cost = dp_cost(plain.weights, False)[0] if chosen == "dp" else mitm_cost(plain.weights)[0]
     if cost < PRIMAL_MIN_OPS:
         return None
-    from verify.heuristics.subset_sum import HEURISTICS
-    from verify.seeding import as_generator
 
     i = int(plain.todo[0])
     found, _ = HEURISTICS["ckk"](plain.weights, int(plain.scalar[0]), size=None, rng=as_generator(0),

@@ -226,7 +226,7 @@ def cpsat_answers(problem: Problem, targets: list, scalars: list[int], options: 
     claims the rest): faster than one model per target on most target sets measured
     (``benchmarks/cpsat_multi.py``). Same grading as :func:`cpsat_answer`; ``time_limit``
     covers the whole set."""
-    from verify.solve.reachability import reachable_targets
+    from verify.solve.reachability import reachable_targets  # here: it imports OR-Tools (about 1 s)
 
     results = reachable_targets(problem, targets, options.time_limit)
     out = []
@@ -246,6 +246,7 @@ def cpsat_answer(problem: Problem, target, t: int, options: SolverOptions, backi
                  workers: int | None = None) -> Answer:
     """Decide one target with CP-SAT (see the module docstring); ``t`` is the scalar form of
     ``target`` that ``backing`` understands."""
+    # here, not at the top: these import OR-Tools (about 1 s), which SAT and the tables never need
     from verify.encodings.cpsat import build_model
     from verify.solve.cpsat import run
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pysat.examples.rc2 import RC2
+from pysat.formula import WCNF
+
 from verify.solve.children import call_in_child
 from verify.solve.limits import check_time_limit
 from verify.solve.outcome import Outcome
@@ -28,9 +31,6 @@ class MaxsatResult:
 
 def _rc2(hard, soft):
     """Child-process body: RC2's optimum and model on the WCNF (hard, soft)."""
-    from pysat.examples.rc2 import RC2
-    from pysat.formula import WCNF
-
     wcnf = WCNF()
     for clause in hard:
         wcnf.append(clause)

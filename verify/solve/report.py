@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import platform
 from dataclasses import replace
+from importlib.metadata import PackageNotFoundError, version
 
 from verify import __version__
 from verify.problems import Problem
@@ -14,8 +15,6 @@ from verify.status import Answer, Status
 
 def versions() -> dict:
     """Versions of everything that may have produced a result (None: not installed)."""
-    from importlib.metadata import PackageNotFoundError, version
-
     out = {"slth-verify": __version__, "python": platform.python_version()}
     for package in ("numpy", "ortools", "python-sat", "dratify", "cdclkit-native"):
         try:

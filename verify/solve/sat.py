@@ -32,6 +32,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from pysat.solvers import Solver, SolverNames
+
 from verify.errors import InputError, InternalError
 from verify.interrupts import check as check_interrupted
 from verify.solve.children import call_in_child
@@ -92,8 +94,6 @@ def solver_name(name: str, proof: bool = True) -> str:
     >>> solver_name("minisat22", proof=False)
     'minisat22'
     """
-    from pysat.solvers import SolverNames
-
     if not isinstance(name, str):
         raise InputError(f"solver: expected a PySAT solver name, got {name!r}")
     key = name.strip().lower()
@@ -136,8 +136,6 @@ def check_formula(nvars, clauses) -> int:
 
 def _solve_here(name: str, clauses, proof: bool) -> tuple[Outcome, list[int] | None, list[str] | None]:
     """Solve in this process: (outcome, raw PySAT model or None, proof lines or None)."""
-    from pysat.solvers import Solver
-
     # The plain solve() only: an UNSAT under assumptions would not refute the formula.
     with Solver(name=name, bootstrap_with=clauses, with_proof=proof) as s:
         answer = s.solve()
@@ -175,8 +173,6 @@ def run_sat(nvars: int, clauses: list[list[int]], solver: str = DEFAULT_SOLVER,
         raise InputError(f"isolation: expected one of {', '.join(ISOLATIONS)}, got {isolation!r}")
     literals = check_formula(nvars, clauses)
     inline = isolation == "auto" and nvars <= INLINE_MAX_VARS and literals <= INLINE_MAX_LITERALS
-
-    import pysat.solvers  # noqa: F401 - imported before any fork, so the child imports nothing
 
     start = time.perf_counter()
     if inline:

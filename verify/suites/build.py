@@ -30,10 +30,21 @@ from fractions import Fraction
 from pathlib import Path
 
 from verify import __version__
+from verify.certify import CertifyOptions, certify
+from verify.encodings.export import export_problem
+from verify.encodings.formats import read_dimacs
 from verify.errors import BudgetExceeded, InputError
+from verify.generators import subset_sum_instance, target_network, theorem1_random_network, vector_instance
+from verify.networks import Rounding, save_network
+from verify.problems import dumps_readable, read_json_file, write_text_atomic
+from verify.seeding import as_generator, uniform_ints
+from verify.solve.dispatch import solve
 from verify.solve.outcome import Outcome
+from verify.solve.refutation import refute
 from verify.solve.sat import DEFAULT_SOLVER
+from verify.status import Status
 from verify.suites.spec import Point, SuiteSpec, critical_M
+from verify.witness import replay_witness
 
 INFEASIBLE_TRIES = 64
 NETWORK_SEED_OFFSET = 1_000_000  # the random network's seed is the instance's seed + this
@@ -44,8 +55,6 @@ def sha256_file(path: Path) -> str:
 
 
 def _instance(point: Point, target):
-    from verify.generators import subset_sum_instance, vector_instance
-
     p = dict(point.params)
     size = p["n"] // 2 if p["size"] == "half" else p["size"]
     if point.kind == "subset-sum":
@@ -57,7 +66,6 @@ def _instance(point: Point, target):
 
 def exhaustive_answer(problem, budget):
     """The first exhaustive pre-filter answer that fits ``budget`` (None if none fits)."""
-    from verify.solve.dispatch import solve
 
     for method in ("mitm", "dp"):
         try:
@@ -70,8 +78,6 @@ def exhaustive_answer(problem, budget):
 def _sat_answer(problem, cnf_text: str, time_limit: float) -> tuple[Outcome, object]:
     """The default SAT solver on the exported CNF for at most ``time_limit`` seconds, its "no"
     proof-checked: (SAT, witness) / (UNSAT, proof lines of a checked refutation) / (UNKNOWN, why)."""
-    from verify.encodings.formats import read_dimacs
-    from verify.solve.refutation import refute
 
     cnf = read_dimacs(cnf_text)
     clauses = [list(c) for c in cnf.clauses]
@@ -84,15 +90,11 @@ def _sat_answer(problem, cnf_text: str, time_limit: float) -> tuple[Outcome, obj
 
 
 def _write(directory: Path, name: str, text: str) -> dict:
-    from verify.problems import write_text_atomic
-
     write_text_atomic(directory / name, text)
     return {"path": f"instances/{name}", "sha256": hashlib.sha256(text.encode()).hexdigest()}
 
 
 def _exports(problem, spec: SuiteSpec, directory: Path, stem: str) -> tuple[dict, str | None]:
-    from verify.encodings.export import export_problem
-
     files, cnf_text = {}, None
     for fmt in spec.formats:
         text, _ = export_problem(problem, fmt, encoding=spec.encoding)
@@ -102,12 +104,6 @@ def _exports(problem, spec: SuiteSpec, directory: Path, stem: str) -> tuple[dict
 
 
 def _subset_sum_entry(point: Point, spec: SuiteSpec, directory: Path) -> dict:
-    from verify.encodings.export import export_problem
-    from verify.problems import dumps_readable
-    from verify.seeding import as_generator, uniform_ints
-    from verify.status import Status
-    from verify.witness import replay_witness
-
     p = dict(point.params)
     stem = point.name
     notes = []
@@ -179,12 +175,6 @@ def _subset_sum_entry(point: Point, spec: SuiteSpec, directory: Path) -> dict:
 
 
 def _network_entry(point: Point, spec: SuiteSpec, directory: Path) -> dict:
-    from verify.certify import CertifyOptions, certify
-    from verify.generators import target_network, theorem1_random_network
-    from verify.networks import Rounding, save_network
-    from verify.problems import dumps_readable, read_json_file, write_text_atomic
-    from verify.status import Status
-
     p = dict(point.params)
     stem = point.name
     bits = p["target_bits"]
@@ -216,7 +206,6 @@ def _network_entry(point: Point, spec: SuiteSpec, directory: Path) -> dict:
 def build_suite(spec: SuiteSpec, output, progress=None) -> dict:
     """Build every instance of ``spec`` into the new directory ``output`` and write its
     manifest last (a suite without manifest.json is incomplete). Returns the manifest."""
-    from verify.problems import dumps_readable, write_text_atomic
 
     out = Path(output)
     if out.exists() and any(out.iterdir()):

@@ -14,7 +14,14 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from verify.certificates import check_certificate
+from verify.encodings.export import export_problem
 from verify.errors import InputError, MissingFileError
+from verify.networks import load_network
+from verify.problems import load_problem, read_json_file
+from verify.solve.dispatch import solve
+from verify.solve.proofs import check_drup_files
+from verify.witness import witness_error
 
 
 @dataclass
@@ -40,12 +47,6 @@ def _verify_file(root: Path, name: str, role: str, record: dict) -> Path:
 
 
 def _check_subset_sum(root: Path, entry: dict, engines: str) -> str:
-    from verify.solve.proofs import check_drup_files
-    from verify.encodings.export import export_problem
-    from verify.problems import load_problem
-    from verify.solve.dispatch import solve
-    from verify.witness import witness_error
-
     files = entry["files"]
     paths = {role: _verify_file(root, entry["name"], role, rec) for role, rec in files.items()}
     problem = load_problem(paths["instance"])
@@ -85,9 +86,6 @@ def _check_subset_sum(root: Path, entry: dict, engines: str) -> str:
 
 
 def _check_network(root: Path, entry: dict, engines: str) -> str:
-    from verify.certificates import check_certificate
-    from verify.networks import load_network
-
     paths = {role: _verify_file(root, entry["name"], role, rec) for role, rec in entry["files"].items()}
     target, random = load_network(paths["target"]), load_network(paths["random"])
     if hashlib.sha256(f"{target.sha256} {random.sha256}".encode()).hexdigest() != entry["instance_sha256"]:
@@ -121,7 +119,6 @@ def _malformed(entry) -> str | None:
 
 def check_suite(directory, engines: str = "auto") -> SuiteCheck:
     """Re-verify every answer of the suite in ``directory`` (module docstring)."""
-    from verify.problems import read_json_file
 
     root = Path(directory)
     if not (root / "manifest.json").is_file():

@@ -31,7 +31,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from verify.encodings.cnf import ENCODINGS
 from verify.errors import InputError, MissingFileError
+from verify.experiments.spec import check_fields, load_toml
 from verify.prefilter.budget import parse_size
 from verify.solve.limits import check_time_limit
 
@@ -162,7 +164,6 @@ def _family(i: int, fam, where: str) -> list[dict]:
 
 def parse_suite_spec(data: dict, source: str) -> SuiteSpec:
     """Validate a parsed suite spec (module docstring); ``source`` names it in errors."""
-    from verify.experiments.spec import check_fields
 
     check_fields(data, TOP, ("name", "family"), source)
     name = data["name"]
@@ -179,7 +180,6 @@ def parse_suite_spec(data: dict, source: str) -> SuiteSpec:
     formats = data.get("formats", list(FORMATS))
     if not isinstance(formats, list) or any(f not in FORMATS for f in formats):
         raise InputError(f"{source}: formats: expected a sublist of {list(FORMATS)}, got {formats!r}")
-    from verify.encodings.cnf import ENCODINGS
 
     encoding = data.get("encoding", "auto")
     if encoding not in ENCODINGS:
@@ -203,7 +203,6 @@ SPECS_DIR = Path(__file__).resolve().parent / "specs"
 
 def load_suite_spec(path) -> SuiteSpec:
     """Read and validate a suite spec file, or a built-in one by name (``critical-window``)."""
-    from verify.experiments.spec import load_toml
 
     p = Path(path)
     if not p.is_file() and p.suffix == "" and (SPECS_DIR / f"{path}.toml").is_file():
