@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from verify.certificates import replay_witnesses
+from verify.certificates import Family, replay_witnesses
 from verify.certify import CertifyOptions, CertifySummary, certify
 from verify.constructions import ConstructionOptions, construct_theorem1, construct_theorem2
 from verify.equality import Verdict, decide_equality, ticket_network
@@ -18,6 +18,7 @@ from verify.generation import RandomNetworkRequest, generate_random
 from verify.generators import target_network, theorem1_random_network, theorem2_random_network
 from verify.layouts import Layout, construction_theorem, layout_of, theorem1_units
 from verify.networks import QuantizedNetwork, Rounding, input_grid, same_outputs, save_network
+from verify.numbers import RoundingMode
 from verify.ticket_pipeline import EqualityOptions, Find, TicketRequest, TicketSize, prove, run
 
 
@@ -74,8 +75,8 @@ def test_a_searched_mask_is_what_its_witnesses_replay_to(find):
     target, random, outcome = first_ticket(1, find)
     search = outcome.search
     assert outcome.construction is None and search.found and outcome.equality.verdict is Verdict.EQUAL
-    replayed = replay_witnesses(witnesses(search), target, random, outcome.k, "nearest-even", "theorem1",
-                                search.width)
+    family = Family(target, random, outcome.k, RoundingMode.NEAREST_EVEN, "theorem1", search.width)
+    replayed = replay_witnesses(witnesses(search), family)
     assert all(np.array_equal(a, b) for a, b in zip(outcome.mask, replayed))
     assert equal_on_grid(target, random, outcome.mask, outcome.k)
 

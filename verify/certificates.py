@@ -31,7 +31,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -346,6 +347,39 @@ class CheckReport:
             self.error = error if error is not None else ClaimRejected(text)
 
 
+@dataclass(frozen=True)
+class Family:
+    """What a claim's checks share: the networks, δ = 2^-``k`` and the ``mode`` that lower R,
+    the ``layout`` the depths give, and the claim's ``width`` (units per group a searched ticket
+    may use; None: any unit, as for a construction)."""
+
+    target: QuantizedNetwork
+    random: QuantizedNetwork
+    k: int
+    mode: RoundingMode
+    layout: str
+    width: int | None = None
+
+    @cached_property
+    def low(self) -> QuantizedNetwork:
+        """[R]_δ: the random network lowered to the grid δℤ."""
+        return self.random.lowered(self.k, self.mode)
+
+    def sums(self):
+        """The structured family's subset sums at this width (``verify.tickets.family_sums``)."""
+        return family_sums(self.target, self.random, self.k, self.mode, self.width)
+
+
+@dataclass(frozen=True)
+class _Checking:
+    """Where the certificate's files are (``base``), the proof engines (None: proofs not
+    re-run) and the report the checks write to."""
+
+    base: Path
+    engines: str | None
+    report: CheckReport
+
+
 def _require(cond: bool, why: str) -> None:
     if not cond:
         raise ClaimRejected(why)
@@ -390,7 +424,7 @@ def check_certificate(path, engines: str = "auto", proofs: bool = True, loaded: 
         report.bad(f"{path}: {e}", MalformedCertificate(f"{path}: {e}"))
         return report
     try:
-        _check(cert, path.parent, engines if proofs else None, report, loaded or {}, progress)
+        _check(cert, _Checking(path.parent, engines if proofs else None, report), loaded or {}, progress)
     except ClaimRejected as e:
         report.bad(str(e), ClaimRejected(f"{path}: {e}"))
     except InternalError:
@@ -413,24 +447,24 @@ def _cited(base: Path, rel: str, where: str, sha256: str | None = None) -> Path:
         raise ClaimRejected(f"{where}: {rel}: cannot be read ({e.strerror or e})") from None
 
 
-def _check(cert: dict, base: Path, engines: str, report: CheckReport, loaded: dict, progress) -> None:
+def _check(cert: dict, ctx: _Checking, loaded: dict, progress) -> None:
     """The checks proper, on a certificate ``validate_certificate`` accepted."""
     claim, files, evidence = cert["claim"], cert["files"], cert["evidence"]
-    ticket = claim["kind"] == "ticket"
     nets = {}
     for role in ("target", "random"):
         f = files[role]
         progress(f"reading the {role} network {f['path']}")
-        net = loaded.get(role) or load_network(_cited(base, f["path"], f"files.{role}"))
+        net = loaded.get(role) or load_network(_cited(ctx.base, f["path"], f"files.{role}"))
         _require(net.sha256 == f["sha256"], f"files.{role}: {f['path']} has content sha256 "
                  f"{net.sha256}, the certificate says {f['sha256']}")
         nets[role] = net
     target, random = nets["target"], nets["random"]
-    report.good(f"target {files['target']['path']} and random {files['random']['path']}: content sha256 match")
+    ctx.report.good(f"target {files['target']['path']} and random {files['random']['path']}: content sha256 match")
     layout = layout_of(target, random)
     _require(claim["layout"] == layout, f"claim.layout: the networks' depths give {layout}, not {claim['layout']}")
-    k, mode, width = claim["delta_bits"], RoundingMode.parse(claim["lowering"]), claim["width"]
-    equality = evidence["equality"]
+    family = Family(target, random, claim["delta_bits"], RoundingMode.parse(claim["lowering"]), layout,
+                    claim["width"])
+    width, equality = family.width, evidence["equality"]
     if claim.get("minimal_width"):  # before the statement, which names width - 1
         _require(width is not None and width >= 1, "claim.width: a minimal width needs a width of at least 1")
     if width is not None:  # the structured family is Theorem 1's, of c units per group
@@ -438,32 +472,39 @@ def _check(cert: dict, base: Path, engines: str, report: CheckReport, loaded: di
         _require(width <= c, f"claim.width: {width} units per group, the random network has {c}")
     _require(claim["statement"] == statement(claim, equality["domain"] if equality else None),
              "claim.statement does not say what the claim's fields say")
-
-    if not ticket:
-        _require(cert["mask"] is None and evidence == {**dict.fromkeys(evidence), "witnesses": [],
-                                                        "lower_bounds": [], "no_ticket": evidence["no_ticket"]}
-                 and evidence["no_ticket"] is not None,
-                 "a no-ticket claim carries only the refuted sum as evidence")
-        _check_refuted(evidence["no_ticket"], width, target, random, k, mode, report, "no ticket")
+    if claim["kind"] == "ticket":
+        _check_ticket(cert, family, ctx, progress)
         return
+    _require(cert["mask"] is None and evidence == {**dict.fromkeys(evidence), "witnesses": [],
+                                                    "lower_bounds": [], "no_ticket": evidence["no_ticket"]}
+             and evidence["no_ticket"] is not None,
+             "a no-ticket claim carries only the refuted sum as evidence")
+    _check_refuted(evidence["no_ticket"], family, ctx.report, "no ticket")
+
+
+def _check_ticket(cert: dict, family: Family, ctx: _Checking, progress) -> None:
+    """A ticket claim: its mask, witnesses, equality, and the optimality it may claim."""
+    claim, evidence = cert["claim"], cert["evidence"]
+    target, width, equality = family.target, family.width, evidence["equality"]
     _require(evidence["no_ticket"] is None, "a ticket claim carries no no-ticket evidence")
     _require(cert["mask"] is not None and equality is not None, "a ticket claim needs a mask and equality evidence")
-    mask = mask_from_json(cert["mask"], "mask", [w.shape for w in random.weights])
-    pruned = ticket_network(target, random, mask, k, mode)
+    mask = mask_from_json(cert["mask"], "mask", [w.shape for w in family.random.weights])
+    pruned = ticket_network(target, family.random, mask, family.k, family.mode)
     kept, total = density(mask)
     _require((claim["kept"], claim["total"]) == (kept, total),
              f"claim.kept/total: the mask keeps {kept} of {total}, the claim says {claim['kept']} of {claim['total']}")
-    report.good(f"mask: sha256 matches; keeps {kept:,} of {total:,} weights (density {kept / max(total, 1):.4f})")
+    ctx.report.good(f"mask: sha256 matches; keeps {kept:,} of {total:,} weights (density {kept / max(total, 1):.4f})")
 
     witnesses = evidence["witnesses"]
     if witnesses:
-        _require(layout in ("theorem1", "theorem2"), f"evidence.witnesses: a {layout} ticket has no per-weight witnesses")
+        _require(family.layout in ("theorem1", "theorem2"),
+                 f"evidence.witnesses: a {family.layout} ticket has no per-weight witnesses")
         progress(f"replaying {len(witnesses):,} witnesses")
-        union = replay_witnesses(witnesses, target, random, k, mode, layout, width)
+        union = replay_witnesses(witnesses, family)
         _require(all(np.array_equal(a, b) for a, b in zip(union, mask)),
                  "evidence.witnesses: the mask is not exactly the union of the witnesses' weights")
-        report.good(f"{len(witnesses)} per-weight witnesses replayed in exact integer arithmetic; "
-                    f"the mask is exactly their union")
+        ctx.report.good(f"{len(witnesses)} per-weight witnesses replayed in exact integer arithmetic; "
+                        f"the mask is exactly their union")
     else:
         _require(width is None and not claim.get("sparsest") and not claim.get("minimal_width"),
                  "a claim about the structured family needs per-weight witnesses")
@@ -482,15 +523,15 @@ def _check(cert: dict, base: Path, engines: str, report: CheckReport, loaded: di
     _require(result.verdict == "equal" and equality_record(result) == equality,
              f"equality by {method}: re-run gives {equality_record(result)} ({result.detail}), "
              f"the certificate says {equality}")
-    report.good(f"equality by {method}: equal on {equality['domain']}")
+    ctx.report.good(f"equality by {method}: equal on {equality['domain']}")
 
     if claim.get("sparsest"):
         progress("checking the lower bounds' proofs")
-        _check_bounds(evidence["lower_bounds"], kept, total, target, random, k, mode, width, base, engines, report)
+        _check_bounds(evidence["lower_bounds"], (kept, total), family, ctx)
     else:
         _require(evidence["lower_bounds"] == [], "lower bounds given for a claim that is not 'sparsest'")
     if claim.get("minimal_width"):
-        _check_refuted(evidence["narrower"], width - 1, target, random, k, mode, report, "one unit narrower")
+        _check_refuted(evidence["narrower"], replace(family, width=width - 1), ctx.report, "one unit narrower")
     else:
         _require(evidence["narrower"] is None, "a narrower refutation given for a claim that is not 'minimal_width'")
 
@@ -523,29 +564,30 @@ def expected_witnesses(layout: str, target: QuantizedNetwork, random: QuantizedN
     return out
 
 
-def replay_witnesses(witnesses, target, random, k, mode, layout, width) -> list[np.ndarray]:
+def replay_witnesses(witnesses, family: Family) -> list[np.ndarray]:
     """Replay every witness in exact integer arithmetic against ``[R]_δ`` and ``T`` and return
     the mask they imply (their union). Each (layer, row, input, branch) of
-    :func:`expected_witnesses` must appear exactly once; ``width`` (None: any unit of the
-    group) bounds the units a searched ticket may use. Vectorized per (layer, branch): a
+    :func:`expected_witnesses` must appear exactly once; the family's ``width`` (None: any unit
+    of the group) bounds the units a searched ticket may use. Vectorized per (layer, branch): a
     784-100-10 ticket has 158,800 witnesses."""
     keys = [(w["layer"], w["row"], w["input"], w["branch"]) for w in witnesses]
-    expected = expected_witnesses(layout, target, random, width is not None)
+    expected = expected_witnesses(family.layout, family.target, family.random, family.width is not None)
     _require(len(set(keys)) == len(keys) and set(keys) == expected,
              f"evidence.witnesses: expected one witness for each of {len(expected)} (layer, row, input, "
              f"branch), got {len(keys)} ({len(set(keys) - expected)} unexpected, {len(expected - set(keys))} missing)")
-    low = random.lowered(k, mode)
-    union = [np.zeros(w.shape, dtype=bool) for w in low.weights]
+    union = [np.zeros(w.shape, dtype=bool) for w in family.low.weights]
     groups: dict[tuple, list] = {}
     for w in witnesses:
         groups.setdefault((w["layer"], w["branch"]), []).append(w)
     for (layer, branch), ws in sorted(groups.items()):
-        _replay_group(ws, layer, branch, target, low, k, layout, width, union)
+        _replay_group(ws, layer, branch, family, union)
     return union
 
 
-def _replay_group(ws, layer, branch, target, low, k, layout, width, union) -> None:
-    """Replay the witnesses of one (layer, branch), all at once; the first failing one is named."""
+def _replay_group(ws, layer: int, branch: str, family: Family, union: list[np.ndarray]) -> None:
+    """Replay the witnesses of one (layer, branch), all at once, marking their weights in
+    ``union``; the first failing one is named."""
+    target, low, k, width = family.target, family.low, family.k, family.width
     def where(n: int) -> str:
         w = ws[n]
         return f"witness (layer {layer}, row {w['row']}, input {w['input']}, branch {branch})"
@@ -566,7 +608,7 @@ def _replay_group(ws, layer, branch, target, low, k, layout, width, union) -> No
     repeated = (wid[order][1:] == wid[order][:-1]) & (h[order][1:] == h[order][:-1])
     _require(1 <= layer <= target.depth and not repeated.any(),
              f"{where(int(wid[order][1:][repeated][0])) if repeated.any() else 'witness'}: a unit listed twice")
-    first, second = _positions(layout, layer, branch)
+    first, second = _positions(family.layout, layer, branch)
     t_w = target.weights[layer - 1]
     if second is None:  # Theorem 2: single weights over the copies of neuron j
         m = low.weights[first]
@@ -628,18 +670,20 @@ def _exact_sums(factors: list[np.ndarray], wid: np.ndarray, count: int) -> list[
     return totals.tolist()
 
 
-def _sum_of(record, width, target, random, k, mode):
+def _sum_of(record, family: Family):
     key = (record["layer"], record["row"], record["input"], record["branch"])
-    for s in family_sums(target, random, k, mode, width):
+    for s in family.sums():
         if (s.layer, s.output, s.input, s.branch) == key:
             return s
-    raise ClaimRejected(f"no subset sum {key} in the family at width {width}")
+    raise ClaimRejected(f"no subset sum {key} in the family at width {family.width}")
 
 
-def _check_refuted(record, width, target, random, k, mode, report, what) -> None:
+def _check_refuted(record, family: Family, report: CheckReport, what: str) -> None:
+    """An exhaustive "no": the recorded sum of the family at its width has no subset (re-run)."""
+    width = family.width
     _require(isinstance(record, dict) and record.get("width") == width,
              f"{what}: expected a refuted sum at width {width}")
-    s = _sum_of(record, width, target, random, k, mode)
+    s = _sum_of(record, family)
     units, how, why = decide_sum(s)
     _require(units is None and record == refutation_record(s, width, how, why),
              f"{what}: layer {s.layer} row {s.output} input {s.input} branch {s.branch} at width "
@@ -648,8 +692,13 @@ def _check_refuted(record, width, target, random, k, mode, report, what) -> None
                 f"subset among the first {width} units of its group ({how}, re-run: {why})")
 
 
-def _check_bounds(bounds, kept, total_weights, target, random, k, mode, width, base, engines, report) -> None:
-    comps = {(c.layer, c.input, c.branch): c for c in components(family_sums(target, random, k, mode, width))}
+def _check_bounds(bounds, size: tuple[int, int], family: Family, ctx: _Checking) -> None:
+    """Sparsest: each component's CNF with at most ``at_most`` kept weights is rebuilt and
+    compared with its file, its DRUP proof checked, and the bounds add up to the mask's kept
+    weights (``size``: the mask's kept and total weights)."""
+    kept, total_weights = size
+    base, engines, report = ctx.base, ctx.engines, ctx.report
+    comps = {(c.layer, c.input, c.branch): c for c in components(family.sums())}
     seen, total = set(), 0
     for b in bounds:
         key = (b["layer"], b["input"], b["branch"])
