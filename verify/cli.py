@@ -90,8 +90,9 @@ def cmd_generate_subset_sum(args) -> int:
     from verify.generation import SubsetSumRequest, generate_subset_sum
 
     problem = generate_subset_sum(SubsetSumRequest(
-        args.n, args.bits, args.M, args.kappa, not args.no_zero, args.distribution, args.branch, args.rejection,
-        args.target, args.size, args.objective, args.seed, args.memory_budget))
+        n=args.n, bits=args.bits, M=args.M, kappa=args.kappa, zero=not args.no_zero, distribution=args.distribution,
+        branch=args.branch, rejection=args.rejection, target=args.target, size=args.size, objective=args.objective,
+        seed=args.seed, budget=args.memory_budget))
     _emit_problem(problem, args.output)
     return ExitCode.OK
 
@@ -99,8 +100,9 @@ def cmd_generate_subset_sum(args) -> int:
 def cmd_generate_vector(args) -> int:
     from verify.generation import VectorRequest, generate_vector
 
-    problem = generate_vector(VectorRequest(args.n, args.dim, args.bits, not args.no_zero, args.target, args.size,
-                                            args.seed, args.memory_budget))
+    problem = generate_vector(VectorRequest(n=args.n, dim=args.dim, bits=args.bits, zero=not args.no_zero,
+                                            target=args.target, size=args.size, seed=args.seed,
+                                            budget=args.memory_budget))
     _emit_problem(problem, args.output)
     return ExitCode.OK
 
@@ -228,8 +230,9 @@ def cmd_generate_random(args) -> int:
     from verify.generation import RandomNetworkRequest, generate_random
     from verify.networks import load_network, save_network
 
-    request = RandomNetworkRequest(int(args.theorem), args.bits, args.c, args.width_per_weight, args.copies,
-                                   args.seed, not args.no_zero, args.memory_budget)
+    request = RandomNetworkRequest(theorem=int(args.theorem), bits=args.bits, c=args.c,
+                                   units_per_input=args.width_per_weight, copies=args.copies, seed=args.seed,
+                                   zero=not args.no_zero, budget=args.memory_budget)
     with StatusLine("slth-verify generate random") as status:
         status.stage("reading the target")
         drawn = generate_random(load_network(args.target_file), request)
@@ -311,9 +314,10 @@ def cmd_construct(args) -> int:
 def cmd_certify(args) -> int:
     from verify.certify import CertifyOptions, certify
 
-    options = CertifyOptions(args.find, args.mask, args.delta_bits, args.mode, args.input_bits, args.equality,
-                             args.method, check_time_limit(args.time_limit, "--time-limit"),
-                             args.memory_budget)
+    options = CertifyOptions(find=args.find, mask_path=args.mask, k=args.delta_bits, mode=args.mode,
+                             input_bits=args.input_bits, equality=args.equality, method=args.method,
+                             time_limit=check_time_limit(args.time_limit, "--time-limit"),
+                             budget=args.memory_budget)
     with StatusLine("slth-verify certify") as status:
         done = certify(args.target, args.random, args.output, options, progress=status.stage)
     if args.json:
