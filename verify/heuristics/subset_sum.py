@@ -41,6 +41,7 @@ import numpy as np
 from verify.errors import InputError, InternalError
 from verify.problems import SubsetSum, TargetRange
 from verify.seeding import as_generator
+from verify.solve.limits import check_time_limit
 from verify.witness import witness_error
 
 
@@ -446,8 +447,10 @@ def _check_opts(name: str, fn: Callable, opts: dict) -> None:
         raise InputError(f"heuristic {name!r}: unknown option(s) {unknown}; it takes {known}")
 
 
-def _checked_indices(name: str, subset, n: int) -> tuple[int, ...]:
-    # Malformed indices are a bug in the heuristic, not a near miss: fail loudly.
+def checked_indices(name: str, subset, n: int) -> tuple[int, ...]:
+    """Heuristic ``name``'s ``subset`` of ``0..n-1`` as sorted distinct ints. Malformed indices
+    (not integers, out of range, repeated) are a bug in the heuristic, not a near miss: an
+    InternalError naming it. Whether the subset hits is for the witness replay to say."""
     idx = list(subset)
     if any(isinstance(i, bool) or not isinstance(i, (int, np.integer)) for i in idx):
         raise InternalError(f"heuristic {name!r} returned non-integer indices: {idx!r}")
@@ -481,9 +484,7 @@ def run_heuristic(name: str, problem: SubsetSum, target_index: int = 0, *, seed=
         raise InputError(f"heuristic {name!r}: expected a one-dimensional subset-sum problem, "
                          f"got {type(problem).__name__}")
     target = _target_at(problem, target_index)
-    if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, (int, float))
-                                   or not time_limit > 0):
-        raise InputError(f"time_limit: expected a positive number of seconds or None, got {time_limit!r}")
+    time_limit = check_time_limit(time_limit)
     _check_opts(name, fn, opts)
     rng = as_generator(seed)
     start = time.perf_counter()
@@ -491,7 +492,7 @@ def run_heuristic(name: str, problem: SubsetSum, target_index: int = 0, *, seed=
     seconds = time.perf_counter() - start
     if subset is None:
         return Candidate(name, None, False, None, seconds, dict(stats))
-    subset = _checked_indices(name, subset, problem.n)
+    subset = checked_indices(name, subset, problem.n)
     hit = witness_error(problem, target, subset) is None
     error = abs(sum(problem.weights[i] for i in subset) - target)
     if hit and error != 0:
