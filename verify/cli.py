@@ -41,6 +41,7 @@ from verify.solve.grading import SolverOptions
 from verify.solve.limits import check_time_limit
 from verify.solve.methods import METHODS, PREFILTER_METHODS
 from verify.solve.sat import DEFAULT_SOLVER, PROOF_SOLVERS
+from verify.status import Status
 from verify.status_line import StatusLine
 
 SHOWN = 20  # per-target lines printed before "... (use --json)"
@@ -480,7 +481,7 @@ def _run_sweep(spec, args) -> int:
     for why, n in sorted(spec.omitted.items()):
         print(f"sweep {spec.experiment.name}: {n:,} tasks omitted (not applicable): {why}", file=sys.stderr)
     try:
-        retry = ("error",) * args.retry_errors + ("unknown",) * args.retry_unknown
+        retry = ("error",) * args.retry_errors + (Status.UNKNOWN.value,) * args.retry_unknown  # stored row words
         summary = run_sweep(spec, args.db, executor, window=window, retry=retry,
                             progress=Progress(0, enabled=False if args.quiet else None), limit=args.limit)
     except Interrupted as e:

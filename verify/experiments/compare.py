@@ -41,6 +41,7 @@ from verify.problems import load_problem, read_json_file
 from verify.solve.dispatch import solve
 from verify.solve.grading import SolverOptions
 from verify.solve.limits import check_time_limit
+from verify.status import Status
 from verify.suites.spec import critical_M, parse_suite_spec
 
 HEURISTIC_NAMES = ("greedy", "kk", "ckk", "local-search", "beam")
@@ -160,7 +161,7 @@ def _network_run(pair, known, seed: int, method: str, time_limit) -> dict:
     else:
         hit = construction_heuristic(target, random, k,
                                      HeuristicConstructionOptions(method, seed=seed, time_limit=time_limit)).hit
-    out.update(status="sat-verified" if hit else "unknown", hit=hit, error=None,
+    out.update(status=(Status.SAT_VERIFIED if hit else Status.UNKNOWN).value, hit=hit, error=None,
                method_seconds=time.perf_counter() - start)
     if method == "exact":
         out["reachable"] = hit or None  # the exact construction failing is not "no ticket"
@@ -201,10 +202,14 @@ def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
     start = time.perf_counter()
     cand = run_heuristic(method, problem, seed=seed, time_limit=time_limit)
     # method_seconds counts the exact check of the candidate, as the exact method's counts its replay
-    out.update(status="sat-verified" if cand.hit else "unknown", hit=cand.hit,
+    out.update(status=(Status.SAT_VERIFIED if cand.hit else Status.UNKNOWN).value, hit=cand.hit,
                error=None if cand.error is None else str(cand.error),
                method_seconds=time.perf_counter() - start, heuristic_seconds=cand.seconds)
     return out
+
+
+# a suite's answers that decide reachability, as stored (a status's value)
+CERTIFIED = tuple(s.value for s in Status if s.is_certified)
 
 
 def _reachable(rows: list[dict]) -> dict[str, bool | None]:
@@ -216,9 +221,8 @@ def _reachable(rows: list[dict]) -> dict[str, bool | None]:
             continue
         if r["method"] == "exact" and res.get("reachable") is not None:
             out[res["instance_sha256"]] = res["reachable"]
-        elif res.get("suite_status") in ("sat-verified", "unsat-exhaustive", "unsat-proof-checked") \
-                and res["instance_sha256"] not in out:
-            out[res["instance_sha256"]] = res["suite_status"] == "sat-verified"
+        elif res.get("suite_status") in CERTIFIED and res["instance_sha256"] not in out:
+            out[res["instance_sha256"]] = Status(res["suite_status"]).is_sat
     return out
 
 

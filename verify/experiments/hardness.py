@@ -174,7 +174,7 @@ def _out_of_time(r) -> bool:
     pool (no time at all). Over-budget tasks never ran; they are not timing anything."""
     res = r["result"]
     if res is None:
-        return r["status"] == "unknown"
+        return r["status"] == Status.UNKNOWN.value
     return res.get("reachable") is None and not res.get("over_budget") and res.get("solve_seconds") is not None
 
 

@@ -25,6 +25,7 @@ from verify.experiments.progress import Progress, duration
 from verify.experiments.spec import Spec, Task
 from verify.experiments.store import Store
 from verify.solve.report import versions
+from verify.status import Status
 
 
 @lru_cache(maxsize=1)
@@ -54,7 +55,7 @@ def row_for(task: Task, outcome: dict) -> dict:
 
 def _lost(error: BaseException) -> dict:
     """The row of a task whose worker was killed (a limit: ``unknown``) or died (``error``)."""
-    status = "unknown" if isinstance(error, TaskKilled) else "error"
+    status = Status.UNKNOWN.value if isinstance(error, TaskKilled) else "error"  # "error": a row status, no Status
     return {"status": status, "result": None, "error": f"{type(error).__name__}: {error}",
             "seconds": None, "versions": None, "host": None}
 

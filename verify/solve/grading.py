@@ -207,7 +207,7 @@ def _fewest_answer(problem, target, enc, options, backing, t, method, stem, comm
     r, details = _refuted(top, enc.clauses + fewer, options, stem + "-fewer",
                           comments + [f"with at most {cost - 1} chosen weights"])
     if r.checked:
-        optimality = {"optimality": "unsat-proof-checked",
+        optimality = {"optimality": Status.UNSAT_PROOF_CHECKED.value,
                       "optimality_proof_lines": details["proof_lines"]}
         optimality.update({k: details[k] for k in ("cnf", "cnf_sha256", "proof", "proof_sha256")
                            if k in details})
@@ -215,7 +215,7 @@ def _fewest_answer(problem, target, enc, options, backing, t, method, stem, comm
     if r.outcome is Outcome.SAT:
         raise MethodDisagreement(f"target {target}: RC2 says the fewest elements is {cost} but "
                                  f"{options.solver} finds a solution with fewer")
-    grade = "unknown" if r.outcome is Outcome.UNKNOWN else "unsat-claimed (proof rejected)"
+    grade = Status.UNKNOWN.value if r.outcome is Outcome.UNKNOWN else f"{Status.UNSAT_CLAIMED.value} (proof rejected)"
     return _replayed(problem, target, witness, method, None, {**stats, "optimality": grade})
 
 
