@@ -262,7 +262,7 @@ def _scale_arg(text: str):
 def cmd_import_network(args) -> int:
     from pathlib import Path
 
-    from verify.models.quantizing import import_model
+    from verify.models.quantizing import QuantizeOptions, import_model
     from verify.networks import save_network
 
     output = Path(args.output)
@@ -272,7 +272,9 @@ def cmd_import_network(args) -> int:
     if output.exists() and Path(args.model).exists() and output.resolve() == Path(args.model).resolve():
         raise InputError(f"{output}: the output would overwrite the model it is imported from")
     rounding = _rounding_arg(args)
-    net, report = import_model(args.model, args.bits, args.scale, args.weight_rounding, args.strict, rounding)
+    options = QuantizeOptions(bits=args.bits, scale=args.scale, weight_rounding=args.weight_rounding,
+                              strict=args.strict, rounding=rounding)
+    net, report = import_model(args.model, options)
     save_network(net, output)
     # the network file format has no room for metadata: the provenance is this report
     if args.json:
@@ -421,7 +423,8 @@ def cmd_export_network(args) -> int:
         sources = {"network": {"path": str(source), "sha256": file_sha256(source), "content_sha256": network.sha256}}
         what, bits = "network", None
     bits = args.input_bits if args.input_bits is not None else bits
-    out = export_network(network, args.output, args.format, args.dtype, bits, args.full, sources)
+    out = export_network(network, args.output, args.format, dtype=args.dtype, input_bits=bits, full=args.full,
+                         sources=sources)
     if args.json:
         print(dumps_readable({"source": str(source), "what": what, **out.to_json()}))
         return ExitCode.OK

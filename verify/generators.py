@@ -121,6 +121,9 @@ def product_weights(rng, pairs: int, k: int, branch: str = "A", zero: bool = Tru
     """Lemma 5's branch products ``v_i * u_i`` at scale 2k (see the module docstring).
 
     Returns the weights and a dict of provenance (which pairs were kept, the rejection bound).
+
+    Seven parameters, no record: the generator, the draw's size and grid and the branch are
+    what every caller passes; the rest are defaults the subset-sum generator forwards.
     """
     if branch not in BRANCHES:
         raise InputError(f"branch: expected 'A' or 'B', got {branch!r}")
@@ -289,6 +292,9 @@ def vector_instance(n: int, dim: int, *, bits: int, zero: bool = True, target="p
     uniform on ``{-2^bits..2^bits}`` (without 0 if ``zero=False``).
 
     ``target``: ``planted``, ``middle`` (coordinate-wise ``floor(Σ/2)``) or a tuple of ints.
+
+    Seven parameters, no record: ``n``, ``dim`` and ``bits`` make the instance, the rest are
+    keyword-only with defaults (``verify.generation.VectorRequest`` is the CLI's record).
     """
     _count(n, "n")
     _count(dim, "dim")

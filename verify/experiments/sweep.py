@@ -94,7 +94,11 @@ def run_sweep(spec: Spec, db, executor: Executor, *, window: int = 8, retry: tup
               progress: Progress | None = None, limit: int | None = None) -> SweepSummary:
     """Run every task of ``spec`` with no row in ``db`` (at most ``limit`` of them) on
     ``executor``; tasks of the spec stored with a status in ``retry`` (``error``, ``unknown``)
-    run again. Ctrl-C raises ``Interrupted`` with the summary; rows written stay."""
+    run again. Ctrl-C raises ``Interrupted`` with the summary; rows written stay.
+
+    Seven parameters, no record: the three positional ones say what runs where, the four
+    keyword-only ones tune it and have defaults.
+    """
     with Store(db) as store:
         tasks = spec.tasks()
         if retry:

@@ -294,6 +294,10 @@ def local_search(weights, target, *, size, rng, time_limit, iterations=20_000, r
     step first checks in O(n) whether one flip or swap hits the target exactly, and takes it.
     Stops at a hit, after ``iterations``, or at ``time_limit``. Stats: ``iterations``,
     ``restarts`` (started), ``accepted_worse``, ``lookahead_hits``.
+
+    Eight parameters, no record: the first five are every heuristic's calling convention
+    (``HEURISTICS``), the last three its own options, which ``run_heuristic`` checks and passes
+    by name.
     """
     iterations = _positive_int(iterations, "iterations")
     restarts = _positive_int(restarts, "restarts")
