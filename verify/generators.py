@@ -29,6 +29,7 @@ so a caller can refuse a size before drawing anything (``slth-verify generate --
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -232,18 +233,43 @@ def random_memory(shapes, bits: int) -> int:
     return 2 * itemsize * sum(r * c for r, c in shapes) + RANDOM_BLOCK_BYTES
 
 
-def subset_sum_instance(n: int, *, bits: int | None = None, M: int | None = None, kappa=None,
-                        zero: bool = True, distribution: str = "uniform", branch: str = "A",
-                        rejection: bool = False, target="planted", size: int | None = None,
-                        objective: str | None = None, seed: int = 0) -> SubsetSum:
-    """A seeded subset-sum instance (see the module docstring for every option).
+@dataclass(frozen=True)
+class SubsetSumOptions:
+    """How :func:`subset_sum_instance` draws an instance (``generate subset-sum``'s options; the
+    module docstring says what each means). The weight grid: at most one of ``bits`` (weights on
+    ``{-2^bits..2^bits}``), ``M`` (on ``{-M..M}``) and ``kappa`` (M from the density κ), or
+    ``bits`` alone for ``products``; ``zero``: 0 may be drawn; ``distribution``: ``uniform`` or
+    ``products`` (with ``branch`` A or B and ``rejection`` sampling); ``target``: ``planted``,
+    ``middle``, ``all``, an integer or a (lo, hi) range; ``size``: a fixed subset size;
+    ``objective``: None or ``fewest``. Checked when used, with one-line ``InputError``."""
 
-    ``n`` is the number of weights (``uniform``) or of random pairs drawn (``products``).
+    bits: int | None = None
+    M: int | None = None
+    kappa: str | int | None = None
+    zero: bool = True
+    distribution: str = "uniform"
+    branch: str = "A"
+    rejection: bool = False
+    target: object = "planted"
+    size: int | None = None
+    objective: str | None = None
 
-    >>> p = subset_sum_instance(8, bits=4, seed=3)
-    >>> p == subset_sum_instance(8, bits=4, seed=3), p.sha256 == subset_sum_instance(8, bits=4, seed=4).sha256
-    (True, False)
+
+def subset_sum_instance(n: int, options: SubsetSumOptions = SubsetSumOptions(), seed: int = 0) -> SubsetSum:
+    """A seeded subset-sum instance drawn as ``options`` say (see the module docstring).
+
+    ``n`` is the number of weights (``uniform``) or of random pairs drawn (``products``);
+    ``seed`` an int or a ``numpy.random.Generator``.
+
+    >>> p = subset_sum_instance(8, SubsetSumOptions(bits=4), seed=3)
+    >>> p == subset_sum_instance(8, SubsetSumOptions(bits=4), seed=3)
+    True
+    >>> p.sha256 == subset_sum_instance(8, SubsetSumOptions(bits=4), seed=4).sha256
+    False
     """
+    o = options
+    bits, M, kappa, zero, distribution, branch = o.bits, o.M, o.kappa, o.zero, o.distribution, o.branch
+    rejection, target, size, objective = o.rejection, o.target, o.size, o.objective
     _count(n, "n")
     if distribution not in DISTRIBUTIONS:
         raise InputError(f"distribution: expected one of {list(DISTRIBUTIONS)}, got {distribution!r}")

@@ -31,7 +31,7 @@ from verify.errors import InputError
 from verify.experiments.base import DEFAULT_TIME_LIMIT, Experiment, Param, Table, target_value
 from verify.experiments.plotting import legend_outside, style
 from verify.experiments.spec import Spec, default_kill_after, spec_methods
-from verify.generators import m_for_kappa, subset_sum_instance
+from verify.generators import SubsetSumOptions, m_for_kappa, subset_sum_instance
 from verify.heuristics import run_heuristic
 from verify.heuristics.network import (
     EdgePopupOptions, HeuristicConstructionOptions, construction_heuristic, edge_popup, exact_verdict,
@@ -176,7 +176,8 @@ def instance(params: dict, seed: int):
     n, kappa = params["n"], params["kappa"]
     size = None if params["size"] < 0 else params["size"]
     target = target_value(params["target"], m_for_kappa(n, kappa))
-    return subset_sum_instance(n, kappa=kappa, zero=params["zero"], target=target, size=size, seed=seed), None
+    options = SubsetSumOptions(kappa=kappa, zero=params["zero"], target=target, size=size)
+    return subset_sum_instance(n, options, seed=seed), None
 
 
 def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:

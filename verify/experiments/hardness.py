@@ -39,7 +39,7 @@ from fractions import Fraction
 from verify.errors import BudgetExceeded, InputError, MethodDisagreement
 from verify.experiments.base import DEFAULT_TIME_LIMIT, Experiment, Param, Table, group, target_value
 from verify.experiments.plotting import legend_outside, lower_bound_handle, lower_bounds, reference_style, style
-from verify.generators import m_for_kappa, subset_sum_instance
+from verify.generators import SubsetSumOptions, m_for_kappa, subset_sum_instance
 from verify.solve.dispatch import solve
 from verify.solve.grading import SolverOptions
 from verify.status import Status
@@ -67,7 +67,7 @@ def instance(params: dict, seed: int):
     """The task's instance (the same for every method)."""
     n, kappa = params["n"], params["kappa"]
     target = target_value(params["target"], m_for_kappa(n, kappa))
-    return subset_sum_instance(n, kappa=kappa, zero=params["zero"], target=target, seed=seed)
+    return subset_sum_instance(n, SubsetSumOptions(kappa=kappa, zero=params["zero"], target=target), seed=seed)
 
 
 def _confirm(inst, budget: int) -> tuple[Status, str, float] | None:
