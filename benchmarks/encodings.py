@@ -5,8 +5,8 @@ What it measures
 ----------------
 Classes: the grid n in {16, 24, 32, 48} x bits in {8, 12, 16}, plus two near-threshold classes
 (kappa = bits/n close to 1 - log2(n)/(2n): n=16 bits=14, n=24 bits=21). For each class a few
-seeds (3 by default): weights from ``verify.generators.subset_sum_instance(n, bits=B,
-zero=False, seed=S)``, uniform on {-2^B..2^B} without 0. Two targets per instance, both read
+seeds (3 by default): weights from ``verify.generators.subset_sum_instance(n,
+SubsetSumOptions(bits=B, zero=False), seed=S)``, uniform on {-2^B..2^B} without 0. Two targets per instance, both read
 off the exact reachable-sum table (``verify.prefilter.bitset.ReachableSums``):
 
 - feasible: the reachable target closest to floor(sum(weights)/2) (ties: the lower one);
@@ -127,7 +127,7 @@ import numpy as np
 import verify.encodings.cnf as cnf_module
 import verify.solve.grading as grading_module
 from verify.encodings.cnf import DD_MAX_TABLE_BYTES, ENCODINGS, dd_size, dd_table_bytes
-from verify.generators import subset_sum_instance
+from verify.generators import SubsetSumOptions, subset_sum_instance
 from verify.prefilter.bitset import ReachableSums
 from verify.problems import SubsetSum
 from verify.solve.dispatch import solve
@@ -311,7 +311,7 @@ def closest_targets(rs: ReachableSums, lo: int, hi: int, mid: int) -> tuple[int 
 
 
 def make_instance(klass: Klass, seed: int) -> Instance:
-    problem = subset_sum_instance(klass.n, bits=klass.bits, zero=False, target="middle", seed=seed)
+    problem = subset_sum_instance(klass.n, SubsetSumOptions(bits=klass.bits, zero=False, target="middle"), seed=seed)
     weights = [int(a) for a in problem.weights]
     t0 = time.perf_counter()
     rs = ReachableSums(weights)

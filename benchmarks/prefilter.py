@@ -58,7 +58,7 @@ import time
 import numpy as np
 
 from verify import __version__ as verify_version
-from verify.generators import subset_sum_instance
+from verify.generators import SubsetSumOptions, subset_sum_instance
 from verify.prefilter.bitset import reachable_table
 from verify.problems import SubsetSum, TargetRange
 from verify.solve.dispatch import cover, solve
@@ -239,8 +239,8 @@ def table1(args) -> bool:
     for n in ns:
         for bits in bitss:
             seed = args.seed + 100 * n + bits
-            weights = list(subset_sum_instance(n, bits=bits, zero=False, target="middle",
-                                               seed=seed).weights)
+            options = SubsetSumOptions(bits=bits, zero=False, target="middle")
+            weights = list(subset_sum_instance(n, options, seed=seed).weights)
             low = sum(a for a in weights if a < 0)
             high = sum(a for a in weights if a > 0)
             R = high - low + 1
@@ -321,7 +321,8 @@ def table2(args) -> bool | None:
     for bits in bitss:
         for n in ns:
             seed = args.seed + 100 * n + bits  # the same weights as in table 1
-            weights = subset_sum_instance(n, bits=bits, zero=False, target="middle", seed=seed).weights
+            options = SubsetSumOptions(bits=bits, zero=False, target="middle")
+            weights = subset_sum_instance(n, options, seed=seed).weights
             M = 1 << bits
             problem = SubsetSum(weights=weights, targets=TargetRange(-M, M))
             best, report = float("inf"), None
@@ -418,7 +419,7 @@ def table3(args) -> bool | None:
     rows, n40 = [], None
     for n in ns:
         seed = args.seed + 100 * n + bits
-        inst = subset_sum_instance(n, bits=bits, zero=False, target="planted", seed=seed)
+        inst = subset_sum_instance(n, SubsetSumOptions(bits=bits, zero=False, target="planted"), seed=seed)
         weights = inst.weights
         planted = inst.targets[0]
         middle = sum(weights) // 2

@@ -14,7 +14,7 @@ from verify.experiments import experiment
 from verify.experiments.base import Param, crossing, line_fit, target_value
 from verify.experiments.counts import predicted_count
 from verify.experiments.threshold import bcp_critical_n
-from verify.generators import subset_sum_instance
+from verify.generators import SubsetSumOptions, subset_sum_instance
 
 small = st.fixed_dictionaries({"n": st.integers(1, 10), "bits": st.integers(1, 5), "zero": st.booleans()})
 
@@ -24,7 +24,8 @@ small = st.fixed_dictionaries({"n": st.integers(1, 10), "bits": st.integers(1, 5
 def test_threshold_agrees_with_brute_force(params, seed, target, method):
     params = {**params, "target": target}
     out = experiment("threshold").run(params, seed, method, None)
-    weights = subset_sum_instance(params["n"], bits=params["bits"], zero=params["zero"], target=0, seed=seed).weights
+    options = SubsetSumOptions(bits=params["bits"], zero=params["zero"], target=0)
+    weights = subset_sum_instance(params["n"], options, seed=seed).weights
     t = target_value(target, 1 << params["bits"])
     assert out["target"] == t and out["reachable"] == reachable(subset_table(weights), t)
     assert out["status"] == ("sat-verified" if out["reachable"] else "unsat-exhaustive")
@@ -34,7 +35,8 @@ def test_threshold_agrees_with_brute_force(params, seed, target, method):
 @given(small, st.integers(0, 2**32))
 def test_coverage_agrees_with_brute_force(params, seed):
     out = experiment("coverage").run({**params, "distribution": "uniform"}, seed, "auto", None)
-    weights = subset_sum_instance(params["n"], bits=params["bits"], zero=params["zero"], target=0, seed=seed).weights
+    options = SubsetSumOptions(bits=params["bits"], zero=params["zero"], target=0)
+    weights = subset_sum_instance(params["n"], options, seed=seed).weights
     M = 1 << params["bits"]
     table = subset_table(weights)
     hit = sum(reachable(table, t) for t in range(-M, M + 1))
@@ -47,7 +49,8 @@ def test_coverage_products_are_the_generators_draws_and_may_be_empty():
         out = experiment("coverage").run(params, seed, "dp", None)
         assert out["M"] == 16 and out["targets"] == 33
         try:
-            weights = subset_sum_instance(2, bits=2, distribution="products", target=0, seed=seed).weights
+            options = SubsetSumOptions(bits=2, distribution="products", target=0)
+            weights = subset_sum_instance(2, options, seed=seed).weights
         except InputError:  # no pair had u > 0: only the empty sum
             assert (out["weights"], out["reachable"], out["status"]) == (0, 1, "unsat-exhaustive")
             continue
@@ -59,7 +62,8 @@ def test_coverage_products_are_the_generators_draws_and_may_be_empty():
 @given(small, st.integers(0, 2**32))
 def test_counts_agree_with_brute_force(params, seed):
     out = experiment("counts").run({**params, "target": "1/3"}, seed, "auto", None)
-    weights = subset_sum_instance(params["n"], bits=params["bits"], zero=params["zero"], target=0, seed=seed).weights
+    options = SubsetSumOptions(bits=params["bits"], zero=params["zero"], target=0)
+    weights = subset_sum_instance(params["n"], options, seed=seed).weights
     assert int(out["count"]) == brute_count(subset_table(weights), (1 << params["bits"]) // 3)
     assert out["predicted"] == predicted_count(params["n"], 1 << params["bits"], sum(weights), out["target"])
 

@@ -1,7 +1,8 @@
 """Every file the tool reads, damaged: a one-line error naming the file, exit code 2, no output.
 
 The corpus is made here from files the tool itself writes (nothing binary is kept in git): for
-each kind of file a truncated, an empty, a bit-flipped and a wrong-format version, and every
+each kind of file a truncated, an empty, a bit-flipped and a wrong-format version (and for a
+JSON file two the parser refuses: nesting 100,000 deep and an integer of 5,000 digits), and every
 command that reads that kind is run on each (in-process through ``main``, plus one real
 ``slth-verify`` process to show that no traceback reaches a terminal).
 
@@ -167,14 +168,18 @@ KINDS = {
 
 
 def damaged(good: Path, kind: str) -> dict[str, bytes]:
-    """The four damaged versions of ``kind``'s file."""
+    """The damaged versions of ``kind``'s file: four of every file, two more of a JSON one."""
     name, where, wrong = KINDS[kind]
     path = good / name
     data = path.read_bytes()
     foreign = {"npz": (good / "t.npz").read_bytes(), "json": (good / "t.json").read_bytes(),
                "text": b"hello, this is a text file\n", "png": PNG}[wrong]
-    return {"truncated": data[: len(data) // 2], "empty": b"", "flipped": flip(data, where(path, data)),
-            "wrong": foreign}
+    versions = {"truncated": data[: len(data) // 2], "empty": b"", "flipped": flip(data, where(path, data)),
+                "wrong": foreign}
+    if path.suffix == ".json":  # well-formed JSON that the parser still refuses
+        versions["deep"] = b"[" * 100_000 + b"]" * 100_000
+        versions["long-integer"] = b'{"kind": ' + b"7" * 5000 + b"}"
+    return versions
 
 
 # kind -> commands reading it: argv with X the damaged file, G the good files' directory and O a
@@ -264,7 +269,8 @@ def test_the_corpus_damages_every_file(good):
     for kind in KINDS:
         original = (good / KINDS[kind][0]).read_bytes()
         versions = damaged(good, kind)
-        assert len(versions) == 4 and all(v != original for v in versions.values()), kind
+        expected = 6 if KINDS[kind][0].endswith(".json") else 4
+        assert len(versions) == expected and all(v != original for v in versions.values()), kind
         flipped = versions["flipped"]
         assert len(flipped) == len(original) and sum(a != b for a, b in zip(flipped, original)) == 1, kind
 

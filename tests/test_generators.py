@@ -7,13 +7,18 @@ import numpy as np
 import pytest
 
 from verify.errors import InputError
-from verify.generators import (MAX_WEIGHT_BITS, default_uniform_bound, m_for_kappa, product_counts,
+from verify.generators import (MAX_WEIGHT_BITS, SubsetSumOptions, default_uniform_bound, m_for_kappa, product_counts,
                                product_weights, random_memory, subset_sum_instance, subset_sum_memory,
                                target_memory, target_network, theorem1_random_network, vector_instance,
                                vector_memory)
 from verify.networks import save_network, theorem1_shapes
 from verify.problems import dumps_readable, save_problem
 from verify.seeding import as_generator, uniform_ints
+
+
+def instance(n, seed=0, **options):
+    """``subset_sum_instance`` with the options as keywords, for cases kept as dicts."""
+    return subset_sum_instance(n, SubsetSumOptions(**options), seed=seed)
 
 
 def file_bytes(problem, path):
@@ -30,9 +35,9 @@ def file_bytes(problem, path):
     {"n": 16, "bits": 10, "size": 5},
 ])
 def test_same_seed_same_bytes_different_seed_differs(tmp_path, kwargs):
-    a = file_bytes(subset_sum_instance(**kwargs, seed=7), tmp_path / "a.json")
-    b = file_bytes(subset_sum_instance(**kwargs, seed=7), tmp_path / "b.json")
-    c = file_bytes(subset_sum_instance(**kwargs, seed=8), tmp_path / "c.json")
+    a = file_bytes(instance(**kwargs, seed=7), tmp_path / "a.json")
+    b = file_bytes(instance(**kwargs, seed=7), tmp_path / "b.json")
+    c = file_bytes(instance(**kwargs, seed=8), tmp_path / "c.json")
     assert a == b
     assert a != c
 
@@ -51,17 +56,17 @@ def test_uniform_ints_are_uniform_and_in_range():
 
 
 def test_weights_respect_range_and_zero_option():
-    p = subset_sum_instance(5000, bits=2, zero=False, seed=1)
+    p = subset_sum_instance(5000, SubsetSumOptions(bits=2, zero=False), seed=1)
     assert set(p.weights) == {-4, -3, -2, -1, 1, 2, 3, 4}
-    q = subset_sum_instance(5000, bits=2, seed=1)
+    q = subset_sum_instance(5000, SubsetSumOptions(bits=2), seed=1)
     assert set(q.weights) == set(range(-4, 5))
 
 
 def test_planted_target_is_the_sum_of_the_recorded_subset():
     for seed in range(20):
-        p = subset_sum_instance(30, bits=16, seed=seed)
+        p = subset_sum_instance(30, SubsetSumOptions(bits=16), seed=seed)
         assert p.targets == (sum(p.weights[i] for i in p.meta["planted"]),)
-        q = subset_sum_instance(30, bits=16, seed=seed, size=7)
+        q = subset_sum_instance(30, SubsetSumOptions(bits=16, size=7), seed=seed)
         assert len(q.meta["planted"]) == 7
         assert q.targets == (sum(q.weights[i] for i in q.meta["planted"]),)
 
@@ -73,7 +78,7 @@ def test_kappa_gives_the_exact_floor():
             M = m_for_kappa(n, kappa)
             e = Fraction(kappa) * n  # M = floor(2^e): M^q <= 2^p < (M+1)^q
             assert M ** e.denominator <= 2 ** e.numerator < (M + 1) ** e.denominator
-    assert subset_sum_instance(20, kappa="0.5", seed=0).meta["params"]["M"] == 1024
+    assert subset_sum_instance(20, SubsetSumOptions(kappa="0.5"), seed=0).meta["params"]["M"] == 1024
 
 
 def test_product_counts_match_enumeration():
@@ -95,13 +100,13 @@ def test_products_follow_the_branch_sign():
     rng = as_generator(4)
     weights, info = product_weights(rng, 200, 3, branch="A")
     assert info["kept_pairs"] == len(weights) and all(abs(w) <= 64 for w in weights)
-    p = subset_sum_instance(300, bits=3, distribution="products", rejection=True, seed=2)
+    p = subset_sum_instance(300, SubsetSumOptions(bits=3, distribution="products", rejection=True), seed=2)
     m = p.meta["params"]["uniform_bound"]
     assert all(abs(w) <= m for w in p.weights)
 
 
 def test_rejection_sampling_is_uniform():
-    p = subset_sum_instance(60_000, bits=2, distribution="products", rejection=True, seed=3)
+    p = subset_sum_instance(60_000, SubsetSumOptions(bits=2, distribution="products", rejection=True), seed=3)
     m = p.meta["params"]["uniform_bound"]  # 4: every |z| <= 4 is a product of u in 1..4, v in -4..4
     counts = Counter(p.weights)
     assert set(counts) == set(range(-m, m + 1))
@@ -122,11 +127,11 @@ def test_rejection_sampling_is_uniform():
 ])
 def test_generator_errors(kwargs, message):
     with pytest.raises(InputError, match=message):
-        subset_sum_instance(**kwargs)
+        instance(**kwargs)
 
 
 def test_meta_records_provenance():
-    p = subset_sum_instance(8, bits=4, seed=11, target="middle")
+    p = subset_sum_instance(8, SubsetSumOptions(bits=4, target="middle"), seed=11)
     assert p.meta["seed"] == 11 and p.meta["params"]["bits"] == 4
     assert p.meta["tool"].startswith("slth-verify ")
     assert json.loads(json.dumps(p.to_json()))["meta"] == p.meta
@@ -145,11 +150,12 @@ def _traced_peak(work) -> int:
 
 @pytest.mark.parametrize("estimate, work", [
     (lambda: subset_sum_memory(20_000, bits=12),
-     lambda tmp: dumps_readable(subset_sum_instance(20_000, bits=12).to_json())),
+     lambda tmp: dumps_readable(subset_sum_instance(20_000, SubsetSumOptions(bits=12)).to_json())),
     (lambda: subset_sum_memory(20_000, M=2**60),
-     lambda tmp: dumps_readable(subset_sum_instance(20_000, M=2**60).to_json())),
+     lambda tmp: dumps_readable(subset_sum_instance(20_000, SubsetSumOptions(M=2**60)).to_json())),
     (lambda: subset_sum_memory(20_000, bits=8, distribution="products"),
-     lambda tmp: dumps_readable(subset_sum_instance(20_000, bits=8, distribution="products").to_json())),
+     lambda tmp: dumps_readable(
+         subset_sum_instance(20_000, SubsetSumOptions(bits=8, distribution="products")).to_json())),
     (lambda: vector_memory(8_000, 3, bits=8), lambda tmp: dumps_readable(vector_instance(8_000, 3, bits=8).to_json())),
     (lambda: target_memory([200, 200, 100]), lambda tmp: target_network([200, 200, 100], 8)),
     (lambda: random_memory(theorem1_shapes(target_network([16, 16, 4], 4), 2048), 2),
@@ -165,7 +171,7 @@ def test_kappa_beyond_60_bits_is_refused_before_the_search_for_m():
     assert m_for_kappa(15, "4") == 2**MAX_WEIGHT_BITS
     # the last two would search for M over millions of bits (hours) without the check
     for n, kappa in ((16, "4"), (1000, "0.123456789"), (10**8, "1")):
-        for call in (lambda: m_for_kappa(n, kappa), lambda: subset_sum_instance(n, kappa=kappa),
+        for call in (lambda: m_for_kappa(n, kappa), lambda: subset_sum_instance(n, SubsetSumOptions(kappa=kappa)),
                      lambda: subset_sum_memory(n, kappa=kappa)):
             with pytest.raises(InputError, match=f"must fit in {MAX_WEIGHT_BITS} bits"):
                 call()

@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from tests.brute import reachable, subset_table
 from verify.errors import InputError, InternalError
-from verify.generators import subset_sum_instance
+from verify.generators import SubsetSumOptions, subset_sum_instance
 from verify.heuristics import HEURISTICS, Candidate, run_heuristic
 from verify.problems import SubsetSum, VectorSubsetSum
 
@@ -97,8 +97,8 @@ def test_malformed_indices_are_internal_errors(monkeypatch, subset):
 
 
 def test_same_seed_same_candidate():
-    p = subset_sum_instance(16, kappa="0.9", zero=False, target="planted", seed=5)
-    sized = subset_sum_instance(16, kappa="0.9", zero=False, target="planted", size=6, seed=5)
+    p = subset_sum_instance(16, SubsetSumOptions(kappa="0.9", zero=False, target="planted"), seed=5)
+    sized = subset_sum_instance(16, SubsetSumOptions(kappa="0.9", zero=False, target="planted", size=6), seed=5)
     for name in HEURISTICS:
         for q in (p, sized):
             a, b = (dataclasses.replace(run_heuristic(name, q, seed=11), seconds=0.0) for _ in range(2))
@@ -120,7 +120,7 @@ def test_kk_and_ckk_on_the_classic_partition():
 
 
 def test_ckk_limits():
-    p = subset_sum_instance(22, kappa="1.5", zero=False, target="middle", seed=2)
+    p = subset_sum_instance(22, SubsetSumOptions(kappa="1.5", zero=False, target="middle"), seed=2)
     c = run_heuristic("ckk", p, max_nodes=200)
     assert c.stats["nodes"] == 200 and c.stats["stopped"] == "max_nodes" and not c.hit
     assert c.subset is None or c.error == abs(sum(p.weights[i] for i in c.subset) - p.targets[0])

@@ -25,7 +25,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from verify.cli import main
 from verify.errors import InputError
-from verify.models.quantizing import import_model, quantize_matrices
+from verify.models.quantizing import QuantizeOptions, import_model, quantize_matrices
 from verify.models.reading import natural_key, read_model
 from verify.networks import Rounding, input_grid, load_network
 
@@ -132,7 +132,7 @@ def one_error_line(capsys, path):
 @pytest.mark.parametrize("scale", ["none", "fit"])
 def test_torch_exports_import_exactly_and_match_onnxruntime(exporter, scale):
     path = DATA / f"torch_mlp_{exporter}.onnx"
-    net, report = import_model(path, 4, scale=scale, strict=True)
+    net, report = import_model(path, QuantizeOptions(bits=4, scale=scale, strict=True))
     assert net.widths == (6, 4, 3) and net.scales == (4, 4)
     assert report.moved == 0 and all(layer.max_error == 0 for layer in report.layers)
     if scale == "none":
@@ -148,8 +148,8 @@ def test_torch_exports_import_exactly_and_match_onnxruntime(exporter, scale):
 
 
 def test_both_torch_exporters_give_the_same_network():
-    a, _ = import_model(DATA / "torch_mlp_classic.onnx", 4, strict=True)
-    b, report = import_model(DATA / "torch_mlp_dynamo.onnx", 4, strict=True)
+    a, _ = import_model(DATA / "torch_mlp_classic.onnx", QuantizeOptions(bits=4, strict=True))
+    b, report = import_model(DATA / "torch_mlp_dynamo.onnx", QuantizeOptions(bits=4, strict=True))
     assert a.sha256 == b.sha256
     assert [layer.name for layer in report.layers] == ["1.weight", "3.weight"]  # torch's own names
     assert [layer.node for layer in report.layers] == ["'node_linear' (Gemm)", "'node_linear_1' (Gemm)"]
@@ -169,7 +169,7 @@ def test_torch_shaped_graphs_round_trip(tmp_path, style, prefix):
     for scale in ("none", "fit", [1, 0, 2]):
         if scale == [1, 0, 2] and any(np.abs(w).max() * 2**a > 1 for w, a in zip(matrices, scale)):
             continue
-        net, report = import_model(path, 3, scale=scale, strict=True)
+        net, report = import_model(path, QuantizeOptions(bits=3, scale=scale, strict=True))
         exps = [layer.scale_exponent for layer in report.layers]
         for w, q, a in zip(matrices, net.weights, exps):  # q = w · 2^(a + 3), independently
             assert [[Fraction(float(v)) * 2**(a + 3) for v in row] for row in w] == q.tolist()
@@ -180,7 +180,7 @@ def test_torch_shaped_graphs_round_trip(tmp_path, style, prefix):
 
 def test_fit_exponent_puts_the_largest_weight_in_the_upper_half(tmp_path):
     w = [np.array([[0.75, -3.0]]), np.array([[0.5]]), np.array([[1.0]]), np.array([[2.0**-20]])]
-    net, report = quantize_matrices(w, None, 2)
+    net, report = quantize_matrices(w, None, QuantizeOptions(bits=2))
     assert [layer.scale_exponent for layer in report.layers] == [-2, 1, 0, 20]
     assert report.total_exponent == 19
     assert [q.tolist() for q in net.weights] == [[[1, -3]], [[4]], [[4]], [[4]]]  # 0.75·2^-2·2^2 -> 1
@@ -223,8 +223,8 @@ weights = st.one_of(st.sampled_from(EDGE), st.floats(-1, 1, allow_nan=False),
        st.one_of(st.just("fit"), st.integers(-1100, 0)))
 def test_rounding_matches_a_fraction_reference(values, bits, mode, scale):
     w = np.array([values], dtype=np.float64)
-    net, report = quantize_matrices([w], ["w"], bits, scale="fit" if scale == "fit" else [scale],
-                                    weight_rounding=mode)
+    net, report = quantize_matrices([w], ["w"], QuantizeOptions(bits=bits, scale="fit" if scale == "fit" else [scale],
+                                                                weight_rounding=mode))
     exact = [Fraction(v) for v in values]
     a = reference_fit(max(abs(f) for f in exact)) if scale == "fit" else scale
     assert report.layers[0].scale_exponent == a
@@ -240,7 +240,7 @@ def test_subnormal_weights_round_exactly():
     w = np.array([[3 * 2.0**-1074, 0.5, -3 * 2.0**-1074]])
     for mode, expected in [("ceil", [1, 1, 0]), ("floor", [0, 0, -1]), ("nearest-even", [0, 0, 0]),
                            ("toward-zero", [0, 0, 0])]:
-        net, report = quantize_matrices([w], None, 0, scale=[-1], weight_rounding=mode)
+        net, report = quantize_matrices([w], None, QuantizeOptions(bits=0, scale=[-1], weight_rounding=mode))
         assert net.weights[0].tolist() == [expected], mode
         assert report.layers[0].moved == 3
 
@@ -248,23 +248,24 @@ def test_subnormal_weights_round_exactly():
 def test_strict_refuses_an_off_grid_weight_naming_it():
     w = [np.array([[0.5, 0.25], [0.125, -0.5]]), np.array([[0.5, 0.3]])]
     with pytest.raises(InputError, match=r"layer 2 \(tensor 'b'\): weight \[0, 1\] = 0\.3 is not on the grid 2\^-3"):
-        quantize_matrices(w, ["a", "b"], 3, strict=True)
-    net, report = quantize_matrices(w, ["a", "b"], 3)
+        quantize_matrices(w, ["a", "b"], QuantizeOptions(bits=3, strict=True))
+    net, report = quantize_matrices(w, ["a", "b"], QuantizeOptions(bits=3))
     assert [layer.moved for layer in report.layers] == [0, 1]
     assert report.layers[1].max_error == pytest.approx(abs(5 / 16 - 0.3))  # a = 1: 0.6 -> 5/8, /2
 
 
 def test_scale_none_refuses_weights_outside_one():
     with pytest.raises(InputError, match=r"layer 1 \(tensor 'W0'\): weight \[0, 1\] = 1\.5 .*--scale fit"):
-        quantize_matrices([np.array([[0.5, 1.5]])], None, 3, scale="none")
+        quantize_matrices([np.array([[0.5, 1.5]])], None, QuantizeOptions(bits=3, scale="none"))
     with pytest.raises(InputError, match=r"weight \[0, 0\] = 0\.75 is outside \[-1, 1\] after the scale 2\^1"):
-        quantize_matrices([np.array([[0.75]])], None, 3, scale=[1])
+        quantize_matrices([np.array([[0.75]])], None, QuantizeOptions(bits=3, scale=[1]))
     with pytest.raises(InputError, match="expected 2 exponents"):
-        quantize_matrices([np.ones((2, 2)) / 2, np.ones((1, 2)) / 2], None, 3, scale=[0])
+        quantize_matrices([np.ones((2, 2)) / 2, np.ones((1, 2)) / 2], None, QuantizeOptions(bits=3, scale=[0]))
 
 
 def test_output_rounding_is_recorded_in_the_network():
-    net, _ = quantize_matrices([np.array([[0.5]])], None, 2, rounding=Rounding("double", 1, "floor"))
+    net, _ = quantize_matrices([np.array([[0.5]])], None,
+                               QuantizeOptions(bits=2, rounding=Rounding("double", 1, "floor")))
     assert net.rounding == Rounding("double", 1, "floor")
 
 
@@ -336,7 +337,7 @@ def test_onnx_refusals_name_the_node(tmp_path, case, capsys):
     path = tmp_path / "m.onnx"
     onnx.save(model, str(path))
     with pytest.raises(InputError) as e:
-        import_model(path, 4)
+        import_model(path, QuantizeOptions(bits=4))
     message = str(e.value)
     assert "\n" not in message and node in message and why in message, message
     assert main(["import-network", str(path), "-o", str(tmp_path / "t.npz"), "--bits", "4"]) == 2
@@ -349,7 +350,7 @@ def test_a_valid_graph_is_accepted_by_the_same_builders(tmp_path):
     path = tmp_path / "m.onnx"
     onnx.save(onnx_model([linear("x", "h", "W1", "/0/MatMul"), helper.make_node("Relu", ["h"], ["r"], name="/1/Relu"),
                           linear("r", "y", "W2", "/2/MatMul")], [("W1", W1), ("W2", W2)], 3), str(path))
-    net, report = import_model(path, 2, scale="none", strict=True)
+    net, report = import_model(path, QuantizeOptions(bits=2, scale="none", strict=True))
     assert [w.tolist() for w in net.weights] == [[[2, 2, 2]] * 2, [[1, 1]] * 2]
     assert_equals_runtime(net, report, path, input_grid(3, 1), 1)
 
@@ -375,7 +376,7 @@ def test_state_dict_names_in_natural_order(tmp_path, fmt):
     ws = grid_matrices([3, 4, 5, 2], 2, seed=3)
     tensors = {"0.weight": ws[0], "10.weight": ws[2], "2.weight": ws[1]}
     path = WRITERS[fmt](tmp_path / f"m.{fmt}", tensors)
-    net, report = import_model(path, 2, scale="none", strict=True)
+    net, report = import_model(path, QuantizeOptions(bits=2, scale="none", strict=True))
     assert [layer.name for layer in report.layers] == ["0.weight", "2.weight", "10.weight"]
     assert report.format == fmt and net.widths == (3, 4, 5, 2)
     for w, q in zip(ws, net.weights):
@@ -410,7 +411,7 @@ def test_tensor_file_refusals_name_the_tensor(tmp_path, fmt, case, capsys):
         tensors["1.weight"], expect = np.ones((4, 4, 1), np.float32), r"'1\.weight': expected a 2-D weight matrix"
     path = WRITERS[fmt](tmp_path / f"m.{fmt}", tensors)
     with pytest.raises(InputError, match=expect):
-        import_model(path, 4)
+        import_model(path, QuantizeOptions(bits=4))
     assert main(["import-network", str(path), "-o", str(tmp_path / "t.npz"), "--bits", "4"]) == 2
     one_error_line(capsys, path)
     assert not (tmp_path / "t.npz").exists()
@@ -435,12 +436,12 @@ def test_npz_with_pickled_objects_or_a_network_file_is_refused(tmp_path, capsys)
     np.savez(path, w=np.array([[0.5, None]], dtype=object))
     assert main(["import-network", str(path), "-o", str(tmp_path / "t.npz"), "--bits", "4"]) == 2
     one_error_line(capsys, path)
-    net, _ = quantize_matrices([np.array([[0.5]])], None, 2)
+    net, _ = quantize_matrices([np.array([[0.5]])], None, QuantizeOptions(bits=2))
     from verify.networks import save_network
 
     save_network(net, tmp_path / "net.npz")
     with pytest.raises(InputError, match="quantized network file"):
-        import_model(tmp_path / "net.npz", 2)
+        import_model(tmp_path / "net.npz", QuantizeOptions(bits=2))
 
 
 # ---------------------------------------------------------------------------------- bad files
@@ -554,7 +555,7 @@ def test_cli_writes_the_network_and_reports_provenance(tmp_path, capsys):
     assert report["weight_rounding"] == "floor" and report["bits"] == 3
     assert [layer["node"] for layer in report["layers"]] == ["'node_linear' (Gemm)", "'node_linear_1' (Gemm)"]
     assert report["output_factor_exponent"] == sum(layer["scale_exponent"] for layer in report["layers"])
-    expected, _ = import_model(path, 3, weight_rounding="floor", rounding=Rounding("double", 2))
+    expected, _ = import_model(path, QuantizeOptions(bits=3, weight_rounding="floor", rounding=Rounding("double", 2)))
     assert expected.sha256 == net.sha256
 
     assert main(["import-network", str(path), "-o", str(tmp_path / "t.json"), "--bits", "4", "--strict"]) == 0
@@ -578,7 +579,7 @@ def test_external_data_is_refused(tmp_path):
     onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
                     location="m.onnx.data", size_threshold=0)
     with pytest.raises(InputError, match="external data file"):
-        import_model(path, 3)
+        import_model(path, QuantizeOptions(bits=3))
 
 
 @pytest.mark.parametrize("fmt", ["onnx", "npz", "safetensors"])
@@ -589,5 +590,5 @@ def test_export_network_files_import_back_to_the_same_network(tmp_path, fmt):
     net = target_network([5, 4, 3, 2], 4, seed=11)
     path = tmp_path / f"t.{fmt}"
     export_network(net, path, fmt, full=True)  # full: no compaction, the widths stay
-    back, report = import_model(path, 4, scale="none", strict=True)
+    back, report = import_model(path, QuantizeOptions(bits=4, scale="none", strict=True))
     assert back.sha256 == net.sha256 and report.moved == 0

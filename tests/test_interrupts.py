@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from verify import interrupts
-from verify.generators import subset_sum_instance, target_network, theorem1_random_network
+from verify.generators import SubsetSumOptions, subset_sum_instance, target_network, theorem1_random_network
 from verify.networks import Rounding, save_network
 from verify.problems import save_problem
 
@@ -268,7 +268,7 @@ def work(tmp_path_factory):
     small = target_network([4, 4, 4], 3, seed=1, rounding=Rounding("double", 3))
     save_network(small, d / "t.npz")  # certify --find sparsest: about 20 s
     save_network(theorem1_random_network(small, 40, 2, seed=1002), d / "r.npz")
-    save_problem(subset_sum_instance(40, bits=24, target="middle", seed=3), d / "hard.json")
+    save_problem(subset_sum_instance(40, SubsetSumOptions(bits=24, target="middle"), seed=3), d / "hard.json")
     (d / "sweep.toml").write_text(  # the fastest tasks take about a second, most far longer
         'experiment = "hardness"\nseeds = 4\nmethods = ["cpsat", "sat"]\ntime_limit = 60\n[parameters]\n'
         'n = 24\nkappa = ["1", "1.25"]\ntarget = "planted"\nzero = false\nencoding = "adder"\nbudget_mib = 64\n')
@@ -342,8 +342,8 @@ def more(tmp_path_factory, work):
         t = target_network(widths, 4, seed=1)
         save_network(t, d / f"{name}-t.npz")
         save_network(theorem1_random_network(t, units, 2, seed=2), d / f"{name}-r.npz")
-    save_problem(subset_sum_instance(60, bits=16, target=(-20, 20), seed=3), d / "many.json")
-    save_problem(subset_sum_instance(60, bits=18, target=(-1000, 1000), seed=3), d / "count.json")
+    save_problem(subset_sum_instance(60, SubsetSumOptions(bits=16, target=(-20, 20)), seed=3), d / "many.json")
+    save_problem(subset_sum_instance(60, SubsetSumOptions(bits=18, target=(-1000, 1000)), seed=3), d / "count.json")
     (d / "compare.toml").write_text('experiment = "compare"\nseeds = 3\nmethods = ["ckk", "exact"]\n'
                                     'time_limit = 10\n[parameters]\nn = 32\nkappa = ["1.1", "1.3"]\n'
                                     'target = "planted"\n')

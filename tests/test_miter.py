@@ -150,6 +150,18 @@ def test_the_single_differing_input_is_found():
     assert r.status_name in ("OPTIMAL", "FEASIBLE") and r.seconds >= 0 and r.detail
 
 
+def test_outcomes_are_verdicts_not_strings():
+    """The miter answers with ``verify.equality.Verdict`` members, which equality passes on."""
+    from verify.equality import Verdict, decide_equality
+
+    differ = find_difference(one_unit("floor"), one_unit("toward-zero"), 1)
+    same = find_difference(one_unit("floor"), one_unit("floor"), 1)
+    assert differ.outcome is Verdict.DIFFER and same.outcome is Verdict.EQUAL_CLAIMED
+    assert miter.OUTCOMES == (Verdict.DIFFER, Verdict.EQUAL_CLAIMED, Verdict.UNKNOWN)
+    decided = decide_equality(one_unit("floor"), one_unit("toward-zero"), 1, method="miter")
+    assert decided.verdict is Verdict.DIFFER and decided.counterexample == (-1,)
+
+
 def test_different_widths_are_refused():
     a = QuantizedNetwork([[[1, 1]]], [0])
     for b in (QuantizedNetwork([[[1]]], [0]), QuantizedNetwork([[[1, 1], [1, 0]]], [0])):

@@ -129,3 +129,15 @@ def test_bad_network_files(tmp_path):
     wrong.write_text('{"kind": "quantized-mlp", "version": 1, "scales": [0], "weights": [[[1.5]]]}')
     with pytest.raises(InputError, match="wrong.json"):
         load_network(wrong)
+
+
+@pytest.mark.parametrize("header, message", [("[" * 100_000 + "]" * 100_000, "maximum recursion depth"),
+                                             ('{"scales": ' + "7" * 5000 + "}", "Exceeds the limit")])
+def test_an_npz_header_the_json_parser_refuses_is_bad_input(tmp_path, header, message):
+    """The header's JSON meets the parser's own limits (nesting, integer length): InputError
+    naming the file, as for every other JSON the tool reads."""
+    from verify.networks import load_network
+    path = tmp_path / "deep.npz"
+    np.savez(path, header=np.array(header))
+    with pytest.raises(InputError, match=f"deep.npz: not a network file: {message}"):
+        load_network(path)

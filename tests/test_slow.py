@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from tests import brute
 from tests.test_prefilter import span, weight_lists
-from verify.generators import subset_sum_instance
+from verify.generators import SubsetSumOptions, subset_sum_instance
 from verify.prefilter.counting import SolutionCounts
 from verify.prefilter.mitm import MeetInTheMiddle
 from verify.problems import SubsetSum, TargetRange
@@ -32,7 +32,7 @@ def test_cover_matches_brute_force_at_n_14(weights, method):
 
 @pytest.mark.parametrize("n, bits, seed", [(34, 10, 1), (36, 12, 2), (38, 14, 3), (40, 16, 4)])
 def test_dp_and_mitm_agree_near_the_bitset_limit(n, bits, seed):
-    p = subset_sum_instance(n, bits=bits, seed=seed)
+    p = subset_sum_instance(n, SubsetSumOptions(bits=bits), seed=seed)
     rng = np.random.default_rng(seed)
     M = 1 << bits
     targets = sorted(set(rng.integers(-n * M // 4, n * M // 4, 40).tolist()) | {p.targets[0]})

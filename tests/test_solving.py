@@ -307,8 +307,8 @@ def test_time_limit_gives_unknown_and_leaves_no_solver_running():
     import multiprocessing
     import time as clock
 
-    from verify.generators import subset_sum_instance
-    p = subset_sum_instance(44, bits=40, zero=False, target="middle", seed=3)
+    from verify.generators import SubsetSumOptions, subset_sum_instance
+    p = subset_sum_instance(44, SubsetSumOptions(bits=40, zero=False, target="middle"), seed=3)
     start = clock.monotonic()
     answer = solve(p, "sat", options=SolverOptions(encoding="mixedradix", time_limit=1.0)).answers[0]
     assert clock.monotonic() - start < 10
@@ -339,8 +339,9 @@ def test_primal_ckk_first_never_changes_an_answer(weights, target):
 
 
 def test_primal_ckk_answers_expensive_easy_instances():
-    from verify.generators import subset_sum_instance
+    from verify.generators import SubsetSumOptions, subset_sum_instance
 
-    methods = {solve(subset_sum_instance(32, kappa="0.5", zero=False, target="planted", seed=s)).answers[0].method
+    planted = SubsetSumOptions(kappa="0.5", zero=False, target="planted")
+    methods = {solve(subset_sum_instance(32, planted, seed=s)).answers[0].method
                for s in range(12)}
     assert "ckk" in methods  # the table would cost ~2 ms; many solutions: CKK hits within its budget

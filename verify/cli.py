@@ -41,6 +41,7 @@ from verify.solve.grading import SolverOptions
 from verify.solve.limits import check_time_limit
 from verify.solve.methods import METHODS, PREFILTER_METHODS
 from verify.solve.sat import DEFAULT_SOLVER, PROOF_SOLVERS
+from verify.status import Status
 from verify.status_line import StatusLine
 
 SHOWN = 20  # per-target lines printed before "... (use --json)"
@@ -90,8 +91,9 @@ def cmd_generate_subset_sum(args) -> int:
     from verify.generation import SubsetSumRequest, generate_subset_sum
 
     problem = generate_subset_sum(SubsetSumRequest(
-        args.n, args.bits, args.M, args.kappa, not args.no_zero, args.distribution, args.branch, args.rejection,
-        args.target, args.size, args.objective, args.seed, args.memory_budget))
+        n=args.n, bits=args.bits, M=args.M, kappa=args.kappa, zero=not args.no_zero, distribution=args.distribution,
+        branch=args.branch, rejection=args.rejection, target=args.target, size=args.size, objective=args.objective,
+        seed=args.seed, budget=args.memory_budget))
     _emit_problem(problem, args.output)
     return ExitCode.OK
 
@@ -99,8 +101,9 @@ def cmd_generate_subset_sum(args) -> int:
 def cmd_generate_vector(args) -> int:
     from verify.generation import VectorRequest, generate_vector
 
-    problem = generate_vector(VectorRequest(args.n, args.dim, args.bits, not args.no_zero, args.target, args.size,
-                                            args.seed, args.memory_budget))
+    problem = generate_vector(VectorRequest(n=args.n, dim=args.dim, bits=args.bits, zero=not args.no_zero,
+                                            target=args.target, size=args.size, seed=args.seed,
+                                            budget=args.memory_budget))
     _emit_problem(problem, args.output)
     return ExitCode.OK
 
@@ -228,8 +231,9 @@ def cmd_generate_random(args) -> int:
     from verify.generation import RandomNetworkRequest, generate_random
     from verify.networks import load_network, save_network
 
-    request = RandomNetworkRequest(int(args.theorem), args.bits, args.c, args.width_per_weight, args.copies,
-                                   args.seed, not args.no_zero, args.memory_budget)
+    request = RandomNetworkRequest(theorem=int(args.theorem), bits=args.bits, c=args.c,
+                                   units_per_input=args.width_per_weight, copies=args.copies, seed=args.seed,
+                                   zero=not args.no_zero, budget=args.memory_budget)
     with StatusLine("slth-verify generate random") as status:
         status.stage("reading the target")
         drawn = generate_random(load_network(args.target_file), request)
@@ -258,7 +262,7 @@ def _scale_arg(text: str):
 def cmd_import_network(args) -> int:
     from pathlib import Path
 
-    from verify.models.quantizing import import_model
+    from verify.models.quantizing import QuantizeOptions, import_model
     from verify.networks import save_network
 
     output = Path(args.output)
@@ -268,7 +272,9 @@ def cmd_import_network(args) -> int:
     if output.exists() and Path(args.model).exists() and output.resolve() == Path(args.model).resolve():
         raise InputError(f"{output}: the output would overwrite the model it is imported from")
     rounding = _rounding_arg(args)
-    net, report = import_model(args.model, args.bits, args.scale, args.weight_rounding, args.strict, rounding)
+    options = QuantizeOptions(bits=args.bits, scale=args.scale, weight_rounding=args.weight_rounding,
+                              strict=args.strict, rounding=rounding)
+    net, report = import_model(args.model, options)
     save_network(net, output)
     # the network file format has no room for metadata: the provenance is this report
     if args.json:
@@ -311,9 +317,10 @@ def cmd_construct(args) -> int:
 def cmd_certify(args) -> int:
     from verify.certify import CertifyOptions, certify
 
-    options = CertifyOptions(args.find, args.mask, args.delta_bits, args.mode, args.input_bits, args.equality,
-                             args.method, check_time_limit(args.time_limit, "--time-limit"),
-                             args.memory_budget)
+    options = CertifyOptions(find=args.find, mask_path=args.mask, k=args.delta_bits, mode=args.mode,
+                             input_bits=args.input_bits, equality=args.equality, method=args.method,
+                             time_limit=check_time_limit(args.time_limit, "--time-limit"),
+                             budget=args.memory_budget)
     with StatusLine("slth-verify certify") as status:
         done = certify(args.target, args.random, args.output, options, progress=status.stage)
     if args.json:
@@ -416,7 +423,8 @@ def cmd_export_network(args) -> int:
         sources = {"network": {"path": str(source), "sha256": file_sha256(source), "content_sha256": network.sha256}}
         what, bits = "network", None
     bits = args.input_bits if args.input_bits is not None else bits
-    out = export_network(network, args.output, args.format, args.dtype, bits, args.full, sources)
+    out = export_network(network, args.output, args.format, dtype=args.dtype, input_bits=bits, full=args.full,
+                         sources=sources)
     if args.json:
         print(dumps_readable({"source": str(source), "what": what, **out.to_json()}))
         return ExitCode.OK
@@ -476,7 +484,7 @@ def _run_sweep(spec, args) -> int:
     for why, n in sorted(spec.omitted.items()):
         print(f"sweep {spec.experiment.name}: {n:,} tasks omitted (not applicable): {why}", file=sys.stderr)
     try:
-        retry = ("error",) * args.retry_errors + ("unknown",) * args.retry_unknown
+        retry = ("error",) * args.retry_errors + (Status.UNKNOWN.value,) * args.retry_unknown  # stored row words
         summary = run_sweep(spec, args.db, executor, window=window, retry=retry,
                             progress=Progress(0, enabled=False if args.quiet else None), limit=args.limit)
     except Interrupted as e:

@@ -29,7 +29,7 @@ from typing import Callable
 
 import numpy as np
 
-from verify.errors import InputError, InternalError
+from verify.errors import InputError
 from verify.layouts import single_precision, theorem1_units
 from verify.networks import QuantizedNetwork, theorem1_shapes, theorem2_shapes
 from verify.numbers import RoundingMode
@@ -39,6 +39,7 @@ from verify.problems import SubsetSum
 from verify.solve.dispatch import solve
 from verify.status import Answer, Status
 from verify.status_line import quiet
+from verify.witness import replay_subset
 
 
 @dataclass
@@ -276,8 +277,8 @@ def _choose(where: tuple[int, int, int, str], w: int, units, u, v, options: Cons
     products = (v.astype(object) * u.astype(object)).tolist()
     if solver is not None:
         answer = solver(products, w)
-        if answer.status.is_sat and sum(products[i] for i in answer.witness) != w:
-            raise InternalError(f"a subset for target weight {w} does not replay")
+        if answer.status.is_sat:
+            replay_subset(products, w, answer.witness, f"the {answer.method} subset for target weight {w}")
     elif method == "auto" and len(products) * max(abs(p) for p in products) < SMALL_TABLE_BITS:
         answer = _small_answer(products, w)
     else:
@@ -301,7 +302,6 @@ def _small_answer(products: list[int], w: int) -> Answer:
                           f"target {w} is outside the reachable range [{lo}, {hi}]")
         return Answer(w, Status.UNSAT_EXHAUSTIVE, "dp-bitset",
                       f"the reachable-sum table of all 2^{len(products)} subsets does not contain it")
-    if sum(products[i] for i in found) != w:
-        raise InternalError(f"a subset for target weight {w} does not replay")
+    found = replay_subset(products, w, found, f"the dp-bitset subset for target weight {w}")
     return Answer(w, Status.SAT_VERIFIED, "dp-bitset",
                   f"witness of {len(found)} elements replayed in exact integer arithmetic", found)

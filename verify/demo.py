@@ -21,7 +21,7 @@ from pathlib import Path
 
 from verify.certificates import check_certificate, theorem3_bound
 from verify.certify import CertifyOptions, certify
-from verify.generators import subset_sum_instance, target_network, theorem1_random_network
+from verify.generators import SubsetSumOptions, subset_sum_instance, target_network, theorem1_random_network
 from verify.interrupts import undo_on_failure
 from verify.layouts import paper_delta_bits, paper_units
 from verify.networks import Rounding, save_network
@@ -53,7 +53,7 @@ def run_subset_sum_demo(n: int = DEMO_N, bits: int = DEMO_BITS, seed: int = DEMO
     """Run the demo, printing a short evidence-graded report; True when every step verified."""
     M = 1 << bits
     target = M // 3
-    inst = subset_sum_instance(n, bits=bits, zero=False, target=target, seed=seed)
+    inst = subset_sum_instance(n, SubsetSumOptions(bits=bits, zero=False, target=target), seed=seed)
     kappa = bits / n
     kappa_n = 1 - math.log2(n) / (2 * n)
     out("slth-verify demo: quantized random subset sum near the Borgs-Chayes-Pittel threshold")

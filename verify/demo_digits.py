@@ -38,7 +38,7 @@ from verify.exit_codes import ExitCode
 from verify.generators import theorem1_random_network
 from verify.interrupts import undo_on_failure
 from verify.layouts import paper_delta_bits, paper_units
-from verify.models.quantizing import quantize_matrices
+from verify.models.quantizing import QuantizeOptions, quantize_matrices
 from verify.models.writing import export_network, run_onnx
 from verify.networks import save_network
 
@@ -106,7 +106,10 @@ def train_mlp(x, y, hidden: int = DIGITS_HIDDEN, epochs: int = EPOCHS, lr: float
     He-normal initialisation from ``np.random.default_rng(seed)``. BLAS runs on one thread
     here: a fixed summation order (the same weights on every run of one machine; other CPUs'
     kernels may differ in the last bits), and on a busy 2-core machine OpenBLAS's threads made
-    training 5-10 times slower (measured: 0.3 s on one thread, 1.6-2.7 s on two)."""
+    training 5-10 times slower (measured: 0.3 s on one thread, 1.6-2.7 s on two).
+
+    Seven parameters, no record: the data and five hyperparameters, each defaulting to the
+    demo's constant and named where it is changed."""
     try:  # threadpoolctl is a dependency of scikit-learn (the models extra)
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover
@@ -116,6 +119,7 @@ def train_mlp(x, y, hidden: int = DIGITS_HIDDEN, epochs: int = EPOCHS, lr: float
 
 
 def _train(x, y, hidden: int, epochs: int, lr: float, seed: int, classes: int) -> list[np.ndarray]:
+    """:func:`train_mlp`'s work, inside its BLAS thread limit; seven parameters: train_mlp's, passed on."""
     inputs = as_reals(x)
     n, d0 = inputs.shape
     rng = np.random.default_rng(seed)
@@ -159,7 +163,7 @@ def quantize(weights, bits: int = DIGITS_BITS):
     """The float model on S_δt (δt = 2^-bits), scale ``fit``, no output rounding: the target
     network computes 2^(Σa_i) times the float model up to the weight rounding."""
 
-    return quantize_matrices(weights, names=["hidden", "output"], bits=bits, scale="fit",
+    return quantize_matrices(weights, names=["hidden", "output"], options=QuantizeOptions(bits=bits, scale="fit"),
                              source="digits MLP")
 
 

@@ -61,10 +61,6 @@ class Verdict(str, Enum):
         return self in (Verdict.EQUAL, Verdict.DIFFER)
 
 
-# the miter's outcomes, mapped one by one: an outcome not listed here is a bug, never "unknown"
-MITER_VERDICTS = {"differ": Verdict.DIFFER, "equal-claimed": Verdict.EQUAL_CLAIMED, "unknown": Verdict.UNKNOWN}
-
-
 @dataclass(frozen=True)
 class Equality:
     """The verdict of one method.
@@ -312,10 +308,10 @@ def decide_equality(target: QuantizedNetwork, pruned: QuantizedNetwork, input_bi
         result = exhaustive(target, pruned, input_bits, budget)
         if method == "exhaustive" or result.verdict is not Verdict.NOT_APPLICABLE:
             return result
-    from verify.miter import find_difference  # here: it imports OR-Tools (about 1 s), rarely needed
+    from verify.miter import OUTCOMES, find_difference  # here: it imports OR-Tools (about 1 s), rarely needed
 
     m = find_difference(target, pruned, input_bits, time_limit=time_limit)
-    if m.outcome not in MITER_VERDICTS:
+    if not isinstance(m.outcome, Verdict) or m.outcome not in OUTCOMES:  # a bug, never "unknown"
         raise InternalError(f"miter: unexpected outcome {m.outcome!r}")
-    return Equality("miter", MITER_VERDICTS[m.outcome], f"every input of S_δ^{target.widths[0]}, δ = 2^-{input_bits}",
+    return Equality("miter", m.outcome, f"every input of S_δ^{target.widths[0]}, δ = 2^-{input_bits}",
                     m.detail, input_bits, m.input)

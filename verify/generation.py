@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from verify.generators import (random_memory, subset_sum_instance, subset_sum_memory, target_memory,
-                               target_network, theorem1_random_network, theorem2_random_network,
+from verify.generators import (SubsetSumOptions, random_memory, subset_sum_instance, subset_sum_memory,
+                               target_memory, target_network, theorem1_random_network, theorem2_random_network,
                                vector_instance, vector_memory)
 from verify.layouts import paper_copies, paper_delta_bits, paper_units
 from verify.networks import QuantizedNetwork, Rounding, theorem1_shapes, theorem2_shapes
@@ -30,9 +30,9 @@ def _within_budget(what: str, needed: int, budget) -> None:
 
 @dataclass(frozen=True)
 class SubsetSumRequest:
-    """A one-dimensional instance (``verify.generators.subset_sum_instance``'s arguments; with
-    none of ``bits``, ``M`` and ``kappa`` the weights are on ``{-2^12..2^12}``), drawn only
-    within ``budget``."""
+    """A one-dimensional instance (``verify.generators.subset_sum_instance``'s n, seed and
+    ``SubsetSumOptions``; with none of ``bits``, ``M`` and ``kappa`` the weights are on
+    ``{-2^12..2^12}``), drawn only within ``budget``."""
 
     n: int
     bits: int | None = None
@@ -55,9 +55,10 @@ def generate_subset_sum(request: SubsetSumRequest) -> SubsetSum:
     bits = DEFAULT_SUBSET_SUM_BITS if (r.bits, r.M, r.kappa) == (None, None, None) else r.bits
     _within_budget(f"generate subset-sum --n {r.n:,}", subset_sum_memory(
         r.n, bits=bits, M=r.M, kappa=r.kappa, distribution=r.distribution, rejection=r.rejection), r.budget)
-    return subset_sum_instance(r.n, bits=bits, M=r.M, kappa=r.kappa, zero=r.zero, distribution=r.distribution,
+    options = SubsetSumOptions(bits=bits, M=r.M, kappa=r.kappa, zero=r.zero, distribution=r.distribution,
                                branch=r.branch, rejection=r.rejection, target=r.target, size=r.size,
-                               objective=r.objective, seed=r.seed)
+                               objective=r.objective)
+    return subset_sum_instance(r.n, options, seed=r.seed)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ so a caller can refuse a size before drawing anything (``slth-verify generate --
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -121,6 +122,9 @@ def product_weights(rng, pairs: int, k: int, branch: str = "A", zero: bool = Tru
     """Lemma 5's branch products ``v_i * u_i`` at scale 2k (see the module docstring).
 
     Returns the weights and a dict of provenance (which pairs were kept, the rejection bound).
+
+    Seven parameters, no record: the generator, the draw's size and grid and the branch are
+    what every caller passes; the rest are defaults the subset-sum generator forwards.
     """
     if branch not in BRANCHES:
         raise InputError(f"branch: expected 'A' or 'B', got {branch!r}")
@@ -229,18 +233,43 @@ def random_memory(shapes, bits: int) -> int:
     return 2 * itemsize * sum(r * c for r, c in shapes) + RANDOM_BLOCK_BYTES
 
 
-def subset_sum_instance(n: int, *, bits: int | None = None, M: int | None = None, kappa=None,
-                        zero: bool = True, distribution: str = "uniform", branch: str = "A",
-                        rejection: bool = False, target="planted", size: int | None = None,
-                        objective: str | None = None, seed: int = 0) -> SubsetSum:
-    """A seeded subset-sum instance (see the module docstring for every option).
+@dataclass(frozen=True)
+class SubsetSumOptions:
+    """How :func:`subset_sum_instance` draws an instance (``generate subset-sum``'s options; the
+    module docstring says what each means). The weight grid: at most one of ``bits`` (weights on
+    ``{-2^bits..2^bits}``), ``M`` (on ``{-M..M}``) and ``kappa`` (M from the density κ), or
+    ``bits`` alone for ``products``; ``zero``: 0 may be drawn; ``distribution``: ``uniform`` or
+    ``products`` (with ``branch`` A or B and ``rejection`` sampling); ``target``: ``planted``,
+    ``middle``, ``all``, an integer or a (lo, hi) range; ``size``: a fixed subset size;
+    ``objective``: None or ``fewest``. Checked when used, with one-line ``InputError``."""
 
-    ``n`` is the number of weights (``uniform``) or of random pairs drawn (``products``).
+    bits: int | None = None
+    M: int | None = None
+    kappa: str | int | None = None
+    zero: bool = True
+    distribution: str = "uniform"
+    branch: str = "A"
+    rejection: bool = False
+    target: object = "planted"
+    size: int | None = None
+    objective: str | None = None
 
-    >>> p = subset_sum_instance(8, bits=4, seed=3)
-    >>> p == subset_sum_instance(8, bits=4, seed=3), p.sha256 == subset_sum_instance(8, bits=4, seed=4).sha256
-    (True, False)
+
+def subset_sum_instance(n: int, options: SubsetSumOptions = SubsetSumOptions(), seed: int = 0) -> SubsetSum:
+    """A seeded subset-sum instance drawn as ``options`` say (see the module docstring).
+
+    ``n`` is the number of weights (``uniform``) or of random pairs drawn (``products``);
+    ``seed`` an int or a ``numpy.random.Generator``.
+
+    >>> p = subset_sum_instance(8, SubsetSumOptions(bits=4), seed=3)
+    >>> p == subset_sum_instance(8, SubsetSumOptions(bits=4), seed=3)
+    True
+    >>> p.sha256 == subset_sum_instance(8, SubsetSumOptions(bits=4), seed=4).sha256
+    False
     """
+    o = options
+    bits, M, kappa, zero, distribution, branch = o.bits, o.M, o.kappa, o.zero, o.distribution, o.branch
+    rejection, target, size, objective = o.rejection, o.target, o.size, o.objective
     _count(n, "n")
     if distribution not in DISTRIBUTIONS:
         raise InputError(f"distribution: expected one of {list(DISTRIBUTIONS)}, got {distribution!r}")
@@ -289,6 +318,9 @@ def vector_instance(n: int, dim: int, *, bits: int, zero: bool = True, target="p
     uniform on ``{-2^bits..2^bits}`` (without 0 if ``zero=False``).
 
     ``target``: ``planted``, ``middle`` (coordinate-wise ``floor(Σ/2)``) or a tuple of ints.
+
+    Seven parameters, no record: ``n``, ``dim`` and ``bits`` make the instance, the rest are
+    keyword-only with defaults (``verify.generation.VectorRequest`` is the CLI's record).
     """
     _count(n, "n")
     _count(dim, "dim")

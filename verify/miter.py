@@ -24,6 +24,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from verify.encodings.cpsat import INT64_SAFE, INT64_SAFE_BITS
+from verify.equality import Verdict
 from verify.errors import InputError, InternalError
 from verify.networks import QuantizedNetwork, same_outputs
 from verify.numbers import RoundingMode, rescale
@@ -31,17 +32,17 @@ from verify.solve.cpsat import check_workers, run_values
 from verify.solve.limits import check_time_limit
 from verify.solve.outcome import Outcome
 
-OUTCOMES = ("differ", "equal-claimed", "unknown")
+OUTCOMES = (Verdict.DIFFER, Verdict.EQUAL_CLAIMED, Verdict.UNKNOWN)
 
 
 @dataclass(frozen=True)
 class MiterResult:
-    """``outcome`` in OUTCOMES; ``input`` the differing input as scaled integers (scale
-    ``input_bits``), only for "differ"; ``seconds`` the wall time of the whole call;
+    """``outcome`` one of OUTCOMES; ``input`` the differing input as scaled integers (scale
+    ``input_bits``), only for ``Verdict.DIFFER``; ``seconds`` the wall time of the whole call;
     ``status_name`` CP-SAT's status, or "NOT_RUN" when no model was solved; ``detail`` one
     sentence saying why."""
 
-    outcome: str
+    outcome: Verdict
     input: tuple[int, ...] | None
     seconds: float
     status_name: str
@@ -172,22 +173,51 @@ def find_difference(a: QuantizedNetwork, b: QuantizedNetwork, input_bits: int,
     output widths (else ``InputError``). ``time_limit`` is in seconds of wall time for the whole
     call (None: no limit); ``workers`` CP-SAT threads (None: the project's default).
 
-    Outcomes: "differ" (the input was replayed with both ``forward`` passes and differs; a
-    replay that agrees raises ``InternalError``), "equal-claimed" (CP-SAT said INFEASIBLE,
-    without a proof), "unknown" (a time limit, or an interval bound of some value or linear
-    sum reaching 2^61, which CP-SAT's int64 arithmetic cannot take; ``detail`` names it).
-    Building the model is not bounded by ``time_limit``; the solve gets what is left of it.
+    Outcomes (:class:`verify.equality.Verdict`): ``DIFFER`` (the input was replayed with both
+    ``forward`` passes and differs; a replay that agrees raises ``InternalError``),
+    ``EQUAL_CLAIMED`` (CP-SAT said INFEASIBLE, without a proof), ``UNKNOWN`` (a time limit, or
+    an interval bound of some value or linear sum reaching 2^61, which CP-SAT's int64
+    arithmetic cannot take; ``detail`` names it). Building the model is not bounded by
+    ``time_limit``; the solve gets what is left of it.
 
     >>> from verify.networks import Rounding
     >>> floor = QuantizedNetwork([[[1]]], [0], Rounding("double", 0, "floor"))
     >>> toward_zero = QuantizedNetwork([[[1]]], [0], Rounding("double", 0, "toward-zero"))
     >>> r = find_difference(floor, toward_zero, input_bits=1, workers=1)
-    >>> r.outcome, r.input      # x = -1/2: floor gives -1, toward zero 0
+    >>> r.outcome.value, r.input      # x = -1/2: floor gives -1, toward zero 0
     ('differ', (-1,))
-    >>> find_difference(floor, floor, input_bits=1, workers=1).outcome
-    'equal-claimed'
+    >>> find_difference(floor, floor, input_bits=1, workers=1).outcome is Verdict.EQUAL_CLAIMED
+    True
     """
     start = time.perf_counter()
+    _check_arguments(a, b, input_bits, time_limit, workers)
+
+    def result(outcome, x=None, status="NOT_RUN", detail=""):
+        return MiterResult(outcome, x, time.perf_counter() - start, status, detail)
+
+    model = cp_model.CpModel()
+    try:
+        x = _miter(model, a, b, input_bits)
+    except _TooBig as e:
+        return result(Verdict.UNKNOWN, detail=f"Not solved: {e}.")
+    left = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - start))
+    solved = run_values(model, x, left, workers)
+    values, status = solved.values, solved.status_name
+    if solved.outcome is Outcome.UNKNOWN:
+        return result(Verdict.UNKNOWN, status=status, detail=f"CP-SAT stopped with {status} (a time limit).")
+    if solved.outcome is Outcome.UNSAT:
+        return result(Verdict.EQUAL_CLAIMED, status=status,
+                      detail="CP-SAT answered INFEASIBLE: no differing input, claimed without a proof.")
+    row = np.array([values], dtype=np.int64)
+    if same_outputs(a.forward(row, input_bits), b.forward(row, input_bits))[0]:
+        raise InternalError(f"miter: CP-SAT's input {values} (scale {input_bits}) does not replay: "
+                            f"both networks give the same outputs there")
+    return result(Verdict.DIFFER, tuple(values), status,
+                  "An input on which the outputs differ, replayed in exact integer arithmetic.")
+
+
+def _check_arguments(a, b, input_bits, time_limit, workers) -> None:
+    """``find_difference``'s arguments, each refused with an InputError naming it."""
     for name, net in (("a", a), ("b", b)):
         if not isinstance(net, QuantizedNetwork):
             raise InputError(f"network {name}: expected a QuantizedNetwork, got {type(net).__name__}")
@@ -199,47 +229,31 @@ def find_difference(a: QuantizedNetwork, b: QuantizedNetwork, input_bits: int,
         raise InputError(f"networks: a maps {a.widths[0]} inputs to {a.widths[-1]} outputs, "
                          f"b maps {b.widths[0]} to {b.widths[-1]}; a miter needs the same widths")
 
-    def result(outcome, x=None, status="NOT_RUN", detail=""):
-        return MiterResult(outcome, x, time.perf_counter() - start, status, detail)
 
-    model = cp_model.CpModel()
+def _miter(model: cp_model.CpModel, a: QuantizedNetwork, b: QuantizedNetwork, input_bits: int) -> list:
+    """Build into ``model`` both networks on one shared input and the clause "some output
+    differs"; return the input variables. ``_TooBig`` when a bound reaches INT64_SAFE."""
     enc = _Encoder(model)
-    try:
-        top = 1 << input_bits
-        enc.check(top, "the input")
-        x = [model.new_int_var(-top, top, f"x{j}") for j in range(a.widths[0])]
-        xs = [(v, -top, top) for v in x]
-        (out_a, sa), (out_b, sb) = enc.network(a, xs, input_bits, "a"), enc.network(b, xs, input_bits, "b")
-        s = max(sa, sb)
-        fa, fb = 1 << (s - sa), 1 << (s - sb)
-        differs = []
-        for j, ((ea, la, ha), (eb, lb, hb)) in enumerate(zip(out_a, out_b)):
-            lo, hi = la * fa - hb * fb, ha * fa - lb * fb
-            enc.check(max(-la, ha) * fa + max(-lb, hb) * fb + max(-lo, hi), f"output {j} of a - b")
-            if lo == hi:  # constant, so equal: bias-free networks map x = 0 to 0
-                continue
-            diff = enc.var(lo, hi, ea * fa - eb * fb, f"diff{j}")[0]
-            for side, bound in ((1, hi), (-1, lo)):
-                if side * bound >= 1:
-                    lit = model.new_bool_var("")
-                    model.add(side * diff >= 1).only_enforce_if(lit)
-                    differs.append(lit)
-    except _TooBig as e:
-        return result("unknown", detail=f"Not solved: {e}.")
+    top = 1 << input_bits
+    enc.check(top, "the input")
+    x = [model.new_int_var(-top, top, f"x{j}") for j in range(a.widths[0])]
+    xs = [(v, -top, top) for v in x]
+    (out_a, sa), (out_b, sb) = enc.network(a, xs, input_bits, "a"), enc.network(b, xs, input_bits, "b")
+    s = max(sa, sb)
+    fa, fb = 1 << (s - sa), 1 << (s - sb)
+    differs = []
+    for j, ((ea, la, ha), (eb, lb, hb)) in enumerate(zip(out_a, out_b)):
+        lo, hi = la * fa - hb * fb, ha * fa - lb * fb
+        enc.check(max(-la, ha) * fa + max(-lb, hb) * fb + max(-lo, hi), f"output {j} of a - b")
+        if lo == hi:  # constant, so equal: bias-free networks map x = 0 to 0
+            continue
+        diff = enc.var(lo, hi, ea * fa - eb * fb, f"diff{j}")[0]
+        for side, bound in ((1, hi), (-1, lo)):
+            if side * bound >= 1:
+                lit = model.new_bool_var("")
+                model.add(side * diff >= 1).only_enforce_if(lit)
+                differs.append(lit)
     # Empty when the bounds alone show that no output can differ: an empty clause keeps the
     # model valid and infeasible.
     model.add_bool_or(differs)
-    left = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - start))
-    solved = run_values(model, x, left, workers)
-    values, status = solved.values, solved.status_name
-    if solved.outcome is Outcome.UNKNOWN:
-        return result("unknown", status=status, detail=f"CP-SAT stopped with {status} (a time limit).")
-    if solved.outcome is Outcome.UNSAT:
-        return result("equal-claimed", status=status,
-                      detail="CP-SAT answered INFEASIBLE: no differing input, claimed without a proof.")
-    row = np.array([values], dtype=np.int64)
-    if same_outputs(a.forward(row, input_bits), b.forward(row, input_bits))[0]:
-        raise InternalError(f"miter: CP-SAT's input {values} (scale {input_bits}) does not replay: "
-                            f"both networks give the same outputs there")
-    return result("differ", tuple(values), status,
-                  "An input on which the outputs differ, replayed in exact integer arithmetic.")
+    return x

@@ -380,7 +380,8 @@ def _read_npz(path: Path, what: str, names) -> tuple[dict, list[np.ndarray]]:
                 raise ValueError("the header is not a JSON object")
             arrays = [data[name] for name in names(header, data.files)]
         # members are decompressed here, lazily: a flipped bit shows as a zlib error or a bad CRC
-        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+        except (OSError, ValueError, RecursionError, KeyError, TypeError, EOFError, zipfile.BadZipFile,
+                zlib.error) as e:
             raise InputError(f"{path}: not a {what} file: {_why(e)}") from None
     return header, arrays
 

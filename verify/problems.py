@@ -303,7 +303,11 @@ def _reject_constant(name: str):
 
 
 def read_json_file(path: str | os.PathLike):
-    """Parse a JSON file strictly (no NaN/Infinity), with one-line errors naming the file."""
+    """Parse a JSON file strictly (no NaN/Infinity), with one-line errors naming the file.
+
+    Every failure to read is an InputError (exit code 2) or, for a missing file, a
+    MissingFileError: invalid syntax, a non-finite constant, an integer longer than Python's
+    limit for integer strings and nesting deeper than the parser's recursion."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -319,6 +323,10 @@ def read_json_file(path: str | os.PathLike):
         raise InputError(f"{p}: not valid JSON: {e.msg.removesuffix(' at')} at line {e.lineno} column {e.colno}") from None
     except InputError as e:
         raise InputError(f"{p}: {e}") from None
+    # the parser's own limits, well-formed JSON it still refuses: an integer over Python's
+    # 4,300 digits (ValueError) and nesting deeper than the interpreter's stack (RecursionError)
+    except (ValueError, RecursionError) as e:
+        raise InputError(f"{p}: not a readable JSON file: {e}") from None
 
 
 def load_problem(path: str | os.PathLike) -> Problem:

@@ -374,53 +374,12 @@ def read_opb(text: str, source: str = "<opb>") -> Opb:
     ...
     verify.errors.InputError: y.opb: line 2: expected ';' to end the line, got end of line
     """
-    def fail(line_number: int, message: str):
-        raise InputError(f"{source}: line {line_number}: {message}")
-
     lines = list(_lines(text))
     header = _OPB_HEADER.fullmatch(lines[0][1])
     if header is None:
         got = _show(lines[0][1]) if lines[0][1].strip() or len(lines) > 1 else "end of file"
-        fail(1, f"expected the header '* #variable= <N> #constraint= <M>', got {got}")
+        raise InputError(f"{source}: line 1: expected the header '* #variable= <N> #constraint= <M>', got {got}")
     nvars, declared = _to_int(header.group(1)), _to_int(header.group(2))
-
-    def literal(token: str, number: int) -> int:
-        match = _OPB_LITERAL.fullmatch(token)
-        if match is None:
-            fail(number, f"expected a literal x<v> or ~x<v> after the coefficient, got {_show(token)}")
-        v = _to_int(match.group(2))
-        if not 1 <= v <= nvars:
-            fail(number, f"expected a variable x1..x{nvars} (the header declares {nvars}), "
-                         f"got {_show(token)}")
-        return -v if match.group(1) else v
-
-    def terms(tokens: list[str], at: int, number: int, stop: tuple[str, ...]):
-        """Read terms from ``tokens[at:]`` up to a token in ``stop``; return (terms, index)."""
-        out = []
-        while at < len(tokens) and tokens[at] not in stop:
-            if not _OPB_INT.fullmatch(tokens[at]):
-                fail(number, f"expected an integer coefficient or {' or '.join(map(repr, stop))}, "
-                             f"got {_show(tokens[at])}")
-            if at + 1 == len(tokens):
-                fail(number, "expected a literal x<v> or ~x<v> after the coefficient, got end of line")
-            out.append((_to_int(tokens[at]), literal(tokens[at + 1], number)))
-            at += 2
-        if at == len(tokens):
-            fail(number, f"expected {' or '.join(map(repr, stop))} after the terms, got end of line")
-        if not out:
-            fail(number, f"expected at least one term before {tokens[at]!r}, got none")
-        return tuple(out), at
-
-    def end(tokens: list[str], at: int, number: int) -> None:
-        """Check that ``tokens[at]`` is the terminator and the last token of the line."""
-        if at == len(tokens):
-            fail(number, "expected ';' to end the line, got end of line")
-        if tokens[at] != ";":
-            fail(number, f"expected ';', got {_show(tokens[at])}")
-        if at + 1 < len(tokens):
-            fail(number, "expected end of line after ';' (one constraint a line), "
-                         f"got {_show(tokens[at + 1])}")
-
     constraints: list[PBConstraint] = []
     comments: list[str] = []
     objective = None
@@ -432,31 +391,90 @@ def read_opb(text: str, source: str = "<opb>") -> Opb:
         tokens = _OPB_TOKEN.findall(line)
         if not tokens:
             continue
-        if tokens[0] == "min:":
-            if objective_line is not None:
-                fail(number, "expected one objective, got a second one "
-                             f"(the first is on line {objective_line})")
-            if constraints:
-                fail(number, "expected the objective 'min:' before the first constraint, got it after")
-            objective, at = terms(tokens, 1, number, (";",))
-            end(tokens, at, number)
-            objective_line = number
+        reader = _OpbLine(source, number, nvars, tokens)
+        if tokens[0] != "min:":
+            constraints.append(reader.constraint())
             continue
-        found, at = terms(tokens, 0, number, ("=", ">=", "<="))
+        if objective_line is not None:
+            reader.fail(f"expected one objective, got a second one (the first is on line {objective_line})")
+        if constraints:
+            reader.fail("expected the objective 'min:' before the first constraint, got it after")
+        objective, objective_line = reader.objective(), number
+    if len(constraints) != declared:
+        raise InputError(f"{source}: line 1: expected {declared} constraints as this header declares, "
+                         f"got {len(constraints)}")
+    return Opb(nvars, tuple(constraints), tuple(comments), objective)
+
+
+class _OpbLine:
+    """One objective or constraint line of an OPB file (``tokens``, line ``number``, with
+    ``nvars`` variables declared), read by :func:`read_opb`; errors name ``source`` and the
+    line."""
+
+    def __init__(self, source: str, number: int, nvars: int, tokens: list[str]):
+        self.source, self.number, self.nvars, self.tokens = source, number, nvars, tokens
+
+    def fail(self, message: str):
+        raise InputError(f"{self.source}: line {self.number}: {message}")
+
+    def objective(self) -> tuple[tuple[int, int], ...]:
+        """The terms of ``min: <sum> ;``."""
+        found, at = self.terms(1, (";",))
+        self.end(at)
+        return found
+
+    def constraint(self) -> PBConstraint:
+        """``<sum> <relation> <integer> ;``, a ``<=`` turned into ``>=`` by negating both sides."""
+        tokens = self.tokens
+        found, at = self.terms(0, ("=", ">=", "<="))
         relation = tokens[at]
         if at + 1 == len(tokens):
-            fail(number, f"expected an integer right-hand side after {relation!r}, got end of line")
+            self.fail(f"expected an integer right-hand side after {relation!r}, got end of line")
         if not _OPB_INT.fullmatch(tokens[at + 1]):
-            fail(number, f"expected an integer right-hand side after {relation!r}, "
-                         f"got {_show(tokens[at + 1])}")
+            self.fail(f"expected an integer right-hand side after {relation!r}, got {_show(tokens[at + 1])}")
         rhs = _to_int(tokens[at + 1])
-        end(tokens, at + 2, number)
+        self.end(at + 2)
         if relation == "<=":
             found, relation, rhs = tuple((-c, lit) for c, lit in found), ">=", -rhs
-        constraints.append(PBConstraint(found, relation, rhs))
-    if len(constraints) != declared:
-        fail(1, f"expected {declared} constraints as this header declares, got {len(constraints)}")
-    return Opb(nvars, tuple(constraints), tuple(comments), objective)
+        return PBConstraint(found, relation, rhs)
+
+    def literal(self, token: str) -> int:
+        """``x<v>`` as v, ``~x<v>`` as -v, with ``1 <= v <= nvars``."""
+        match = _OPB_LITERAL.fullmatch(token)
+        if match is None:
+            self.fail(f"expected a literal x<v> or ~x<v> after the coefficient, got {_show(token)}")
+        v = _to_int(match.group(2))
+        if not 1 <= v <= self.nvars:
+            self.fail(f"expected a variable x1..x{self.nvars} (the header declares {self.nvars}), "
+                      f"got {_show(token)}")
+        return -v if match.group(1) else v
+
+    def terms(self, at: int, stop: tuple[str, ...]) -> tuple[tuple[tuple[int, int], ...], int]:
+        """Read terms from ``tokens[at:]`` up to a token in ``stop``; return (terms, index)."""
+        tokens, out = self.tokens, []
+        while at < len(tokens) and tokens[at] not in stop:
+            if not _OPB_INT.fullmatch(tokens[at]):
+                self.fail(f"expected an integer coefficient or {' or '.join(map(repr, stop))}, "
+                          f"got {_show(tokens[at])}")
+            if at + 1 == len(tokens):
+                self.fail("expected a literal x<v> or ~x<v> after the coefficient, got end of line")
+            out.append((_to_int(tokens[at]), self.literal(tokens[at + 1])))
+            at += 2
+        if at == len(tokens):
+            self.fail(f"expected {' or '.join(map(repr, stop))} after the terms, got end of line")
+        if not out:
+            self.fail(f"expected at least one term before {tokens[at]!r}, got none")
+        return tuple(out), at
+
+    def end(self, at: int) -> None:
+        """Check that ``tokens[at]`` is the terminator and the last token of the line."""
+        tokens = self.tokens
+        if at == len(tokens):
+            self.fail("expected ';' to end the line, got end of line")
+        if tokens[at] != ";":
+            self.fail(f"expected ';', got {_show(tokens[at])}")
+        if at + 1 < len(tokens):
+            self.fail(f"expected end of line after ';' (one constraint a line), got {_show(tokens[at + 1])}")
 
 
 def pb_satisfied(constraint: PBConstraint, assignment) -> bool:

@@ -31,7 +31,7 @@ from verify.errors import InputError
 from verify.experiments.base import DEFAULT_TIME_LIMIT, Experiment, Param, Table, target_value
 from verify.experiments.plotting import legend_outside, style
 from verify.experiments.spec import Spec, default_kill_after, spec_methods
-from verify.generators import m_for_kappa, subset_sum_instance
+from verify.generators import SubsetSumOptions, m_for_kappa, subset_sum_instance
 from verify.heuristics import run_heuristic
 from verify.heuristics.network import (
     EdgePopupOptions, HeuristicConstructionOptions, construction_heuristic, edge_popup, exact_verdict,
@@ -41,6 +41,7 @@ from verify.problems import load_problem, read_json_file
 from verify.solve.dispatch import solve
 from verify.solve.grading import SolverOptions
 from verify.solve.limits import check_time_limit
+from verify.status import Status
 from verify.suites.spec import critical_M, parse_suite_spec
 
 HEURISTIC_NAMES = ("greedy", "kk", "ckk", "local-search", "beam")
@@ -160,7 +161,7 @@ def _network_run(pair, known, seed: int, method: str, time_limit) -> dict:
     else:
         hit = construction_heuristic(target, random, k,
                                      HeuristicConstructionOptions(method, seed=seed, time_limit=time_limit)).hit
-    out.update(status="sat-verified" if hit else "unknown", hit=hit, error=None,
+    out.update(status=(Status.SAT_VERIFIED if hit else Status.UNKNOWN).value, hit=hit, error=None,
                method_seconds=time.perf_counter() - start)
     if method == "exact":
         out["reachable"] = hit or None  # the exact construction failing is not "no ticket"
@@ -175,7 +176,8 @@ def instance(params: dict, seed: int):
     n, kappa = params["n"], params["kappa"]
     size = None if params["size"] < 0 else params["size"]
     target = target_value(params["target"], m_for_kappa(n, kappa))
-    return subset_sum_instance(n, kappa=kappa, zero=params["zero"], target=target, size=size, seed=seed), None
+    options = SubsetSumOptions(kappa=kappa, zero=params["zero"], target=target, size=size)
+    return subset_sum_instance(n, options, seed=seed), None
 
 
 def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
@@ -201,10 +203,14 @@ def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
     start = time.perf_counter()
     cand = run_heuristic(method, problem, seed=seed, time_limit=time_limit)
     # method_seconds counts the exact check of the candidate, as the exact method's counts its replay
-    out.update(status="sat-verified" if cand.hit else "unknown", hit=cand.hit,
+    out.update(status=(Status.SAT_VERIFIED if cand.hit else Status.UNKNOWN).value, hit=cand.hit,
                error=None if cand.error is None else str(cand.error),
                method_seconds=time.perf_counter() - start, heuristic_seconds=cand.seconds)
     return out
+
+
+# a suite's answers that decide reachability, as stored (a status's value)
+CERTIFIED = tuple(s.value for s in Status if s.is_certified)
 
 
 def _reachable(rows: list[dict]) -> dict[str, bool | None]:
@@ -216,9 +222,8 @@ def _reachable(rows: list[dict]) -> dict[str, bool | None]:
             continue
         if r["method"] == "exact" and res.get("reachable") is not None:
             out[res["instance_sha256"]] = res["reachable"]
-        elif res.get("suite_status") in ("sat-verified", "unsat-exhaustive", "unsat-proof-checked") \
-                and res["instance_sha256"] not in out:
-            out[res["instance_sha256"]] = res["suite_status"] == "sat-verified"
+        elif res.get("suite_status") in CERTIFIED and res["instance_sha256"] not in out:
+            out[res["instance_sha256"]] = Status(res["suite_status"]).is_sat
     return out
 
 

@@ -17,7 +17,7 @@ import statistics
 
 from verify.experiments.base import Experiment, Param, Table, group, target_value
 from verify.experiments.plotting import legend_outside, style
-from verify.generators import subset_sum_instance
+from verify.generators import SubsetSumOptions, subset_sum_instance
 from verify.solve.dispatch import count
 
 PARAMS = (
@@ -39,8 +39,8 @@ def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
     """Count exactly; ``count`` is a decimal string (it can exceed 2^63), ``predicted`` a float."""
     n, bits = params["n"], params["bits"]
     M = 1 << bits
-    inst = subset_sum_instance(n, bits=bits, zero=params["zero"],
-                               target=target_value(params["target"], M), seed=seed)
+    options = SubsetSumOptions(bits=bits, zero=params["zero"], target=target_value(params["target"], M))
+    inst = subset_sum_instance(n, options, seed=seed)
     report = count(inst, method)
     exact = report.extra["counts"][0]
     target = inst.targets[0]

@@ -16,7 +16,7 @@ import math
 
 from verify.experiments.base import Experiment, Param, Table, group
 from verify.experiments.plotting import legend_outside, style
-from verify.generators import product_weights, subset_sum_instance
+from verify.generators import SubsetSumOptions, product_weights, subset_sum_instance
 from verify.problems import SubsetSum, TargetRange
 from verify.seeding import as_generator
 from verify.solve.dispatch import cover
@@ -39,11 +39,11 @@ def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
     sum, is reachable, and the instance hashed is the empty weight list."""
     n, bits, zero = params["n"], params["bits"], params["zero"]
     if params["distribution"] == "products":
-        # the same draws as subset_sum_instance(..., distribution="products"), which refuses an empty list
+        # the same draws as subset_sum_instance with distribution="products", which refuses an empty list
         weights, _ = product_weights(as_generator(seed), n, bits, "A", zero)
         M = 1 << (2 * bits)
     else:
-        weights = subset_sum_instance(n, bits=bits, zero=zero, target=0, seed=seed).weights
+        weights = subset_sum_instance(n, SubsetSumOptions(bits=bits, zero=zero, target=0), seed=seed).weights
         M = 1 << bits
     total = 2 * M + 1
     if not weights:

@@ -39,7 +39,7 @@ from fractions import Fraction
 from verify.errors import BudgetExceeded, InputError, MethodDisagreement
 from verify.experiments.base import DEFAULT_TIME_LIMIT, Experiment, Param, Table, group, target_value
 from verify.experiments.plotting import legend_outside, lower_bound_handle, lower_bounds, reference_style, style
-from verify.generators import m_for_kappa, subset_sum_instance
+from verify.generators import SubsetSumOptions, m_for_kappa, subset_sum_instance
 from verify.solve.dispatch import solve
 from verify.solve.grading import SolverOptions
 from verify.status import Status
@@ -67,7 +67,7 @@ def instance(params: dict, seed: int):
     """The task's instance (the same for every method)."""
     n, kappa = params["n"], params["kappa"]
     target = target_value(params["target"], m_for_kappa(n, kappa))
-    return subset_sum_instance(n, kappa=kappa, zero=params["zero"], target=target, seed=seed)
+    return subset_sum_instance(n, SubsetSumOptions(kappa=kappa, zero=params["zero"], target=target), seed=seed)
 
 
 def _confirm(inst, budget: int) -> tuple[Status, str, float] | None:
@@ -174,7 +174,7 @@ def _out_of_time(r) -> bool:
     pool (no time at all). Over-budget tasks never ran; they are not timing anything."""
     res = r["result"]
     if res is None:
-        return r["status"] == "unknown"
+        return r["status"] == Status.UNKNOWN.value
     return res.get("reachable") is None and not res.get("over_budget") and res.get("solve_seconds") is not None
 
 

@@ -25,6 +25,7 @@ from verify.experiments.progress import Progress, duration
 from verify.experiments.spec import Spec, Task
 from verify.experiments.store import Store
 from verify.solve.report import versions
+from verify.status import Status
 
 
 @lru_cache(maxsize=1)
@@ -54,7 +55,7 @@ def row_for(task: Task, outcome: dict) -> dict:
 
 def _lost(error: BaseException) -> dict:
     """The row of a task whose worker was killed (a limit: ``unknown``) or died (``error``)."""
-    status = "unknown" if isinstance(error, TaskKilled) else "error"
+    status = Status.UNKNOWN.value if isinstance(error, TaskKilled) else "error"  # "error": a row status, no Status
     return {"status": status, "result": None, "error": f"{type(error).__name__}: {error}",
             "seconds": None, "versions": None, "host": None}
 
@@ -93,7 +94,11 @@ def run_sweep(spec: Spec, db, executor: Executor, *, window: int = 8, retry: tup
               progress: Progress | None = None, limit: int | None = None) -> SweepSummary:
     """Run every task of ``spec`` with no row in ``db`` (at most ``limit`` of them) on
     ``executor``; tasks of the spec stored with a status in ``retry`` (``error``, ``unknown``)
-    run again. Ctrl-C raises ``Interrupted`` with the summary; rows written stay."""
+    run again. Ctrl-C raises ``Interrupted`` with the summary; rows written stay.
+
+    Seven parameters, no record: the three positional ones say what runs where, the four
+    keyword-only ones tune it and have defaults.
+    """
     with Store(db) as store:
         tasks = spec.tasks()
         if retry:

@@ -14,7 +14,7 @@ import math
 from verify.experiments.base import (DEFAULT_TIME_LIMIT, Experiment, Param, Table, crossing, decided, group,
                                      line_fit, target_value)
 from verify.experiments.plotting import legend_entry, legend_outside, reference_style, style
-from verify.generators import subset_sum_instance
+from verify.generators import SubsetSumOptions, subset_sum_instance
 from verify.solve.grading import SolverOptions
 from verify.solve.dispatch import solve
 
@@ -31,8 +31,8 @@ def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
     """Decide one instance; ``reachable`` is True/False when certified, None otherwise."""
     M = 1 << params["bits"]
     target = target_value(params["target"], M)
-    inst = subset_sum_instance(params["n"], bits=params["bits"], zero=params["zero"],
-                               target=target, seed=seed)
+    options = SubsetSumOptions(bits=params["bits"], zero=params["zero"], target=target)
+    inst = subset_sum_instance(params["n"], options, seed=seed)
     answer = solve(inst, method, options=SolverOptions(time_limit=time_limit)).answers[0]
     reachable = True if answer.status.is_sat else False if answer.status.is_certified else None
     return {"instance_sha256": inst.sha256, "status": answer.status.value, "reachable": reachable,

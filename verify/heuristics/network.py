@@ -42,13 +42,15 @@ import numpy as np
 from verify.constructions import ConstructionOptions, construct_theorem1
 from verify.equality import EQUALITY_METHODS, Equality, Verdict, domain_size, grid_batches, pruned_rounding
 from verify.errors import InputError, InternalError
-from verify.heuristics.subset_sum import HEURISTICS
+from verify.heuristics.subset_sum import HEURISTICS, checked_indices
 from verify.layouts import single_precision, theorem1_units
 from verify.networks import QuantizedNetwork, check_mask, density as mask_density, same_outputs
 from verify.numbers import RoundingMode
 from verify.seeding import as_generator
+from verify.solve.limits import check_time_limit
 from verify.status import Answer, Status
 from verify.ticket_pipeline import EqualityOptions, prove
+from verify.witness import subset_error
 
 LOSSES = ("layerwise", "output")
 SCHEDULES = ("cosine", "constant")  # the step size over the iterations
@@ -119,15 +121,6 @@ def _check_int(name: str, value, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise InputError(f"{name}: expected an integer >= {low}, got {value!r}")
     return int(value)
-
-
-def _check_time_limit(time_limit) -> float | None:
-    if time_limit is None:
-        return None
-    if isinstance(time_limit, bool) or not isinstance(time_limit, Real) or not time_limit > 0 \
-            or not math.isfinite(time_limit):
-        raise InputError(f"time_limit: expected a positive number of seconds or None, got {time_limit!r}")
-    return float(time_limit)
 
 
 def _check_layout(target: QuantizedNetwork, random: QuantizedNetwork, k) -> int:
@@ -212,7 +205,7 @@ def _equality_options(target, method, input_bits, budget, time_limit) -> Equalit
 
     if method not in EQUALITY_METHODS:
         raise InputError(f"equality: expected one of {', '.join(EQUALITY_METHODS)}, got {method!r}")
-    return EqualityOptions(method, _input_bits(target, input_bits), budget, _check_time_limit(time_limit))
+    return EqualityOptions(method, _input_bits(target, input_bits), budget, check_time_limit(time_limit))
 
 
 def exact_verdict(target: QuantizedNetwork, random: QuantizedNetwork, k: int, mask,
@@ -369,7 +362,7 @@ def _checked_edge_popup(target: QuantizedNetwork, options: EdgePopupOptions) -> 
         raise InputError(f"schedule: expected one of {', '.join(SCHEDULES)}, got {options.schedule!r}")
     if options.loss not in LOSSES:
         raise InputError(f"loss: expected one of {', '.join(LOSSES)}, got {options.loss!r}")
-    checked = replace(options, **counts, time_limit=_check_time_limit(options.time_limit),
+    checked = replace(options, **counts, time_limit=check_time_limit(options.time_limit),
                       input_bits=_input_bits(target, options.input_bits), mode=RoundingMode.parse(options.mode))
     return checked, exact_density
 
@@ -483,7 +476,7 @@ def construction_heuristic(target: QuantizedNetwork, random: QuantizedNetwork, k
         raise InputError(f"heuristic: expected one of {', '.join(sorted(table))}, got {heuristic!r}")
     _check_opts(heuristic, table[heuristic], options.settings)
     equality = _equality_options(target, options.equality, options.input_bits, options.budget, None)
-    time_limit = _check_time_limit(options.time_limit)
+    time_limit = check_time_limit(options.time_limit)
     mode = RoundingMode.parse(options.mode)
     solver = _HeuristicSolver(table[heuristic], replace(options, time_limit=time_limit), as_generator(options.seed),
                               2 * sum(a * b for a, b in zip(target.widths[:-1], target.widths[1:])), start)
@@ -528,8 +521,8 @@ class _HeuristicSolver:
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 self.summed[key] = self.summed.get(key, 0) + value
         if found is not None:
-            idx = _indices(name, found, len(products))
-            if sum(products[i] for i in idx) == w:
+            idx = checked_indices(name, found, len(products))
+            if subset_error(products, w, idx) is None:
                 counts["solved"] += 1
                 return Answer(w, Status.SAT_VERIFIED, name,
                               f"{name} subset of {len(idx)} products, replayed in exact integer arithmetic", idx)
@@ -547,15 +540,6 @@ def _check_opts(name: str, fn, opts: dict) -> None:
     unknown = sorted(set(opts) - set(takes))
     if unknown:
         raise InputError(f"heuristic {name!r}: unknown option(s) {unknown}; it takes {takes}")
-
-
-def _indices(name: str, found, n: int) -> tuple[int, ...]:
-    """A heuristic's subset as sorted indices; malformed ones are a bug in it, not a miss."""
-    idx = list(found)
-    if any(isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < n for i in idx) \
-            or len(set(idx)) != len(idx):
-        raise InternalError(f"heuristic {name!r} returned malformed indices for {n} products: {idx!r}")
-    return tuple(sorted(int(i) for i in idx))
 
 
 def _small_batch(target: QuantizedNetwork, input_bits: int, points: int = 64) -> np.ndarray:

@@ -41,6 +41,7 @@ import numpy as np
 from verify.errors import InputError, InternalError
 from verify.problems import SubsetSum, TargetRange
 from verify.seeding import as_generator
+from verify.solve.limits import check_time_limit
 from verify.witness import witness_error
 
 
@@ -293,6 +294,10 @@ def local_search(weights, target, *, size, rng, time_limit, iterations=20_000, r
     step first checks in O(n) whether one flip or swap hits the target exactly, and takes it.
     Stops at a hit, after ``iterations``, or at ``time_limit``. Stats: ``iterations``,
     ``restarts`` (started), ``accepted_worse``, ``lookahead_hits``.
+
+    Eight parameters, no record: the first five are every heuristic's calling convention
+    (``HEURISTICS``), the last three its own options, which ``run_heuristic`` checks and passes
+    by name.
     """
     iterations = _positive_int(iterations, "iterations")
     restarts = _positive_int(restarts, "restarts")
@@ -446,8 +451,10 @@ def _check_opts(name: str, fn: Callable, opts: dict) -> None:
         raise InputError(f"heuristic {name!r}: unknown option(s) {unknown}; it takes {known}")
 
 
-def _checked_indices(name: str, subset, n: int) -> tuple[int, ...]:
-    # Malformed indices are a bug in the heuristic, not a near miss: fail loudly.
+def checked_indices(name: str, subset, n: int) -> tuple[int, ...]:
+    """Heuristic ``name``'s ``subset`` of ``0..n-1`` as sorted distinct ints. Malformed indices
+    (not integers, out of range, repeated) are a bug in the heuristic, not a near miss: an
+    InternalError naming it. Whether the subset hits is for the witness replay to say."""
     idx = list(subset)
     if any(isinstance(i, bool) or not isinstance(i, (int, np.integer)) for i in idx):
         raise InternalError(f"heuristic {name!r} returned non-integer indices: {idx!r}")
@@ -481,9 +488,7 @@ def run_heuristic(name: str, problem: SubsetSum, target_index: int = 0, *, seed=
         raise InputError(f"heuristic {name!r}: expected a one-dimensional subset-sum problem, "
                          f"got {type(problem).__name__}")
     target = _target_at(problem, target_index)
-    if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, (int, float))
-                                   or not time_limit > 0):
-        raise InputError(f"time_limit: expected a positive number of seconds or None, got {time_limit!r}")
+    time_limit = check_time_limit(time_limit)
     _check_opts(name, fn, opts)
     rng = as_generator(seed)
     start = time.perf_counter()
@@ -491,7 +496,7 @@ def run_heuristic(name: str, problem: SubsetSum, target_index: int = 0, *, seed=
     seconds = time.perf_counter() - start
     if subset is None:
         return Candidate(name, None, False, None, seconds, dict(stats))
-    subset = _checked_indices(name, subset, problem.n)
+    subset = checked_indices(name, subset, problem.n)
     hit = witness_error(problem, target, subset) is None
     error = abs(sum(problem.weights[i] for i in subset) - target)
     if hit and error != 0:

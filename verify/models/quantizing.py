@@ -103,21 +103,35 @@ class ImportReport:
         return out
 
 
-def import_model(path, bits: int, scale="fit", weight_rounding=RoundingMode.NEAREST_EVEN,
-                 strict: bool = False, rounding: Rounding = Rounding()) -> tuple[QuantizedNetwork, ImportReport]:
+@dataclass(frozen=True)
+class QuantizeOptions:
+    """How float weights are put on a grid (``import-network``'s options; module docstring).
+    ``bits``: the weight grid 2^-bits (0..MAX_BITS); ``scale``: ``fit`` (a power of two per
+    layer), ``none``, or one exponent a per layer (weights times 2^a must lie in [-1, 1]);
+    ``weight_rounding``: the RoundingMode (or its name) onto the grid; ``strict``: refuse any
+    weight off the grid instead of rounding it; ``rounding``: the network's output rounding
+    schedule. Checked when used, with one-line ``InputError`` naming the field."""
+
+    bits: int = 8
+    scale: object = "fit"
+    weight_rounding: RoundingMode | str = RoundingMode.NEAREST_EVEN
+    strict: bool = False
+    rounding: Rounding = Rounding()
+
+
+def import_model(path, options: QuantizeOptions = QuantizeOptions()) -> tuple[QuantizedNetwork, ImportReport]:
     """Read a bias-free ReLU MLP (ONNX, safetensors or npz; see ``verify.models.reading``) and
-    quantize it (see the module docstring). One-line ``InputError`` on any problem."""
+    quantize it by ``options`` (see the module docstring). One-line ``InputError`` on any problem."""
     model = read_model(path)
-    return _quantize(list(model.layers), bits, scale, weight_rounding, strict, rounding,
-                     model.source, model.format)
+    return _quantize(list(model.layers), options, model.source, model.format)
 
 
-def quantize_matrices(matrices, names=None, bits: int = 8, *, scale="fit",
-                      weight_rounding=RoundingMode.NEAREST_EVEN, strict: bool = False,
-                      rounding: Rounding = Rounding(), source: str = "<matrices>") -> tuple[QuantizedNetwork, ImportReport]:
+def quantize_matrices(matrices, names=None, options: QuantizeOptions = QuantizeOptions(),
+                      source: str = "<matrices>") -> tuple[QuantizedNetwork, ImportReport]:
     """Quantize float matrices given directly, each of shape (out, in) in layer order (the torch
-    convention; scikit-learn's ``coefs_`` are (in, out): pass their transposes). ``names``
-    defaults to "W0", "W1", ...; the checks and the report are those of :func:`import_model`."""
+    convention; scikit-learn's ``coefs_`` are (in, out): pass their transposes), by ``options``.
+    ``names`` defaults to "W0", "W1", ...; ``source`` names them in errors; the checks and the
+    report are those of :func:`import_model`."""
     matrices = list(matrices)
     names = [f"W{i}" for i in range(len(matrices))] if names is None else [str(n) for n in names]
     if len(names) != len(matrices):
@@ -129,7 +143,7 @@ def quantize_matrices(matrices, names=None, bits: int = 8, *, scale="fit",
             raise InputError(f"{source}: tensor '{name}': expected a float matrix, got dtype {a.dtype}")
         layers.append(FloatLayer(name, np.array(a, dtype=np.float64)))
     check_layers(layers, source)
-    return _quantize(layers, bits, scale, weight_rounding, strict, rounding, source, "matrices")
+    return _quantize(layers, options, source, "matrices")
 
 
 def fit_exponent(max_abs: float) -> int:
@@ -194,12 +208,13 @@ def _parse_scale(scale, depth: int, source: str) -> tuple[str, list[int] | None]
     return "explicit", [int(a) for a in values]
 
 
-def _quantize(layers: list[FloatLayer], bits: int, scale, weight_rounding, strict: bool,
-              rounding: Rounding, source: str, fmt: str) -> tuple[QuantizedNetwork, ImportReport]:
+def _quantize(layers: list[FloatLayer], options: QuantizeOptions, source: str,
+              fmt: str) -> tuple[QuantizedNetwork, ImportReport]:
+    bits, scale, strict, rounding = options.bits, options.scale, options.strict, options.rounding
     if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 0 <= bits <= MAX_BITS:
         raise InputError(f"bits: expected an integer in 0..{MAX_BITS} (δ = 2^-bits), got {bits!r}")
     bits = int(bits)
-    mode = RoundingMode.parse(weight_rounding)
+    mode = RoundingMode.parse(options.weight_rounding)
     if not isinstance(rounding, Rounding):
         raise InputError("rounding: expected a Rounding")
     kind, exponents = _parse_scale(scale, len(layers), source)

@@ -400,11 +400,15 @@ class Exported:
         return asdict(self)
 
 
-def export_network(network: QuantizedNetwork, path, format: str, dtype: str = "auto",
+def export_network(network: QuantizedNetwork, path, format: str, *, dtype: str = "auto",
                    input_bits: int | None = None, full: bool = False,
                    sources: dict | None = None) -> Exported:
     """Write ``network`` as ``format`` (onnx, npz, safetensors) to ``path``, atomically, once
-    exactness in ``dtype`` is proved (:func:`prepare`); nothing is written on any error."""
+    exactness in ``dtype`` is proved (:func:`prepare`); nothing is written on any error.
+
+    Seven parameters, no record: after what and where, each is a separate choice of
+    ``export-network``, keyword-only with a default.
+    """
     if format not in FORMATS:
         raise InputError(f"format: expected one of {', '.join(FORMATS)}, got {format!r}")
     prep = prepare(network, dtype, input_bits, full, sources)
@@ -417,17 +421,17 @@ def export_network(network: QuantizedNetwork, path, format: str, dtype: str = "a
 
 def write_onnx(network: QuantizedNetwork, path, dtype: str = "auto", input_bits: int | None = None,
                full: bool = False, sources: dict | None = None) -> Exported:
-    return export_network(network, path, "onnx", dtype, input_bits, full, sources)
+    return export_network(network, path, "onnx", dtype=dtype, input_bits=input_bits, full=full, sources=sources)
 
 
 def write_npz(network: QuantizedNetwork, path, dtype: str = "auto", input_bits: int | None = None,
               full: bool = False, sources: dict | None = None) -> Exported:
-    return export_network(network, path, "npz", dtype, input_bits, full, sources)
+    return export_network(network, path, "npz", dtype=dtype, input_bits=input_bits, full=full, sources=sources)
 
 
 def write_safetensors(network: QuantizedNetwork, path, dtype: str = "auto", input_bits: int | None = None,
                       full: bool = False, sources: dict | None = None) -> Exported:
-    return export_network(network, path, "safetensors", dtype, input_bits, full, sources)
+    return export_network(network, path, "safetensors", dtype=dtype, input_bits=input_bits, full=full, sources=sources)
 
 
 # ---------------------------------------------------------------------------------- reading

@@ -108,7 +108,11 @@ def build_encoding(weights, t: int, encoding: str = "auto", size: int | None = N
     """Build the CNF of ``Σ a_i x_i = t`` (see ``verify.encodings.cnf.encode_subset_sum``), or
     with ``path_ok`` read a witness off the diagram when ``dd`` is the choice, within the memory
     budget and the time limit (see the module docstring). Raises ``BudgetExceeded`` when nothing
-    fits, ``InputError`` for a bad encoding name."""
+    fits, ``InputError`` for a bad encoding name.
+
+    Seven parameters, no record: the first four are the constraint itself, the three
+    keyword-only ones are limits and a switch, each named at every call.
+    """
     check_time_limit(time_limit)
     weights = [int(a) for a in weights]
     limit = resolve_budget(budget)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -34,7 +35,7 @@ from verify.prefilter.mitm import MeetInTheMiddle
 from verify.problems import Problem, SubsetSum, TargetRange
 from verify.seeding import as_generator
 from verify.solve.exact import backing, cover_dp, search_mitm, unsat_evidence, verified
-from verify.solve.grading import SolverOptions, cpsat_answer, cpsat_answers, sat_answer
+from verify.solve.grading import SatTarget, SolverOptions, cpsat_answer, cpsat_answers, sat_answer
 from verify.solve.methods import (
     METHODS,
     MITM_MAX_N,
@@ -95,12 +96,24 @@ def _choose(plain: Plain, method: str, cardinality: bool, budget) -> str:
     return chosen
 
 
-def _table_report(command: str, plain: Plain, chosen: str, label: str, cardinality: bool,
-                  fewest: bool, budget, reachable: np.ndarray) -> Report:
+@dataclass(frozen=True)
+class _Table:
+    """What ``_decide`` settled before answering from a table: the ``chosen`` method (``dp``,
+    or none when the conditions decided every target), the ``label`` its answers carry, and
+    whether a size or "fewest" bounds the subset (``cardinality``; ``fewest``)."""
+
+    chosen: str
+    label: str
+    cardinality: bool
+    fewest: bool
+
+
+def _table_report(command: str, plain: Plain, table: _Table, budget, reachable: np.ndarray) -> Report:
     """The report of the conditions alone or of one bitset over every target (``dp``), its
     per-target answers built only when asked for; marks the reachable targets."""
-    chosen_rows, hit, timings = cover_dp(plain, cardinality, fewest, budget) \
-        if chosen == "dp" else (None, np.zeros(0, dtype=np.int64), {})
+    label, fewest = table.label, table.fewest
+    chosen_rows, hit, timings = cover_dp(plain, table.cardinality, fewest, budget) \
+        if table.chosen == "dp" else (None, np.zeros(0, dtype=np.int64), {})
     reachable[hit] = True
     miss = plain.todo[~reachable[plain.todo]]
     evidence = unsat_evidence(plain, "dp-bitset") if miss.size else ""
@@ -171,7 +184,7 @@ def _decide(command: str, problem: Problem, method: str, budget,
         reachable[:] = [a.status.is_sat for a in answers]
         report = Report(command, problem, label, answers, timings=timings)
     else:
-        report = _table_report(command, plain, chosen, label, cardinality, fewest, budget, reachable)
+        report = _table_report(command, plain, _Table(chosen, label, cardinality, fewest), budget, reachable)
     report.extra["unsat_methods"] = _unsat_methods(report, plain, reachable, label)
     report.timings["total"] = time.perf_counter() - t0
     return report, reachable
@@ -200,9 +213,10 @@ def _search_solver(plain: Plain, method: str, options: SolverOptions, budget,
         try:
             if method == "sat":
                 build = budget if options.build_budget is None else options.build_budget
-                answers[i] = sat_answer(plain.problem, target, plain.weights, t, options, exact,
-                                        f"{plain.problem.sha256[:16]}-target{i}", plain.g,
-                                        resolve_budget(build))
+                question = SatTarget(problem=plain.problem, target=target, weights=plain.weights, t=t,
+                                     backing=exact, stem=f"{plain.problem.sha256[:16]}-target{i}",
+                                     divisor=plain.g)
+                answers[i] = sat_answer(question, options, resolve_budget(build))
             else:
                 answers[i] = cpsat_answer(plain.problem, target, t, options, exact)
         except BudgetExceeded as e:  # this target cannot be encoded within the limits

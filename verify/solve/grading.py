@@ -62,6 +62,24 @@ class SolverOptions:
     build_budget: int | str | None = None
 
 
+@dataclass(frozen=True)
+class SatTarget:
+    """One target put to a SAT solver (:func:`sat_answer`). ``problem`` and ``target`` as the
+    problem states them; ``weights`` and ``t`` their scalar form (divided by their gcd
+    ``divisor``, packed into integers for a vector problem), which the CNF speaks about, its
+    variables 1..n the same choices as the problem's; ``backing`` the exact pre-filter that may
+    confirm a "no" without a checked proof; ``stem`` the file name stem of the CNF and DRUP
+    files kept under ``SolverOptions.proof_dir``."""
+
+    problem: Problem
+    target: object
+    weights: tuple[int, ...]
+    t: int
+    backing: Backing
+    stem: str
+    divisor: int = 1
+
+
 def _replayed(problem: Problem, target, witness, method: str, optimal=None, extra=None) -> Answer:
     """A solver's subset as a ``sat-verified`` answer, once it replays (else WitnessNotReplayed)."""
     chosen = replay_witness(problem, target, witness, f"the subset {method} returned for target {target}")
@@ -116,12 +134,11 @@ def _refuted(nvars, clauses, options: SolverOptions, stem: str, comments) -> tup
     return r, details
 
 
-def sat_answer(problem: Problem, target, weights, t: int, options: SolverOptions,
-               backing: Backing, stem: str, divisor: int = 1, budget=None) -> Answer:
-    """Decide one target with a SAT solver (see the module docstring). ``weights`` and ``t`` are
-    the scalar (gcd-divided, packed for vectors) form of ``problem`` and ``target``: the CNF
-    speaks about them, and its variables 1..n are the same choices as the problem's. The
-    encoding is built within the memory ``budget`` and the time limit."""
+def sat_answer(q: SatTarget, options: SolverOptions, budget=None) -> Answer:
+    """Decide the target ``q`` with a SAT solver (see the module docstring). The encoding is
+    built within the memory ``budget`` (bytes, a size such as ``"2G"``, or None: no limit) and
+    the options' time limit."""
+    problem, target, weights, t, backing, stem = q.problem, q.target, q.weights, q.t, q.backing, q.stem
     name = solver_name(options.solver, proof=True)
     fewest = problem.objective == "fewest"
     # With ``dd`` the diagram decides by itself: a reachable target's witness is a path of it
@@ -140,18 +157,18 @@ def sat_answer(problem: Problem, target, weights, t: int, options: SolverOptions
     comments = [f"slth-verify refutation: instance sha256 {problem.sha256}, target {target}",
                 f"variables 1..{enc.n}: x_i true = weight i chosen; encoding {enc.encoding}",
                 f"constraint encoded: sum a_i x_i = {t} with a = {list(weights)}"
-                + (f" (the instance's weights and target divided by their gcd {divisor})" if divisor > 1 else "")
+                + (f" (the instance's weights and target divided by their gcd {q.divisor})" if q.divisor > 1 else "")
                 + (" (vector weights packed into integers, an exact bijection)"
                    if problem.kind == "vector-subset-sum" else "")
                 + (f", and exactly {problem.size} chosen" if problem.size is not None else "")]
     if enc.proof is not None:
-        return _diagram_refutation(problem, target, enc, options, backing, t, stem, comments, stats)
+        return _diagram_refutation(q, enc, options, comments, stats)
     if enc.refuted_by_encoder:
         return _confirm_unsat(target, backing, t, method,
                               f"the {enc.encoding} encoder refuted the constraint by itself "
                               f"(an empty clause), which is not a proof")
     if fewest:
-        return _fewest_answer(problem, target, enc, options, backing, t, method, stem, comments, stats)
+        return _fewest_answer(q, enc, options, method, comments, stats)
     r, details = _refuted(enc.nvars, enc.clauses, options, stem, comments)
     if r.outcome is Outcome.SAT:
         witness = [i for i in range(enc.n) if r.model[i] > 0]
@@ -167,9 +184,10 @@ def sat_answer(problem: Problem, target, weights, t: int, options: SolverOptions
                           f"{name} said UNSAT but its proof was rejected: {r.check.message}")
 
 
-def _diagram_refutation(problem, target, enc, options, backing, t, stem, comments, stats) -> Answer:
+def _diagram_refutation(q: SatTarget, enc, options: SolverOptions, comments: list[str], stats: dict) -> Answer:
     """The decision diagram found the target unreachable and wrote its own DRUP refutation:
     the independent checker decides whether it stands."""
+    target, backing, t, stem = q.target, q.backing, q.t, q.stem
     check = check_drup(enc.nvars, enc.clauses, enc.proof, options.engines)
     method = "dd-proof"
     if not check.ok:
@@ -185,7 +203,11 @@ def _diagram_refutation(problem, target, enc, options, backing, t, stem, comment
                   extra={**stats, **details})
 
 
-def _fewest_answer(problem, target, enc, options, backing, t, method, stem, comments, stats) -> Answer:
+def _fewest_answer(q: SatTarget, enc, options: SolverOptions, method: str, comments: list[str],
+                   stats: dict) -> Answer:
+    """The fewest elements reaching the target: RC2's optimum, replayed, and certified optimal
+    by a checked refutation of the encoding with one element fewer (module docstring)."""
+    problem, target, backing, t, stem = q.problem, q.target, q.backing, q.t, q.stem
     hard, soft = fewest_wcnf(enc)
     best = minimize(hard, soft, options.time_limit)
     method = method + "+rc2"
@@ -207,7 +229,7 @@ def _fewest_answer(problem, target, enc, options, backing, t, method, stem, comm
     r, details = _refuted(top, enc.clauses + fewer, options, stem + "-fewer",
                           comments + [f"with at most {cost - 1} chosen weights"])
     if r.checked:
-        optimality = {"optimality": "unsat-proof-checked",
+        optimality = {"optimality": Status.UNSAT_PROOF_CHECKED.value,
                       "optimality_proof_lines": details["proof_lines"]}
         optimality.update({k: details[k] for k in ("cnf", "cnf_sha256", "proof", "proof_sha256")
                            if k in details})
@@ -215,7 +237,7 @@ def _fewest_answer(problem, target, enc, options, backing, t, method, stem, comm
     if r.outcome is Outcome.SAT:
         raise MethodDisagreement(f"target {target}: RC2 says the fewest elements is {cost} but "
                                  f"{options.solver} finds a solution with fewer")
-    grade = "unknown" if r.outcome is Outcome.UNKNOWN else "unsat-claimed (proof rejected)"
+    grade = Status.UNKNOWN.value if r.outcome is Outcome.UNKNOWN else f"{Status.UNSAT_CLAIMED.value} (proof rejected)"
     return _replayed(problem, target, witness, method, None, {**stats, "optimality": grade})
 
 

@@ -30,6 +30,10 @@ class Report:
     ``answers`` may be built lazily (a cover of millions of targets keeps its witnesses as one
     bool matrix until someone asks for the per-target records); ``status_counts`` is then given
     up front so the overall status needs no materialization.
+
+    The constructor's eight parameters are the report's fields, as a dataclass's would be (the
+    optional ones keyword-only); it is not a dataclass because ``answers`` is a lazy property.
+    ``timings`` are in seconds, by stage.
     """
 
     def __init__(self, command: str, problem: Problem, method: str, answers: list[Answer] | None = None,

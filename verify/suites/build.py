@@ -34,7 +34,8 @@ from verify.certify import CertifyOptions, certify
 from verify.encodings.export import export_problem
 from verify.encodings.formats import read_dimacs
 from verify.errors import BudgetExceeded, InputError
-from verify.generators import subset_sum_instance, target_network, theorem1_random_network, vector_instance
+from verify.generators import (SubsetSumOptions, subset_sum_instance, target_network, theorem1_random_network,
+                               vector_instance)
 from verify.networks import Rounding, save_network
 from verify.problems import dumps_readable, read_json_file, write_text_atomic
 from verify.seeding import as_generator, uniform_ints
@@ -59,7 +60,8 @@ def _instance(point: Point, target):
     size = p["n"] // 2 if p["size"] == "half" else p["size"]
     if point.kind == "subset-sum":
         M = critical_M(p["n"], Fraction(p["lambda"]))
-        return subset_sum_instance(p["n"], M=M, zero=p["zero"], target=target, size=size, seed=point.seed)
+        options = SubsetSumOptions(M=M, zero=p["zero"], target=target, size=size)
+        return subset_sum_instance(p["n"], options, seed=point.seed)
     return vector_instance(p["n"], p["dim"], bits=p["bits"], zero=p["zero"], target=target, size=size,
                            seed=point.seed)
 

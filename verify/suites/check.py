@@ -21,6 +21,7 @@ from verify.networks import load_network
 from verify.problems import load_problem, read_json_file
 from verify.solve.dispatch import solve
 from verify.solve.proofs import check_drup_files
+from verify.status import Status
 from verify.witness import witness_error
 
 
@@ -61,28 +62,36 @@ def _check_subset_sum(root: Path, entry: dict, engines: str) -> str:
     target = problem.target_list()[0]
     if answer.get("target") != (list(target) if isinstance(target, tuple) else target):
         raise InputError(f"answer target {answer.get('target')} is not the instance's target")
-    status = answer["status"]
-    if status == "sat-verified":
+    status = _status(answer["status"])
+    if status is Status.SAT_VERIFIED:
         why = witness_error(problem, target, answer.get("witness"))
         if why is not None:
             raise InputError(f"witness does not replay: {why}")
         return "witness replayed"
-    if status == "unsat-exhaustive":
+    if status is Status.UNSAT_EXHAUSTIVE:
         method = answer.get("method", "")
         again = solve(problem, "mitm" if method.startswith("mitm") else "dp").answers[0]
-        if again.status.value != "unsat-exhaustive":
+        if again.status is not Status.UNSAT_EXHAUSTIVE:
             raise InputError(f"the exhaustive method says {again.status.value}, the manifest says unreachable")
         return f"unreachable, recomputed by {again.method}"
-    if status == "unsat-proof-checked":
+    if status is Status.UNSAT_PROOF_CHECKED:
         if "proof" not in paths or "cnf" not in paths:
             raise InputError("a proof-checked answer needs its cnf and proof files")
         check = check_drup_files(paths["cnf"], paths["proof"], engines)
         if not check.ok:
             raise InputError(f"the DRUP proof does not check: {check.message}")
         return f"DRUP refutation of the CNF checked ({', '.join(check.engines)})"
-    if status == "unknown":
+    if status is Status.UNKNOWN:
         return "unknown (not certified when built; nothing to verify)"
-    raise InputError(f"unexpected answer status {status!r}")
+    raise InputError(f"unexpected answer status {answer['status']!r}")  # unsat-claimed: never in a suite
+
+
+def _status(stored) -> Status:
+    """A manifest answer's stored status word as a Status; InputError for any other value."""
+    try:
+        return Status(stored)
+    except (ValueError, TypeError):
+        raise InputError(f"unexpected answer status {stored!r}") from None
 
 
 def _check_network(root: Path, entry: dict, engines: str) -> str:
@@ -90,7 +99,7 @@ def _check_network(root: Path, entry: dict, engines: str) -> str:
     target, random = load_network(paths["target"]), load_network(paths["random"])
     if hashlib.sha256(f"{target.sha256} {random.sha256}".encode()).hexdigest() != entry["instance_sha256"]:
         raise InputError("the networks' content hashes differ from the manifest's")
-    if entry["answer"]["status"] == "unknown":
+    if entry["answer"]["status"] == Status.UNKNOWN.value:  # any other word: the certificate decides
         return "unknown (not certified when built; nothing to verify)"
     if "certificate" not in paths:
         raise InputError("a certified network answer needs its certificate")
