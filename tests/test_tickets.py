@@ -22,8 +22,11 @@ from verify.generators import target_network, theorem1_random_network
 from verify.networks import QuantizedNetwork, Rounding, input_grid, same_outputs
 from verify.numbers import RoundingMode
 from verify.tickets import (
+    Component,
     SumSpec,
     component_cnf,
+    table_bound,
+    twin_classes,
     components,
     cut,
     decide_sum,
@@ -266,6 +269,8 @@ def test_find_any_and_sparsest_match_brute_force_over_every_family_mask():
             assert component_cnf(comp, b.at_most) == (b.nvars, b.clauses)
             assert check_drup(b.nvars, b.clauses, b.proof_lines).ok
         check_ticket(target, random, k, mode, mask, rng)
+        assert sum(x["lower"] for x in best.stats["components"]) == fewest
+        assert all(x["lower"] == x["upper"] for x in best.stats["components"])
     assert stats["found"] >= 30 and stats["not"] >= 10 and len(set(stats["kept"])) >= 5, stats
 
 
@@ -378,13 +383,15 @@ def test_joint_models_handle_sums_without_units_or_with_zero_products():
 
 def test_component_cnf_means_exactly_the_family_constraints():
     """For every assignment of the component's variables (s[h] in unit order, then y[o, h]
-    per sum in unit order: 1..N), the CNF with its auxiliary variables is satisfiable iff
-    each sum holds, y => s, and (with ``at_most``) at most that many are true. The sparsest
-    search's certified lower bounds are refutations of exactly this CNF."""
+    per sum in unit order: 1..N), the CNF without the twin order, with its auxiliary
+    variables, is satisfiable iff each sum holds, y => s, and (with ``at_most``) at most that
+    many are true. With the twin order (what the sparsest search refutes) every satisfying
+    assignment is still a solution, and the fewest kept weights over its solutions is the
+    family's: symmetry breaking removes solutions, never a cost."""
     from pysat.solvers import Solver
 
     rng = np.random.default_rng(41)
-    tried = 0
+    tried = broken = 0
     for case in range(40):
         widths = [(1, 1), (1, 2), (1, 3)][case % 3]
         c = int(rng.integers(1, 4))
@@ -394,10 +401,11 @@ def test_component_cnf_means_exactly_the_family_constraints():
             n = n_s + sum(len(x.units) for x in comp.sums)
             if n > 12:
                 continue
-            for at_most in (None, int(rng.integers(0, n + 1))):
-                nvars, clauses = component_cnf(comp, at_most)
-                assert component_cnf(comp, at_most) == (nvars, clauses)  # deterministic
+            for at_most, symmetry in ((None, False), (int(rng.integers(0, n + 1)), False), (None, True)):
+                nvars, clauses = component_cnf(comp, at_most, symmetry)
+                assert component_cnf(comp, at_most, symmetry) == (nvars, clauses)  # deterministic
                 assert all(0 < abs(v) <= nvars for cl in clauses for v in cl)
+                fewest = {}
                 with Solver(name="cadical195", bootstrap_with=clauses) as solver:
                     for bits in product((False, True), repeat=n):
                         s_on = dict(zip(comp.units, bits[:n_s]))
@@ -409,9 +417,60 @@ def test_component_cnf_means_exactly_the_family_constraints():
                             ok &= sum(p for p, y in zip(x.products, ys) if y) == x.target
                             ok &= all(s_on[h] for h, y in zip(x.units, ys) if y)
                         assumptions = [v + 1 if b else -(v + 1) for v, b in enumerate(bits)]
-                        assert solver.solve(assumptions=assumptions) == ok, (comp, at_most, bits)
+                        sat = solver.solve(assumptions=assumptions)
+                        assert sat == ok if not symmetry else sat <= ok, (comp, at_most, symmetry, bits)
+                        for key, holds in (("family", ok), ("cnf", sat)):
+                            if holds:
+                                fewest[key] = min(fewest.get(key, n + 1), sum(bits))
+                assert fewest.get("cnf") == fewest.get("family"), (comp, symmetry, fewest)
                 tried += 1
-    assert tried >= 40, tried
+            broken += len(component_cnf(comp, None, True)[1]) > len(component_cnf(comp, None, False)[1])
+    assert tried >= 40 and broken >= 3, (tried, broken)  # the twin order was there to be tested
+
+
+def test_twin_order_keeps_every_cost_on_components_full_of_twins():
+    """Components drawn on a tiny product grid, so that most units have twins (the same
+    product in every sum) or share a product within a sum: over every assignment, each
+    solution of the CNF with the twin order is one of the family, the fewest kept weights
+    are the same, and the CNF at one below the brute-force optimum is UNSAT; the per-sum
+    table bound never exceeds that optimum."""
+    from pysat.solvers import Solver
+
+    rng = np.random.default_rng(7)
+    seen = {"twins": 0, "feasible": 0}
+    for case in range(60):
+        n_units, n_sums = int(rng.integers(2, 5)), int(rng.integers(1, 3))
+        units = tuple(range(n_units))
+        base = [int(x) for x in rng.choice([1, 2], size=n_units)]  # column factors: many twins
+        sums = tuple(SumSpec(1, o, 0, "A", units, tuple(b * int(rng.choice([1, 2])) if o else b for b in base),
+                             int(rng.integers(0, 6))) for o in range(n_sums))
+        comp = Component(1, 0, "A", units, sums)
+        seen["twins"] += bool(twin_classes(comp))
+        n = n_units + n_units * n_sums
+        family, cnf = set(), set()
+        nvars, clauses = component_cnf(comp, None, True)
+        with Solver(name="cadical195", bootstrap_with=clauses) as solver:
+            for bits in product((False, True), repeat=n):
+                on = bits[:n_units]
+                ys = [bits[n_units + o * n_units:n_units + (o + 1) * n_units] for o in range(n_sums)]
+                ok = all(sum(p for p, y in zip(x.products, y_) if y) == x.target for x, y_ in zip(sums, ys))
+                ok &= all(on[h] for y_ in ys for h, y in enumerate(y_) if y)
+                sat = solver.solve(assumptions=[v + 1 if b else -(v + 1) for v, b in enumerate(bits)])
+                assert sat <= ok, (comp, bits)
+                if ok:
+                    family.add(sum(bits))
+                if sat:
+                    cnf.add(sum(bits))
+        assert min(family, default=None) == min(cnf, default=None), comp
+        if family:
+            seen["feasible"] += 1
+            fewest = min(family)
+            assert table_bound(comp) <= fewest
+            if fewest:
+                nv, cl = component_cnf(comp, fewest - 1, True)
+                with Solver(name="cadical195", bootstrap_with=cl) as solver:
+                    assert not solver.solve()
+    assert seen["twins"] >= 20 and seen["feasible"] >= 20, seen
 
 
 # -------------------------------------------------- whole networks by exhaustive evaluation
@@ -611,7 +670,7 @@ def test_component_cnfs_built_in_a_bounded_child_are_the_same_and_a_limit_leaves
     assert forked.optimal and [b.clauses for b in forked.bounds] == [b.clauses for b in inline.bounds]
     assert find_any(sums, 2, method="sat").found
 
-    def hungry(comp, at_most=None):  # a CNF builder that outgrows any budget
+    def hungry(comp, at_most=None, symmetry=True):  # a CNF builder that outgrows any budget
         hoard = [bytearray(1 << 20) for _ in range(4096)]
         return 1, [[1]] * len(hoard)
 

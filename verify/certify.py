@@ -69,7 +69,9 @@ class CertifySummary:
     sparsest ticket's optimum is not certified; ``counterexample``: a replayed input where the
     pruned network differs; ``construction_kept``: the construction's kept weights (None: it
     fails), when a searched ticket is compared with it (``compared``); ``claim``: the
-    certificate's statement, once written."""
+    certificate's statement, once written. Sparsest: ``bounds`` (lower, upper), the kept
+    weights are between them (the lower bound sums each component's checked optimum, else its
+    exhaustive per-sum table bound); ``unproved``: the components where they differ."""
 
     search: str
     layout: str
@@ -86,6 +88,8 @@ class CertifySummary:
     compared: bool = False
     construction_kept: int | None = None
     claim: str | None = None
+    bounds: tuple[int, int] | None = None
+    unproved: tuple[dict, ...] = ()
 
     def to_json(self) -> dict:
         out = {"search": self.search, "layout": self.layout, "delta_bits": self.delta_bits}
@@ -106,6 +110,10 @@ class CertifySummary:
                        overparameterization=self.size.overparameterization)
         if self.compared:
             out["construction_kept"] = self.construction_kept
+        if self.bounds is not None:
+            out["kept_between"] = list(self.bounds)
+        if self.unproved:
+            out["unproved_components"] = list(self.unproved)
         return out
 
 
@@ -214,12 +222,17 @@ def _searched(searched: Search, summary: CertifySummary, draft: _Draft, target: 
         draft.evidence["witnesses"] = [_witness(s.layer, s.output, s.input, s.branch, s.target, searched.chosen[n])
                                        for n, s in enumerate(searched.sums)]
         if searched.search == Find.SPARSEST.value:
-            draft.claim["sparsest"] = bool(searched.optimal)
+            # every checked refutation is evidence: all of them prove the optimum, some a partial bound
+            draft.evidence["lower_bounds"] = [_bound_files(b, draft.output, draft.proofs)
+                                              for b in searched.bounds if b.proved]
+            spans = searched.stats.get("components", [])
+            summary = replace(summary, bounds=(sum(c["lower"] for c in spans), sum(c["upper"] for c in spans)))
             if searched.optimal:
-                draft.evidence["lower_bounds"] = [_bound_files(b, draft.output, draft.proofs) for b in searched.bounds]
+                draft.claim["sparsest"] = True
             else:
-                summary = replace(summary, optimality="not certified: " + "; ".join(
-                    b.why_unproved for b in searched.bounds if not b.proved))
+                open_ = [c for c in spans if c["lower"] < c["upper"]]
+                summary = replace(summary, unproved=tuple(open_), optimality="not certified: " + "; ".join(
+                    b.why_unproved or _label(b) for b in searched.bounds if not b.proved))
         if searched.search == Find.MIN_WIDTH.value and searched.narrower is not None:
             draft.claim["minimal_width"] = True
             s, how, why = searched.narrower
@@ -285,6 +298,10 @@ def _after_failure(failures: tuple[WeightChoice, ...]) -> str:
     if all(f.layer > 1 for f in failures):
         return "try --find any (it needs no branch-B units after the first layer pair)"
     return "a random network with more units per input (a larger --c) or another seed may have them"
+
+
+def _label(b: LowerBound) -> str:
+    return f"layer {b.layer} input {b.input} branch {b.branch}: {b.outcome}"
 
 
 def _proof_folder(output: Path) -> Path:

@@ -289,10 +289,46 @@ def _sum_encoding(s: SumSpec) -> str:
     return "dd" if nodes is None or nodes <= DD_AUTO_MAX_NODES else "adder"
 
 
-def component_cnf(comp: Component, at_most: int | None = None) -> tuple[int, list[list[int]]]:
+def twin_classes(comp: Component) -> list[tuple[int, ...]]:
+    """The component's units with the same product in every one of its sums (hence the same
+    first- and second-layer role everywhere in it), in unit order; only classes of two or more.
+    A deterministic function of the component, so a checker recomputes them from the networks."""
+    by_products: dict[tuple[int, ...], list[int]] = {}
+    where = [dict(zip(s.units, s.products)) for s in comp.sums]
+    for h in comp.units:
+        by_products.setdefault(tuple(w.get(h) for w in where), []).append(h)
+    return [tuple(units) for units in by_products.values() if len(units) > 1]
+
+
+def _twin_clauses(comp: Component, s_vars: list[int], y_vars: list[list[int]]) -> list[list[int]]:
+    """Symmetry-breaking clauses. Twins h1 < h2 next in their class (:func:`twin_classes`):
+    s[h1] >= s[h2]. Units h1 < h2 next among a sum's units of the same product:
+    s[h1] and y[o, h2] imply y[o, h1]. Any solution maps to one satisfying both with the same
+    kept weights: move the kept units of each twin class to its front (twins are
+    interchangeable in every sum), then in each sum, among its kept units of one product, move
+    the chosen ones to the front (the sum's value, the units kept and the count of y's stay).
+    So an UNSAT proof with these clauses still rules out every solution of the bound."""
+    unit_var = dict(zip(comp.units, s_vars))
+    clauses = []
+    for twins in twin_classes(comp):
+        clauses += [[unit_var[h1], -unit_var[h2]] for h1, h2 in zip(twins, twins[1:])]
+    for s, ys in zip(comp.sums, y_vars):
+        last: dict[int, tuple[int, int]] = {}  # product -> (unit, y) of the latest unit with it
+        for h, p, y in zip(s.units, s.products, ys):
+            if p in last:
+                h1, y1 = last[p]
+                clauses.append([-unit_var[h1], y1, -y])
+            last[p] = (h, y)
+    return clauses
+
+
+def component_cnf(comp: Component, at_most: int | None = None,
+                  symmetry: bool = True) -> tuple[int, list[list[int]]]:
     """The component's CNF (deterministic, so a checker can rebuild it): each sum through
-    ``verify.encodings.cnf.encode_subset_sum`` (:func:`_sum_encoding`), y => s, and, with
-    ``at_most``, at most that many kept weights (a totalizer over variables 1..N)."""
+    ``verify.encodings.cnf.encode_subset_sum`` (:func:`_sum_encoding`), y => s, with
+    ``symmetry`` the twin order (:func:`_twin_clauses`; certificates of version 1 were built
+    without), and, with ``at_most``, at most that many kept weights (a totalizer over
+    variables 1..N)."""
 
     s_vars, y_vars = _layout(comp)
     unit_var = dict(zip(comp.units, s_vars))
@@ -315,6 +351,8 @@ def component_cnf(comp: Component, at_most: int | None = None) -> tuple[int, lis
         clauses += [[relabel(v) for v in c] for c in enc.clauses]
         top = max(top, enc.nvars + shift)
         clauses += [[-y, unit_var[h]] for y, h in zip(ys, s.units)]
+    if symmetry:
+        clauses += _twin_clauses(comp, s_vars, y_vars)
     if at_most is not None:
         more, top = cardinality_at_most(len(s_vars) + sum(len(y) for y in y_vars), at_most, top + 1)
         clauses += more
@@ -386,15 +424,39 @@ def component_cost(comp: Component, chosen: list[tuple[int, ...]]) -> int:
 
 # ------------------------------------------------------------------------------- sparsest
 
+def fewest_products(s: SumSpec) -> int | None:
+    """The fewest products of the sum reaching its target (None: none does), by the exact
+    table of the fewest products per reachable value (integers, every subset covered)."""
+    best = {0: 0}
+    for p in s.products:
+        for value, count in list(best.items()):
+            if best.get(value + p, count + 2) > count + 1:
+                best[value + p] = count + 1
+    return best.get(s.target)
+
+
+def table_bound(comp: Component) -> int:
+    """A lower bound on a feasible component's kept weights from its sums alone: each sum
+    keeps at least its :func:`fewest_products` second-layer weights, on as many distinct
+    units, so kept >= Σ fewest + max fewest. Exhaustive (no proof file needed)."""
+    fewest = [fewest_products(s) for s in comp.sums]
+    if None in fewest:
+        raise InputError(f"component {_label(comp.key())}: a sum has no subset, the bound is of a feasible one")
+    return sum(fewest) + max(fewest, default=0)
+
+
 def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = None,
-                  engines: str = "auto", budget=None) -> Search:
+                  engines: str = "auto", budget=None, symmetry: bool = True) -> Search:
     """The fewest kept weights in the family: per component, CP-SAT's optimum c (replayed),
     and a checked DRUP refutation of the component's CNF with at most c - 1 kept weights.
     ``time_limit`` (seconds) bounds each solver run and each CNF's building, ``budget`` (bytes
     or a size such as ``"2G"``) the memory a CNF may take while it is built; a bound that hits
     either is left unproved (``optimal`` False, the reason in the bound).
     ``bounds`` lists, per component with c > 0, the refuted bound with the CNF and proof text
-    (``nvars``/``clauses``/``proof_lines``); ``optimal`` is True only when every bound is checked."""
+    (``nvars``/``clauses``/``proof_lines``); ``optimal`` is True only when every bound is checked.
+    ``symmetry``: the CNFs carry the twin order (:func:`component_cnf`). ``stats["components"]``
+    lists, per component, the kept weights found (``upper``) and the best lower bound held
+    (``lower``: the optimum when its refutation is checked, else :func:`table_bound`)."""
 
     first = find_any(sums, width)
     if not first.found:
@@ -414,12 +476,15 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
             _replay(s, units)
             result.chosen[index[id(s)]] = units
         cost = component_cost(comp, best.chosen)
+        span = {**comp.key(), "upper": cost, "lower": cost}
+        result.stats.setdefault("components", []).append(span)
         if not best.optimal:
             result.optimal = False
         if cost == 0:
             continue
         where = (comp.layer, comp.input, comp.branch, cost, cost - 1)
-        cnf = build_cnf(component_cnf, (comp, cost - 1), inline=_small(comp), budget=budget,
+        span["lower"] = table_bound(comp)
+        cnf = build_cnf(component_cnf, (comp, cost - 1, symmetry), inline=_small(comp), budget=budget,
                         time_limit=time_limit, label=f"the CNF of component {_label(comp.key())}")
         if isinstance(cnf, str):
             result.optimal = False
@@ -427,6 +492,10 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
             continue
         nvars, clauses = cnf
         refuted = refute(nvars, clauses, DEFAULT_SOLVER, time_limit, engines)
+        if refuted.outcome is Outcome.SAT and not best.optimal:  # CP-SAT stopped short of its optimum
+            result.bounds.append(LowerBound(*where, "sat", reason=f"{_label(comp.key())}: CP-SAT stopped "
+                                            f"at {cost} kept weights, not its optimum"))
+            continue
         if refuted.outcome is Outcome.SAT:
             raise MethodDisagreement(f"component {_label(comp.key())}: CP-SAT's optimum is {cost} kept "
                                      f"weights but {refuted.solver} finds fewer")
@@ -434,7 +503,9 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
             result.bounds.append(LowerBound(*where, refuted.outcome.value, checked=refuted.checked,
                                             message=refuted.check.message, proof_lines=refuted.proof,
                                             nvars=nvars, clauses=clauses))
-            if not refuted.checked:
+            if refuted.checked:
+                span["lower"] = cost
+            else:
                 result.optimal = False
         else:
             result.optimal = False
