@@ -316,9 +316,9 @@ def test_a_failed_construction_suggests_find_any_only_where_it_can_help():
 
 
 def test_version_1_sparsest_certificates_still_check(certs, tmp_path, monkeypatch):
-    """Version 1 refuted component CNFs without the twin order: such a certificate still
-    checks (its CNFs are rebuilt as version 1 built them), and neither version's CNF files pass
-    for the other's (at least one component here has twin-order clauses)."""
+    """Version 1 refuted component CNFs without the twin order, with a totalizer: such a
+    certificate still checks (its CNFs are rebuilt as version 1 built them), and neither
+    version's CNF files pass for the other's."""
     import functools
 
     import verify.certify as certify_module
@@ -327,7 +327,7 @@ def test_version_1_sparsest_certificates_still_check(certs, tmp_path, monkeypatc
 
     t, r = (certs["sparsest"].parent / p for p in ("t.npz", "r.npz"))
     monkeypatch.setattr(certify_module, "VERSION", 1)
-    monkeypatch.setattr(pipeline, "find_sparsest", functools.partial(find_sparsest, symmetry=False))
+    monkeypatch.setattr(pipeline, "find_sparsest", functools.partial(find_sparsest, version=1))
     done = certify(t, r, tmp_path / "v1.json", CertifyOptions("sparsest"))
     assert done.ok and done.certificate["version"] == 1
     assert check_certificate(tmp_path / "v1.json").ok

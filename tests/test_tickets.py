@@ -383,11 +383,12 @@ def test_joint_models_handle_sums_without_units_or_with_zero_products():
 
 def test_component_cnf_means_exactly_the_family_constraints():
     """For every assignment of the component's variables (s[h] in unit order, then y[o, h]
-    per sum in unit order: 1..N), the CNF without the twin order, with its auxiliary
+    per sum in unit order: 1..N), the version-1 CNF (no twin order), with its auxiliary
     variables, is satisfiable iff each sum holds, y => s, and (with ``at_most``) at most that
-    many are true. With the twin order (what the sparsest search refutes) every satisfying
-    assignment is still a solution, and the fewest kept weights over its solutions is the
-    family's: symmetry breaking removes solutions, never a cost."""
+    many are true. In version 2 (the twin order, another cardinality encoding; what the
+    sparsest search refutes) every satisfying assignment is still a solution, and the fewest
+    kept weights over its solutions is the family's: symmetry breaking removes solutions,
+    never a cost."""
     from pysat.solvers import Solver
 
     rng = np.random.default_rng(41)
@@ -401,9 +402,10 @@ def test_component_cnf_means_exactly_the_family_constraints():
             n = n_s + sum(len(x.units) for x in comp.sums)
             if n > 12:
                 continue
-            for at_most, symmetry in ((None, False), (int(rng.integers(0, n + 1)), False), (None, True)):
-                nvars, clauses = component_cnf(comp, at_most, symmetry)
-                assert component_cnf(comp, at_most, symmetry) == (nvars, clauses)  # deterministic
+            bound = int(rng.integers(0, n + 1))
+            for at_most, version in ((None, 1), (bound, 1), (None, 2), (bound, 2)):
+                nvars, clauses = component_cnf(comp, at_most, version)
+                assert component_cnf(comp, at_most, version) == (nvars, clauses)  # deterministic
                 assert all(0 < abs(v) <= nvars for cl in clauses for v in cl)
                 fewest = {}
                 with Solver(name="cadical195", bootstrap_with=clauses) as solver:
@@ -418,13 +420,13 @@ def test_component_cnf_means_exactly_the_family_constraints():
                             ok &= all(s_on[h] for h, y in zip(x.units, ys) if y)
                         assumptions = [v + 1 if b else -(v + 1) for v, b in enumerate(bits)]
                         sat = solver.solve(assumptions=assumptions)
-                        assert sat == ok if not symmetry else sat <= ok, (comp, at_most, symmetry, bits)
+                        assert sat == ok if version == 1 else sat <= ok, (comp, at_most, version, bits)
                         for key, holds in (("family", ok), ("cnf", sat)):
                             if holds:
                                 fewest[key] = min(fewest.get(key, n + 1), sum(bits))
-                assert fewest.get("cnf") == fewest.get("family"), (comp, symmetry, fewest)
+                assert fewest.get("cnf") == fewest.get("family"), (comp, version, fewest)
                 tried += 1
-            broken += len(component_cnf(comp, None, True)[1]) > len(component_cnf(comp, None, False)[1])
+            broken += len(component_cnf(comp, None, 2)[1]) > len(component_cnf(comp, None, 1)[1])
     assert tried >= 40 and broken >= 3, (tried, broken)  # the twin order was there to be tested
 
 
@@ -448,7 +450,7 @@ def test_twin_order_keeps_every_cost_on_components_full_of_twins():
         seen["twins"] += bool(twin_classes(comp))
         n = n_units + n_units * n_sums
         family, cnf = set(), set()
-        nvars, clauses = component_cnf(comp, None, True)
+        nvars, clauses = component_cnf(comp, None, 2)
         with Solver(name="cadical195", bootstrap_with=clauses) as solver:
             for bits in product((False, True), repeat=n):
                 on = bits[:n_units]
@@ -467,7 +469,7 @@ def test_twin_order_keeps_every_cost_on_components_full_of_twins():
             fewest = min(family)
             assert table_bound(comp) <= fewest
             if fewest:
-                nv, cl = component_cnf(comp, fewest - 1, True)
+                nv, cl = component_cnf(comp, fewest - 1, 2)
                 with Solver(name="cadical195", bootstrap_with=cl) as solver:
                     assert not solver.solve()
     assert seen["twins"] >= 20 and seen["feasible"] >= 20, seen
@@ -670,7 +672,7 @@ def test_component_cnfs_built_in_a_bounded_child_are_the_same_and_a_limit_leaves
     assert forked.optimal and [b.clauses for b in forked.bounds] == [b.clauses for b in inline.bounds]
     assert find_any(sums, 2, method="sat").found
 
-    def hungry(comp, at_most=None, symmetry=True):  # a CNF builder that outgrows any budget
+    def hungry(comp, at_most=None, version=2):  # a CNF builder that outgrows any budget
         hoard = [bytearray(1 << 20) for _ in range(4096)]
         return 1, [[1]] * len(hoard)
 

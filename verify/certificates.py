@@ -1,7 +1,7 @@
 """Certificates: what was claimed about which files, with which evidence, and the checker.
 
 A certificate (JSON, ``kind`` ``slth-verify-certificate``, version 2; version 1 still checks:
-its sparsest CNFs are rebuilt without the twin order) holds:
+its sparsest CNFs are rebuilt as it built them) holds:
 
 - ``claim``: ``ticket`` ("[R ⊙ S]_δ equals T on <domain>", with kept / total weights, and
   optionally "no ticket of the family keeps fewer weights" or "none uses fewer units per
@@ -50,8 +50,9 @@ from verify.status_line import quiet
 from verify.tickets import component_cnf, components, decide_sum, family_sums, group_size
 
 KIND = "slth-verify-certificate"
-# 2: sparsest CNFs carry the twin order (verify.tickets.component_cnf), and a sparsest search
-# that proves only some components cites their refutations; version 1 certificates still check
+# 2: sparsest CNFs carry the twin order and count with a k-modulo totalizer
+# (verify.tickets.component_cnf), and a sparsest search that proves only some components cites
+# their refutations; version 1 certificates still check
 VERSION = 2
 VERSIONS = (1, 2)
 
@@ -531,16 +532,16 @@ def _check_ticket(cert: dict, family: Family, ctx: _Checking, progress) -> None:
              f"the certificate says {equality}")
     ctx.report.good(f"equality by {method}: equal on {equality['domain']}")
 
-    symmetry = cert["version"] >= 2
+    version = cert["version"]  # the component CNFs are rebuilt as that version built them
     if claim.get("sparsest"):
         progress("checking the lower bounds' proofs")
-        _check_bounds(evidence["lower_bounds"], (kept, total), family, ctx, symmetry)
+        _check_bounds(evidence["lower_bounds"], (kept, total), family, ctx, version)
     elif evidence["lower_bounds"]:
         _require(cert["version"] >= 2 and width is not None,
                  "lower bounds given for a claim that is not 'sparsest' (version 2 allows partial ones "
                  "for a searched ticket)")
         progress("checking the partial lower bounds' proofs")
-        _check_bounds(evidence["lower_bounds"], (kept, total), family, ctx, symmetry, complete=False)
+        _check_bounds(evidence["lower_bounds"], (kept, total), family, ctx, version, complete=False)
     if claim.get("minimal_width"):
         _check_refuted(evidence["narrower"], replace(family, width=width - 1), ctx.report, "one unit narrower")
     else:
@@ -703,10 +704,10 @@ def _check_refuted(record, family: Family, report: CheckReport, what: str) -> No
                 f"subset among the first {width} units of its group ({how}, re-run: {why})")
 
 
-def _check_bounds(bounds, size: tuple[int, int], family: Family, ctx: _Checking, symmetry: bool = True,
+def _check_bounds(bounds, size: tuple[int, int], family: Family, ctx: _Checking, version: int = VERSION,
                   complete: bool = True) -> None:
-    """Sparsest: each component's CNF with at most ``at_most`` kept weights is rebuilt (with
-    the twin order when ``symmetry``: certificates of version 2) and compared with its file,
+    """Sparsest: each component's CNF with at most ``at_most`` kept weights is rebuilt (as
+    certificate ``version`` builds it: ``verify.tickets.component_cnf``) and compared with its file,
     its DRUP proof checked, and, when ``complete``, the bounds add up to the mask's kept
     weights (``size``: the mask's kept and total weights); else they are a partial bound, on
     the components they name only."""
@@ -724,7 +725,7 @@ def _check_bounds(bounds, size: tuple[int, int], family: Family, ctx: _Checking,
         # the mask keeps every weight at most once: no bound reaches the network's weight count
         _require(b["at_most"] < total_weights, f"lower bound {key}: at most {b['at_most']} of the "
                  f"network's {total_weights} weights bounds nothing")
-        nvars, clauses = component_cnf(comps[key], b["at_most"], symmetry)
+        nvars, clauses = component_cnf(comps[key], b["at_most"], version)
         _require(read_cnf_file(cited["cnf"]) == (nvars, clauses),
                  f"lower bound {key}: the CNF file is not the component's CNF with at most {b['at_most']} kept weights")
         if engines is not None:

@@ -27,6 +27,7 @@ on its own and the results assemble into one mask:
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -322,13 +323,33 @@ def _twin_clauses(comp: Component, s_vars: list[int], y_vars: list[list[int]]) -
     return clauses
 
 
+# the CNF layout certify writes: 1 (certificate version 1): the constraints and a totalizer;
+# 2: the twin order too, and a k-modulo totalizer (about half the proof lines, a third of the clauses)
+CNF_VERSION = 2
+CNF_VERSIONS = (1, 2)
+
+
+def _at_most(n: int, k: int, first_var: int, version: int) -> tuple[list[list[int]], int]:
+    """``Σ x_i <= k`` over variables 1..n, fresh variables from ``first_var``."""
+    if version == 1:
+        return cardinality_at_most(n, k, first_var)
+    from pysat.card import CardEnc, EncType  # the package verify.encodings.cnf already loads
+    from pysat.formula import IDPool
+
+    pool = IDPool(start_from=first_var)
+    cnf = CardEnc.atmost(lits=list(range(1, n + 1)), bound=k, vpool=pool, encoding=EncType.kmtotalizer)
+    return [list(c) for c in cnf.clauses], max(pool.top, first_var - 1)
+
+
 def component_cnf(comp: Component, at_most: int | None = None,
-                  symmetry: bool = True) -> tuple[int, list[list[int]]]:
+                  version: int = CNF_VERSION) -> tuple[int, list[list[int]]]:
     """The component's CNF (deterministic, so a checker can rebuild it): each sum through
-    ``verify.encodings.cnf.encode_subset_sum`` (:func:`_sum_encoding`), y => s, with
-    ``symmetry`` the twin order (:func:`_twin_clauses`; certificates of version 1 were built
-    without), and, with ``at_most``, at most that many kept weights (a totalizer over
-    variables 1..N)."""
+    ``verify.encodings.cnf.encode_subset_sum`` (:func:`_sum_encoding`), y => s, and, with
+    ``at_most``, at most that many kept weights over variables 1..N. ``version`` (of the
+    certificate it goes in; :data:`CNF_VERSION` is written today): 1 counts with a totalizer;
+    2 adds the twin order (:func:`_twin_clauses`) and counts with a k-modulo totalizer."""
+    if version not in CNF_VERSIONS:
+        raise InputError(f"CNF version: expected one of {CNF_VERSIONS}, got {version!r}")
 
     s_vars, y_vars = _layout(comp)
     unit_var = dict(zip(comp.units, s_vars))
@@ -351,10 +372,10 @@ def component_cnf(comp: Component, at_most: int | None = None,
         clauses += [[relabel(v) for v in c] for c in enc.clauses]
         top = max(top, enc.nvars + shift)
         clauses += [[-y, unit_var[h]] for y, h in zip(ys, s.units)]
-    if symmetry:
+    if version >= 2:
         clauses += _twin_clauses(comp, s_vars, y_vars)
     if at_most is not None:
-        more, top = cardinality_at_most(len(s_vars) + sum(len(y) for y in y_vars), at_most, top + 1)
+        more, top = _at_most(len(s_vars) + sum(len(y) for y in y_vars), at_most, top + 1, version)
         clauses += more
     return top, clauses
 
@@ -446,7 +467,7 @@ def table_bound(comp: Component) -> int:
 
 
 def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = None,
-                  engines: str = "auto", budget=None, symmetry: bool = True) -> Search:
+                  engines: str = "auto", budget=None, version: int = CNF_VERSION) -> Search:
     """The fewest kept weights in the family: per component, CP-SAT's optimum c (replayed),
     and a checked DRUP refutation of the component's CNF with at most c - 1 kept weights.
     ``time_limit`` (seconds) bounds each solver run and each CNF's building, ``budget`` (bytes
@@ -454,9 +475,10 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
     either is left unproved (``optimal`` False, the reason in the bound).
     ``bounds`` lists, per component with c > 0, the refuted bound with the CNF and proof text
     (``nvars``/``clauses``/``proof_lines``); ``optimal`` is True only when every bound is checked.
-    ``symmetry``: the CNFs carry the twin order (:func:`component_cnf`). ``stats["components"]``
+    ``version``: the CNFs' layout (:func:`component_cnf`). ``stats["components"]``
     lists, per component, the kept weights found (``upper``) and the best lower bound held
-    (``lower``: the optimum when its refutation is checked, else :func:`table_bound`)."""
+    (``lower``: the optimum when its refutation is checked, else :func:`table_bound`), and
+    ``stats["measured"]`` the same components' sizes and times (for benchmarks)."""
 
     first = find_any(sums, width)
     if not first.found:
@@ -465,7 +487,9 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
     result = Search("sparsest", width, sums, optimal=True)
     index = {id(s): n for n, s in enumerate(sums)}
     for comp in components(sums):
+        started = time.perf_counter()
         best = _joint(comp, "cpsat", time_limit, minimize=True)
+        cpsat_seconds = time.perf_counter() - started
         if best.outcome is not Outcome.SAT:  # the pre-filter found a solution: CP-SAT must too
             if best.outcome is Outcome.UNSAT:
                 raise MethodDisagreement(f"CP-SAT says component {_label(comp.key())} is infeasible, the "
@@ -478,13 +502,14 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
         cost = component_cost(comp, best.chosen)
         span = {**comp.key(), "upper": cost, "lower": cost}
         result.stats.setdefault("components", []).append(span)
+        result.stats.setdefault("measured", []).append(measured := {"cpsat_seconds": cpsat_seconds})
         if not best.optimal:
             result.optimal = False
         if cost == 0:
             continue
         where = (comp.layer, comp.input, comp.branch, cost, cost - 1)
         span["lower"] = table_bound(comp)
-        cnf = build_cnf(component_cnf, (comp, cost - 1, symmetry), inline=_small(comp), budget=budget,
+        cnf = build_cnf(component_cnf, (comp, cost - 1, version), inline=_small(comp), budget=budget,
                         time_limit=time_limit, label=f"the CNF of component {_label(comp.key())}")
         if isinstance(cnf, str):
             result.optimal = False
@@ -492,6 +517,9 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
             continue
         nvars, clauses = cnf
         refuted = refute(nvars, clauses, DEFAULT_SOLVER, time_limit, engines)
+        measured.update(variables=nvars, clauses=len(clauses), sat_seconds=refuted.seconds,
+                        proof_lines=len(refuted.proof or ()),
+                        check_seconds=sum(refuted.check.seconds.values()) if refuted.check else None)
         if refuted.outcome is Outcome.SAT and not best.optimal:  # CP-SAT stopped short of its optimum
             result.bounds.append(LowerBound(*where, "sat", reason=f"{_label(comp.key())}: CP-SAT stopped "
                                             f"at {cost} kept weights, not its optimum"))
