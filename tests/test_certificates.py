@@ -367,3 +367,18 @@ def test_a_component_left_unproved_leaves_checked_partial_bounds(certs, tmp_path
     assert low < high == cert["claim"]["kept"] and len(cert["info"]["unproved_components"]) == 1
     report = check_certificate(tmp_path / "partial.json")
     assert report.ok and any("partial:" in line for line in report.lines), report.lines
+
+
+def test_a_spent_search_budget_certifies_the_ticket_with_its_table_bounds(certs, tmp_path):
+    """``search_seconds`` spent before any refutation: the ticket is still certified, not as
+    the sparsest, with no proof cited, and the kept weights' range from the exact per-sum
+    tables (each component keeps at least Σ fewest + max fewest)."""
+    t, r = (certs["sparsest"].parent / p for p in ("t.npz", "r.npz"))
+    done = certify(t, r, tmp_path / "spent.json", CertifyOptions("sparsest", search_seconds=0))
+    assert done.ok and done.ticket
+    cert = done.certificate
+    assert "sparsest" not in cert["claim"] and cert["evidence"]["lower_bounds"] == []
+    low, high = cert["info"]["kept_between"]
+    assert 0 < low <= high == cert["claim"]["kept"]
+    assert "spent" in cert["info"]["optimality"]
+    assert check_certificate(tmp_path / "spent.json").ok

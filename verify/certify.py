@@ -42,7 +42,8 @@ class CertifyOptions:
     ``input_bits``: the input grid for exhaustive or miter equality (default: the target's
     precision); ``equality``: its method; ``method``: how ``--find any`` decides components;
     ``time_limit`` (seconds per solver run), ``budget`` (memory of the exact tables and CNFs),
-    ``engines`` (the DRUP proof checkers)."""
+    ``engines`` (the DRUP proof checkers); ``search_seconds``: all of ``sparsest``'s
+    refutations together (what is left unproved is said, with the kept weights' range)."""
 
     find: str | None = None
     mask_path: str | os.PathLike | None = None
@@ -54,6 +55,7 @@ class CertifyOptions:
     time_limit: float | None = None
     budget: int | str | None = None
     engines: str = "auto"
+    search_seconds: float | None = None
 
     def __post_init__(self):
         if self.mask_path is not None and self.find is not None:
@@ -176,7 +178,7 @@ def certify(target_path, random_path, output, options: CertifyOptions = CertifyO
     mask = None if options.mask_path is None else load_mask(options.mask_path, random)
     outcome = run(target, random, TicketRequest(find, mask, k, mode, options.method, options.engines,
                                                 options.time_limit, options.budget, options.equality,
-                                                input_bits), progress)
+                                                input_bits, search_seconds=options.search_seconds), progress)
     summary = CertifySummary("mask" if mask is not None else find.value, layout.value, k)
     draft = _Draft(output, {"target": (target_path, target), "random": (random_path, random)},
                    {"kind": "ticket", "layout": layout.value, "delta_bits": k, "lowering": mode.value, "width": None})

@@ -467,7 +467,8 @@ def table_bound(comp: Component) -> int:
 
 
 def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = None,
-                  engines: str = "auto", budget=None, version: int = CNF_VERSION) -> Search:
+                  engines: str = "auto", budget=None, version: int = CNF_VERSION,
+                  total_seconds: float | None = None) -> Search:
     """The fewest kept weights in the family: per component, CP-SAT's optimum c (replayed),
     and a checked DRUP refutation of the component's CNF with at most c - 1 kept weights.
     ``time_limit`` (seconds) bounds each solver run and each CNF's building, ``budget`` (bytes
@@ -475,7 +476,9 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
     either is left unproved (``optimal`` False, the reason in the bound).
     ``bounds`` lists, per component with c > 0, the refuted bound with the CNF and proof text
     (``nvars``/``clauses``/``proof_lines``); ``optimal`` is True only when every bound is checked.
-    ``version``: the CNFs' layout (:func:`component_cnf`). ``stats["components"]``
+    ``version``: the CNFs' layout (:func:`component_cnf`). ``total_seconds`` bounds the whole
+    search's refutations: once spent, the components left keep CP-SAT's ticket and their
+    table bound, unproved (a run that always ends, with the bounds it has). ``stats["components"]``
     lists, per component, the kept weights found (``upper``) and the best lower bound held
     (``lower``: the optimum when its refutation is checked, else :func:`table_bound`), and
     ``stats["measured"]`` the same components' sizes and times (for benchmarks)."""
@@ -486,6 +489,7 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
         return first
     result = Search("sparsest", width, sums, optimal=True)
     index = {id(s): n for n, s in enumerate(sums)}
+    ends = None if total_seconds is None else time.perf_counter() + total_seconds
     for comp in components(sums):
         started = time.perf_counter()
         best = _joint(comp, "cpsat", time_limit, minimize=True)
@@ -509,14 +513,21 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
             continue
         where = (comp.layer, comp.input, comp.branch, cost, cost - 1)
         span["lower"] = table_bound(comp)
+        left = None if ends is None else ends - time.perf_counter()
+        if left is not None and left <= 0:
+            result.optimal = False
+            result.bounds.append(LowerBound(*where, "unknown", reason=f"{_label(comp.key())}: the search's "
+                                            f"{total_seconds:g} s were spent before its refutation"))
+            continue
+        limit = left if time_limit is None else time_limit if left is None else min(time_limit, left)
         cnf = build_cnf(component_cnf, (comp, cost - 1, version), inline=_small(comp), budget=budget,
-                        time_limit=time_limit, label=f"the CNF of component {_label(comp.key())}")
+                        time_limit=limit, label=f"the CNF of component {_label(comp.key())}")
         if isinstance(cnf, str):
             result.optimal = False
             result.bounds.append(LowerBound(*where, "unknown", reason=cnf))
             continue
         nvars, clauses = cnf
-        refuted = refute(nvars, clauses, DEFAULT_SOLVER, time_limit, engines)
+        refuted = refute(nvars, clauses, DEFAULT_SOLVER, limit, engines)
         measured.update(variables=nvars, clauses=len(clauses), sat_seconds=refuted.seconds,
                         proof_lines=len(refuted.proof or ()),
                         check_seconds=sum(refuted.check.seconds.values()) if refuted.check else None)
