@@ -8,7 +8,8 @@ Target ``target_network([w] * 3, bits, seed=S, rounding=Rounding("double", bits)
 ``slth-verify generate random --theorem 1 --c 24`` draws it; both saved in a temporary directory.
 
 Per row and variant, in a forked child (killed after ``--max-seconds``, also each solver run's
-limit): ``certify --find sparsest`` (one library call; the variant ``before`` builds the
+limit; ``--search-seconds`` bounds all refutations together, after which certify writes a
+partial certificate): ``certify --find sparsest`` (one library call; the variant ``before`` builds the
 component CNFs as certificate version 1 did: no twin order, a totalizer; ``after`` is today's
 version 2: the twin order and a k-modulo totalizer), then ``check`` of what it wrote. Printed: certify and check wall time,
 the outcome (optimal, partial with the kept weights' range, no ticket, timeout), and summed over
@@ -53,7 +54,7 @@ def build_row(width: int, bits: int, seed: int, c: int, folder: Path) -> dict:
     return {"width": width, "bits": bits, "seed": seed, "k": k, "target": target, "random": random, "dir": folder}
 
 
-def sparsest_child(row: dict, variant: str, limit: float, send) -> None:
+def sparsest_child(row: dict, variant: str, limit: float, search: float | None, send) -> None:
     """certify --find sparsest then check, in this (forked) process; sends stage results."""
     searched = []
 
@@ -67,7 +68,7 @@ def sparsest_child(row: dict, variant: str, limit: float, send) -> None:
     out = row["dir"] / f"sparsest-{variant}.json"
     start = time.perf_counter()
     done = certify(row["dir"] / "target.npz", row["dir"] / "random.npz", out,
-                   CertifyOptions("sparsest", time_limit=limit))
+                   CertifyOptions("sparsest", time_limit=limit, search_seconds=search))
     seconds = time.perf_counter() - start
     measured = searched[0].stats.get("measured", []) if searched else []
     info = (done.certificate or {}).get("info", {})
@@ -81,10 +82,10 @@ def sparsest_child(row: dict, variant: str, limit: float, send) -> None:
         send.send(("check", {"s": time.perf_counter() - start, "ok": report.ok}))
 
 
-def run_limited(row: dict, variant: str, limit: float) -> dict:
+def run_limited(row: dict, variant: str, limit: float, search: float | None) -> dict:
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=sparsest_child, args=(row, variant, limit, send))
+    proc = ctx.Process(target=sparsest_child, args=(row, variant, limit, search, send))
     proc.start()
     send.close()
     result, deadline = {}, time.perf_counter() + 2 * limit
@@ -144,6 +145,8 @@ def main() -> int:
     parser.add_argument("--c", type=int, default=24)
     parser.add_argument("--variants", default="before,after")
     parser.add_argument("--max-seconds", type=float, default=60.0)
+    parser.add_argument("--search-seconds", type=float, default=None,
+                        help="certify's budget for all refutations (then a partial certificate)")
     parser.add_argument("--no-sizes", action="store_true", help="skip the construction / min-width kept weights")
     args = parser.parse_args()
     variants = [v for v in args.variants.split(",") if v in VARIANTS]
@@ -155,7 +158,7 @@ def main() -> int:
                     row = build_row(width, bits, seed, args.c, Path(tmp) / f"w{width}b{bits}s{seed}")
                     kept = {}
                     for variant in variants:
-                        res = run_limited(row, variant, args.max_seconds)
+                        res = run_limited(row, variant, args.max_seconds, args.search_seconds)
                         got, chk = res.get("certify"), res.get("check")
                         m = got["measured"] if got else []
                         proved = [x for x in m if x.get("proof_lines")]
