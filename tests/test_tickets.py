@@ -681,3 +681,44 @@ def test_component_cnfs_built_in_a_bounded_child_are_the_same_and_a_limit_leaves
     assert starved.found and starved.optimal is False
     assert all(b.outcome == "unknown" and "memory budget of 64.0 MiB" in b.reason for b in starved.bounds)
     assert find_any(sums, 2, method="sat", budget="64M").stats["unknown"].count("memory budget")
+
+
+def test_sparsest_left_open_keeps_a_ticket_and_bounds_around_the_optimum(monkeypatch):
+    """CP-SAT stopped by a limit on one component, a spent refutation budget on the others:
+    the search still returns a ticket (the pre-filter's subsets there), not claimed optimal,
+    and per component lower <= the brute-force optimum <= upper; the bounds proved are checked."""
+    import verify.tickets as tickets
+    from verify.solve.outcome import Outcome
+
+    rng = np.random.default_rng(12)
+    joint, tried = tickets._joint, 0
+    for case in range(60):
+        target, random, k, mode = planted_instance(rng, (1, 2), int(rng.integers(2, 4)), miss=0)
+        feasible, fewest = brute_family(target, random, k, mode)
+        sums = family_sums(target, random, k, mode)
+        if not feasible or fewest == 0:
+            continue
+        calls = []
+
+        def first_unknown(comp, method, *args, **kwargs):
+            calls.append(comp)
+            if kwargs.get("minimize") and len(calls) == 1:
+                return tickets._Joint(Outcome.UNKNOWN, reason="CP-SAT UNKNOWN (test)")
+            return joint(comp, method, *args, **kwargs)
+
+        monkeypatch.setattr(tickets, "_joint", first_unknown)
+        for budget in (None, 0):
+            calls.clear()
+            best = find_sparsest(sums, group_size(target, random), total_seconds=budget)
+            assert best.found and best.optimal is False
+            mask = assemble(random, sums, best.chosen)
+            check_ticket(target, random, k, mode, mask, rng)
+            spans = best.stats["components"]
+            assert sum(x["upper"] for x in spans) == kept(mask) >= fewest
+            assert sum(x["lower"] for x in spans) <= fewest
+            assert all(b.checked for b in best.bounds if b.outcome == "unsat")
+            assert any("CP-SAT UNKNOWN (test)" in (b.reason or "") for b in best.bounds)
+        tried += 1
+        if tried >= 8:
+            break
+    assert tried >= 8, tried

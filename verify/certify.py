@@ -233,8 +233,10 @@ def _searched(searched: Search, summary: CertifySummary, draft: _Draft, target: 
                 draft.claim["sparsest"] = True
             else:
                 open_ = [c for c in spans if c["lower"] < c["upper"]]
-                summary = replace(summary, unproved=tuple(open_), optimality="not certified: " + "; ".join(
-                    b.why_unproved or _label(b) for b in searched.bounds if not b.proved))
+                low, high = summary.bounds
+                summary = replace(summary, unproved=tuple(open_), optimality=(
+                    f"not certified: kept weights between {low} and {high}; {len(open_)} component(s) open: "
+                    + "; ".join(f"{_label(b)}: {b.why_unproved}" for b in searched.bounds if not b.proved)))
         if searched.search == Find.MIN_WIDTH.value and searched.narrower is not None:
             draft.claim["minimal_width"] = True
             s, how, why = searched.narrower
@@ -303,7 +305,7 @@ def _after_failure(failures: tuple[WeightChoice, ...]) -> str:
 
 
 def _label(b: LowerBound) -> str:
-    return f"layer {b.layer} input {b.input} branch {b.branch}: {b.outcome}"
+    return f"layer {b.layer} input {b.input} branch {b.branch}"
 
 
 def _proof_folder(output: Path) -> Path:

@@ -494,12 +494,14 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
         started = time.perf_counter()
         best = _joint(comp, "cpsat", time_limit, minimize=True)
         cpsat_seconds = time.perf_counter() - started
+        stopped = None
         if best.outcome is not Outcome.SAT:  # the pre-filter found a solution: CP-SAT must too
             if best.outcome is Outcome.UNSAT:
                 raise MethodDisagreement(f"CP-SAT says component {_label(comp.key())} is infeasible, the "
                                          f"exact tables found a solution")
-            result.stats["unknown"] = f"{_label(comp.key())}: {best.reason}"
-            return result
+            # a limit: the pre-filter's per-sum subsets are a solution too (the union of their units)
+            stopped = f"{best.reason}, the pre-filter's ticket kept"
+            best = _Joint(Outcome.SAT, [first.chosen[index[id(s)]] for s in comp.sums], optimal=False)
         for s, units in zip(comp.sums, best.chosen):
             _replay(s, units)
             result.chosen[index[id(s)]] = units
@@ -513,11 +515,14 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
             continue
         where = (comp.layer, comp.input, comp.branch, cost, cost - 1)
         span["lower"] = table_bound(comp)
+        if stopped is not None:  # no optimum to refute below
+            result.bounds.append(LowerBound(*where, "unknown", reason=stopped))
+            continue
         left = None if ends is None else ends - time.perf_counter()
         if left is not None and left <= 0:
             result.optimal = False
-            result.bounds.append(LowerBound(*where, "unknown", reason=f"{_label(comp.key())}: the search's "
-                                            f"{total_seconds:g} s were spent before its refutation"))
+            result.bounds.append(LowerBound(*where, "unknown", reason=f"the search's {total_seconds:g} s "
+                                            f"were spent before its refutation"))
             continue
         limit = left if time_limit is None else time_limit if left is None else min(time_limit, left)
         cnf = build_cnf(component_cnf, (comp, cost - 1, version), inline=_small(comp), budget=budget,
@@ -532,8 +537,8 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
                         proof_lines=len(refuted.proof or ()),
                         check_seconds=sum(refuted.check.seconds.values()) if refuted.check else None)
         if refuted.outcome is Outcome.SAT and not best.optimal:  # CP-SAT stopped short of its optimum
-            result.bounds.append(LowerBound(*where, "sat", reason=f"{_label(comp.key())}: CP-SAT stopped "
-                                            f"at {cost} kept weights, not its optimum"))
+            result.bounds.append(LowerBound(*where, "sat", reason=f"CP-SAT stopped at {cost} kept "
+                                            f"weights, not its optimum"))
             continue
         if refuted.outcome is Outcome.SAT:
             raise MethodDisagreement(f"component {_label(comp.key())}: CP-SAT's optimum is {cost} kept "
