@@ -8,12 +8,13 @@ Target ``target_network([w] * 3, bits, seed=S, rounding=Rounding("double", bits)
 ``slth-verify generate random --theorem 1 --c 24`` draws it; both saved in a temporary directory.
 
 Per row and variant, in a forked child (certify gets twice ``--max-seconds``, also each solver
-run's limit, then check gets ``--max-seconds``, or the child is killed; ``--search-seconds`` bounds all refutations together, after which certify writes a
-partial certificate): ``certify --find sparsest`` (one library call; the variant ``before`` builds the
+run's limit, then check gets ``--max-seconds``, or the child is killed; ``--search-seconds``
+bounds certify's CP-SAT runs and refutations together, after which it writes a partial
+certificate): ``certify --find sparsest`` (one library call; the variant ``before`` builds the
 component CNFs as certificate version 1 did: no twin order, a totalizer; ``after`` is today's
-version 2: the twin order and a k-modulo totalizer), then ``check`` of what it wrote. Printed: certify and check wall time,
-the outcome (optimal, partial with the kept weights' range, no ticket, timeout), and summed over
-the components: CNF variables and clauses, proof lines (and the largest), CP-SAT, SAT and
+version 2: the twin order and a k-modulo totalizer), then ``check`` of what it wrote. Printed:
+certify and check wall time, the outcome (optimal, partial with the kept weights' range, no
+ticket, timeout), and summed over the components: CNF variables and clauses, proof lines (and the largest), CP-SAT, SAT and
 proof-check seconds. Then per row: kept weights of the construction, min-width and the sparsest
 ticket against Theorem 3's count (``theorem3_bound``) and R's size.
 
@@ -146,7 +147,7 @@ def main() -> int:
     parser.add_argument("--variants", default="before,after")
     parser.add_argument("--max-seconds", type=float, default=60.0)
     parser.add_argument("--search-seconds", type=float, default=None,
-                        help="certify's budget for all refutations (then a partial certificate)")
+                        help="certify's budget for all CP-SAT runs and refutations (then a partial certificate)")
     parser.add_argument("--no-sizes", action="store_true", help="skip the construction / min-width kept weights")
     args = parser.parse_args()
     variants = [v for v in args.variants.split(",") if v in VARIANTS]

@@ -43,7 +43,7 @@ class CertifyOptions:
     precision); ``equality``: its method; ``method``: how ``--find any`` decides components;
     ``time_limit`` (seconds per solver run), ``budget`` (memory of the exact tables and CNFs),
     ``engines`` (the DRUP proof checkers); ``search_seconds``: all of ``sparsest``'s
-    refutations together (what is left unproved is said, with the kept weights' range)."""
+    CP-SAT runs and refutations together (what is left unproved is said, with the kept weights' range)."""
 
     find: str | None = None
     mask_path: str | os.PathLike | None = None

@@ -75,8 +75,8 @@ class TicketRequest:
     ``sparsest``. ``time_limit`` (seconds) bounds each solver run and the miter; ``budget``
     the memory of the exact tables and of building a CNF. ``equality`` and ``input_bits`` go
     to :class:`EqualityOptions`; ``units`` and ``copies`` to Theorem 2's construction (None:
-    read from R's shapes). ``search_seconds`` bounds all of ``sparsest``'s refutations
-    together (components left when it is spent stay unproved, with their bounds)."""
+    read from R's shapes). ``search_seconds`` bounds all of ``sparsest``'s CP-SAT runs
+    and refutations together (components left when it is spent stay unproved, with their bounds)."""
 
     find: Find | str = Find.CONSTRUCTION
     mask: tuple | None = None

@@ -477,8 +477,8 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
     ``bounds`` lists, per component with c > 0, the refuted bound with the CNF and proof text
     (``nvars``/``clauses``/``proof_lines``); ``optimal`` is True only when every bound is checked.
     ``version``: the CNFs' layout (:func:`component_cnf`). ``total_seconds`` bounds the whole
-    search's refutations: once spent, the components left keep CP-SAT's ticket and their
-    table bound, unproved (a run that always ends, with the bounds it has). ``stats["components"]``
+    search's CP-SAT runs and refutations together: once spent, the components left keep the
+    best ticket found (CP-SAT's, else the pre-filter's subsets) and their table bound, unproved. ``stats["components"]``
     lists, per component, the kept weights found (``upper``) and the best lower bound held
     (``lower``: the optimum when its refutation is checked, else :func:`table_bound`), and
     ``stats["measured"]`` the same components' sizes and times (for benchmarks)."""
@@ -492,9 +492,14 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
     ends = None if total_seconds is None else time.perf_counter() + total_seconds
     for comp in components(sums):
         started = time.perf_counter()
-        best = _joint(comp, "cpsat", time_limit, minimize=True)
-        cpsat_seconds = time.perf_counter() - started
+        left = None if ends is None else ends - started
         stopped = None
+        if left is not None and left <= 0:
+            best = _Joint(Outcome.UNKNOWN, reason=f"the search's {total_seconds:g} s were spent")
+        else:
+            best = _joint(comp, "cpsat", time_limit if left is None else min(left, time_limit or left),
+                          minimize=True)
+        cpsat_seconds = time.perf_counter() - started
         if best.outcome is not Outcome.SAT:  # the pre-filter found a solution: CP-SAT must too
             if best.outcome is Outcome.UNSAT:
                 raise MethodDisagreement(f"CP-SAT says component {_label(comp.key())} is infeasible, the "
