@@ -324,10 +324,10 @@ def validate_certificate(cert) -> None:
     MalformedCertificate naming the first wrong field by its path, e.g.
     ``evidence.witnesses[3].units: expected a list of integers, got "x"``.
 
-    >>> validate_certificate({"kind": "slth-verify-certificate", "version": 2})
+    >>> validate_certificate({"kind": "slth-verify-certificate", "version": 3})
     Traceback (most recent call last):
     ...
-    verify.errors.MalformedCertificate: version: expected 1, got 2
+    verify.errors.MalformedCertificate: version: expected 1 or 2, got 3
     """
     _CERTIFICATE(cert, "")
 
