@@ -313,3 +313,72 @@ def test_a_failed_construction_suggests_find_any_only_where_it_can_help():
     assert "--find any" in _after_failure(at(2, 3))
     hint = _after_failure(at(1, 2))
     assert "--find any" not in hint and "--c" in hint
+
+
+def test_version_1_sparsest_certificates_still_check(certs, tmp_path, monkeypatch):
+    """Version 1 refuted component CNFs without the twin order, with a totalizer: such a
+    certificate still checks (its CNFs are rebuilt as version 1 built them), and neither
+    version's CNF files pass for the other's."""
+    import functools
+
+    import verify.certify as certify_module
+    import verify.ticket_pipeline as pipeline
+    from verify.tickets import find_sparsest
+
+    t, r = (certs["sparsest"].parent / p for p in ("t.npz", "r.npz"))
+    monkeypatch.setattr(certify_module, "VERSION", 1)
+    monkeypatch.setattr(pipeline, "find_sparsest", functools.partial(find_sparsest, version=1))
+    done = certify(t, r, tmp_path / "v1.json", CertifyOptions("sparsest"))
+    assert done.ok and done.certificate["version"] == 1
+    assert check_certificate(tmp_path / "v1.json").ok
+    for path, version in ((tmp_path / "v1.json", 2), (certs["sparsest"], 1)):
+        cert = json.loads(path.read_text())
+        cert["version"] = version
+        relabelled = path.with_name(f"as-version-{version}.json")
+        relabelled.write_text(json.dumps(cert))
+        report = check_certificate(relabelled, proofs=False)
+        assert not report.ok and "is not the component's CNF" in report.lines[-1], report.lines
+
+
+def test_a_component_left_unproved_leaves_checked_partial_bounds(certs, tmp_path, monkeypatch):
+    """A refutation that stops at a limit does not fail the run: the ticket is certified,
+    not as the sparsest; the components proved are cited and checked as a partial bound, and
+    ``info`` gives the kept weights' range and the open components."""
+    import verify.tickets as tickets
+    from verify.solve.outcome import Outcome
+    from verify.solve.refutation import refute
+
+    calls = []
+
+    def first_unknown(nvars, clauses, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            done = refute(nvars, clauses, *args, **kwargs)
+            return type(done)(Outcome.UNKNOWN, None, None, None, 0.0, done.solver, "time limit (test)")
+        return refute(nvars, clauses, *args, **kwargs)
+
+    monkeypatch.setattr(tickets, "refute", first_unknown)
+    t, r = (certs["sparsest"].parent / p for p in ("t.npz", "r.npz"))
+    done = certify(t, r, tmp_path / "partial.json", CertifyOptions("sparsest"))
+    assert done.ok and done.ticket and len(calls) >= 2
+    cert = done.certificate
+    assert "sparsest" not in cert["claim"] and len(cert["evidence"]["lower_bounds"]) == len(calls) - 1
+    low, high = cert["info"]["kept_between"]
+    assert low < high == cert["claim"]["kept"] and len(cert["info"]["unproved_components"]) == 1
+    report = check_certificate(tmp_path / "partial.json")
+    assert report.ok and any("partial:" in line for line in report.lines), report.lines
+
+
+def test_a_spent_search_budget_certifies_the_ticket_with_its_table_bounds(certs, tmp_path):
+    """``search_seconds`` spent before any refutation: the ticket is still certified, not as
+    the sparsest, with no proof cited, and the kept weights' range from the exact per-sum
+    tables (each component keeps at least Σ fewest + max fewest)."""
+    t, r = (certs["sparsest"].parent / p for p in ("t.npz", "r.npz"))
+    done = certify(t, r, tmp_path / "spent.json", CertifyOptions("sparsest", search_seconds=0))
+    assert done.ok and done.ticket
+    cert = done.certificate
+    assert "sparsest" not in cert["claim"] and cert["evidence"]["lower_bounds"] == []
+    low, high = cert["info"]["kept_between"]
+    assert 0 < low <= high == cert["claim"]["kept"]
+    assert "spent" in cert["info"]["optimality"]
+    assert check_certificate(tmp_path / "spent.json").ok

@@ -22,8 +22,11 @@ from verify.generators import target_network, theorem1_random_network
 from verify.networks import QuantizedNetwork, Rounding, input_grid, same_outputs
 from verify.numbers import RoundingMode
 from verify.tickets import (
+    Component,
     SumSpec,
     component_cnf,
+    table_bound,
+    twin_classes,
     components,
     cut,
     decide_sum,
@@ -266,6 +269,8 @@ def test_find_any_and_sparsest_match_brute_force_over_every_family_mask():
             assert component_cnf(comp, b.at_most) == (b.nvars, b.clauses)
             assert check_drup(b.nvars, b.clauses, b.proof_lines).ok
         check_ticket(target, random, k, mode, mask, rng)
+        assert sum(x["lower"] for x in best.stats["components"]) == fewest
+        assert all(x["lower"] == x["upper"] for x in best.stats["components"])
     assert stats["found"] >= 30 and stats["not"] >= 10 and len(set(stats["kept"])) >= 5, stats
 
 
@@ -378,13 +383,16 @@ def test_joint_models_handle_sums_without_units_or_with_zero_products():
 
 def test_component_cnf_means_exactly_the_family_constraints():
     """For every assignment of the component's variables (s[h] in unit order, then y[o, h]
-    per sum in unit order: 1..N), the CNF with its auxiliary variables is satisfiable iff
-    each sum holds, y => s, and (with ``at_most``) at most that many are true. The sparsest
-    search's certified lower bounds are refutations of exactly this CNF."""
+    per sum in unit order: 1..N), the version-1 CNF (no twin order), with its auxiliary
+    variables, is satisfiable iff each sum holds, y => s, and (with ``at_most``) at most that
+    many are true. In version 2 (the twin order, another cardinality encoding; what the
+    sparsest search refutes) every satisfying assignment is still a solution, and the fewest
+    kept weights over its solutions is the family's: symmetry breaking removes solutions,
+    never a cost."""
     from pysat.solvers import Solver
 
     rng = np.random.default_rng(41)
-    tried = 0
+    tried = broken = 0
     for case in range(40):
         widths = [(1, 1), (1, 2), (1, 3)][case % 3]
         c = int(rng.integers(1, 4))
@@ -394,10 +402,12 @@ def test_component_cnf_means_exactly_the_family_constraints():
             n = n_s + sum(len(x.units) for x in comp.sums)
             if n > 12:
                 continue
-            for at_most in (None, int(rng.integers(0, n + 1))):
-                nvars, clauses = component_cnf(comp, at_most)
-                assert component_cnf(comp, at_most) == (nvars, clauses)  # deterministic
+            bound = int(rng.integers(0, n + 1))
+            for at_most, version in ((None, 1), (bound, 1), (None, 2), (bound, 2)):
+                nvars, clauses = component_cnf(comp, at_most, version)
+                assert component_cnf(comp, at_most, version) == (nvars, clauses)  # deterministic
                 assert all(0 < abs(v) <= nvars for cl in clauses for v in cl)
+                fewest = {}
                 with Solver(name="cadical195", bootstrap_with=clauses) as solver:
                     for bits in product((False, True), repeat=n):
                         s_on = dict(zip(comp.units, bits[:n_s]))
@@ -409,9 +419,60 @@ def test_component_cnf_means_exactly_the_family_constraints():
                             ok &= sum(p for p, y in zip(x.products, ys) if y) == x.target
                             ok &= all(s_on[h] for h, y in zip(x.units, ys) if y)
                         assumptions = [v + 1 if b else -(v + 1) for v, b in enumerate(bits)]
-                        assert solver.solve(assumptions=assumptions) == ok, (comp, at_most, bits)
+                        sat = solver.solve(assumptions=assumptions)
+                        assert sat == ok if version == 1 else sat <= ok, (comp, at_most, version, bits)
+                        for key, holds in (("family", ok), ("cnf", sat)):
+                            if holds:
+                                fewest[key] = min(fewest.get(key, n + 1), sum(bits))
+                assert fewest.get("cnf") == fewest.get("family"), (comp, version, fewest)
                 tried += 1
-    assert tried >= 40, tried
+            broken += len(component_cnf(comp, None, 2)[1]) > len(component_cnf(comp, None, 1)[1])
+    assert tried >= 40 and broken >= 3, (tried, broken)  # the twin order was there to be tested
+
+
+def test_twin_order_keeps_every_cost_on_components_full_of_twins():
+    """Components drawn on a tiny product grid, so that most units have twins (the same
+    product in every sum) or share a product within a sum: over every assignment, each
+    solution of the CNF with the twin order is one of the family, the fewest kept weights
+    are the same, and the CNF at one below the brute-force optimum is UNSAT; the per-sum
+    table bound never exceeds that optimum."""
+    from pysat.solvers import Solver
+
+    rng = np.random.default_rng(7)
+    seen = {"twins": 0, "feasible": 0}
+    for case in range(60):
+        n_units, n_sums = int(rng.integers(2, 5)), int(rng.integers(1, 3))
+        units = tuple(range(n_units))
+        base = [int(x) for x in rng.choice([1, 2], size=n_units)]  # column factors: many twins
+        sums = tuple(SumSpec(1, o, 0, "A", units, tuple(b * int(rng.choice([1, 2])) if o else b for b in base),
+                             int(rng.integers(0, 6))) for o in range(n_sums))
+        comp = Component(1, 0, "A", units, sums)
+        seen["twins"] += bool(twin_classes(comp))
+        n = n_units + n_units * n_sums
+        family, cnf = set(), set()
+        nvars, clauses = component_cnf(comp, None, 2)
+        with Solver(name="cadical195", bootstrap_with=clauses) as solver:
+            for bits in product((False, True), repeat=n):
+                on = bits[:n_units]
+                ys = [bits[n_units + o * n_units:n_units + (o + 1) * n_units] for o in range(n_sums)]
+                ok = all(sum(p for p, y in zip(x.products, y_) if y) == x.target for x, y_ in zip(sums, ys))
+                ok &= all(on[h] for y_ in ys for h, y in enumerate(y_) if y)
+                sat = solver.solve(assumptions=[v + 1 if b else -(v + 1) for v, b in enumerate(bits)])
+                assert sat <= ok, (comp, bits)
+                if ok:
+                    family.add(sum(bits))
+                if sat:
+                    cnf.add(sum(bits))
+        assert min(family, default=None) == min(cnf, default=None), comp
+        if family:
+            seen["feasible"] += 1
+            fewest = min(family)
+            assert table_bound(comp) <= fewest
+            if fewest:
+                nv, cl = component_cnf(comp, fewest - 1, 2)
+                with Solver(name="cadical195", bootstrap_with=cl) as solver:
+                    assert not solver.solve()
+    assert seen["twins"] >= 20 and seen["feasible"] >= 20, seen
 
 
 # -------------------------------------------------- whole networks by exhaustive evaluation
@@ -611,7 +672,7 @@ def test_component_cnfs_built_in_a_bounded_child_are_the_same_and_a_limit_leaves
     assert forked.optimal and [b.clauses for b in forked.bounds] == [b.clauses for b in inline.bounds]
     assert find_any(sums, 2, method="sat").found
 
-    def hungry(comp, at_most=None):  # a CNF builder that outgrows any budget
+    def hungry(comp, at_most=None, version=2):  # a CNF builder that outgrows any budget
         hoard = [bytearray(1 << 20) for _ in range(4096)]
         return 1, [[1]] * len(hoard)
 
@@ -620,3 +681,45 @@ def test_component_cnfs_built_in_a_bounded_child_are_the_same_and_a_limit_leaves
     assert starved.found and starved.optimal is False
     assert all(b.outcome == "unknown" and "memory budget of 64.0 MiB" in b.reason for b in starved.bounds)
     assert find_any(sums, 2, method="sat", budget="64M").stats["unknown"].count("memory budget")
+
+
+def test_sparsest_left_open_keeps_a_ticket_and_bounds_around_the_optimum(monkeypatch):
+    """CP-SAT stopped by a limit on one component, or the search's budget spent before any:
+    the search still returns a ticket (the pre-filter's subsets there), not claimed optimal,
+    and per component lower <= the brute-force optimum <= upper; the bounds proved are checked."""
+    import verify.tickets as tickets
+    from verify.solve.outcome import Outcome
+
+    rng = np.random.default_rng(12)
+    joint, tried = tickets._joint, 0
+    for case in range(60):
+        target, random, k, mode = planted_instance(rng, (1, 2), int(rng.integers(2, 4)), miss=0)
+        feasible, fewest = brute_family(target, random, k, mode)
+        sums = family_sums(target, random, k, mode)
+        if not feasible or fewest == 0:
+            continue
+        calls = []
+
+        def first_unknown(comp, method, *args, **kwargs):
+            calls.append(comp)
+            if kwargs.get("minimize") and len(calls) == 1:
+                return tickets._Joint(Outcome.UNKNOWN, reason="CP-SAT UNKNOWN (test)")
+            return joint(comp, method, *args, **kwargs)
+
+        monkeypatch.setattr(tickets, "_joint", first_unknown)
+        for budget in (None, 0):
+            calls.clear()
+            best = find_sparsest(sums, group_size(target, random), total_seconds=budget)
+            assert best.found and best.optimal is False
+            mask = assemble(random, sums, best.chosen)
+            check_ticket(target, random, k, mode, mask, rng)
+            spans = best.stats["components"]
+            assert sum(x["upper"] for x in spans) == kept(mask) >= fewest
+            assert sum(x["lower"] for x in spans) <= fewest
+            assert all(b.checked for b in best.bounds if b.outcome == "unsat")
+            why = "CP-SAT UNKNOWN (test)" if budget is None else "were spent"  # a spent budget runs no CP-SAT
+            assert any(why in (b.reason or "") for b in best.bounds)
+        tried += 1
+        if tried >= 8:
+            break
+    assert tried >= 8, tried

@@ -42,7 +42,8 @@ class CertifyOptions:
     ``input_bits``: the input grid for exhaustive or miter equality (default: the target's
     precision); ``equality``: its method; ``method``: how ``--find any`` decides components;
     ``time_limit`` (seconds per solver run), ``budget`` (memory of the exact tables and CNFs),
-    ``engines`` (the DRUP proof checkers)."""
+    ``engines`` (the DRUP proof checkers); ``search_seconds``: all of ``sparsest``'s
+    CP-SAT runs and refutations together (what is left unproved is said, with the kept weights' range)."""
 
     find: str | None = None
     mask_path: str | os.PathLike | None = None
@@ -54,6 +55,7 @@ class CertifyOptions:
     time_limit: float | None = None
     budget: int | str | None = None
     engines: str = "auto"
+    search_seconds: float | None = None
 
     def __post_init__(self):
         if self.mask_path is not None and self.find is not None:
@@ -69,7 +71,9 @@ class CertifySummary:
     sparsest ticket's optimum is not certified; ``counterexample``: a replayed input where the
     pruned network differs; ``construction_kept``: the construction's kept weights (None: it
     fails), when a searched ticket is compared with it (``compared``); ``claim``: the
-    certificate's statement, once written."""
+    certificate's statement, once written. Sparsest: ``bounds`` (lower, upper), the kept
+    weights are between them (the lower bound sums each component's checked optimum, else its
+    exhaustive per-sum table bound); ``unproved``: the components where they differ."""
 
     search: str
     layout: str
@@ -86,6 +90,8 @@ class CertifySummary:
     compared: bool = False
     construction_kept: int | None = None
     claim: str | None = None
+    bounds: tuple[int, int] | None = None
+    unproved: tuple[dict, ...] = ()
 
     def to_json(self) -> dict:
         out = {"search": self.search, "layout": self.layout, "delta_bits": self.delta_bits}
@@ -106,6 +112,10 @@ class CertifySummary:
                        overparameterization=self.size.overparameterization)
         if self.compared:
             out["construction_kept"] = self.construction_kept
+        if self.bounds is not None:
+            out["kept_between"] = list(self.bounds)
+        if self.unproved:
+            out["unproved_components"] = list(self.unproved)
         return out
 
 
@@ -168,7 +178,7 @@ def certify(target_path, random_path, output, options: CertifyOptions = CertifyO
     mask = None if options.mask_path is None else load_mask(options.mask_path, random)
     outcome = run(target, random, TicketRequest(find, mask, k, mode, options.method, options.engines,
                                                 options.time_limit, options.budget, options.equality,
-                                                input_bits), progress)
+                                                input_bits, search_seconds=options.search_seconds), progress)
     summary = CertifySummary("mask" if mask is not None else find.value, layout.value, k)
     draft = _Draft(output, {"target": (target_path, target), "random": (random_path, random)},
                    {"kind": "ticket", "layout": layout.value, "delta_bits": k, "lowering": mode.value, "width": None})
@@ -214,12 +224,19 @@ def _searched(searched: Search, summary: CertifySummary, draft: _Draft, target: 
         draft.evidence["witnesses"] = [_witness(s.layer, s.output, s.input, s.branch, s.target, searched.chosen[n])
                                        for n, s in enumerate(searched.sums)]
         if searched.search == Find.SPARSEST.value:
-            draft.claim["sparsest"] = bool(searched.optimal)
+            # every checked refutation is evidence: all of them prove the optimum, some a partial bound
+            draft.evidence["lower_bounds"] = [_bound_files(b, draft.output, draft.proofs)
+                                              for b in searched.bounds if b.proved]
+            spans = searched.stats.get("components", [])
+            summary = replace(summary, bounds=(sum(c["lower"] for c in spans), sum(c["upper"] for c in spans)))
             if searched.optimal:
-                draft.evidence["lower_bounds"] = [_bound_files(b, draft.output, draft.proofs) for b in searched.bounds]
+                draft.claim["sparsest"] = True
             else:
-                summary = replace(summary, optimality="not certified: " + "; ".join(
-                    b.why_unproved for b in searched.bounds if not b.proved))
+                open_ = [c for c in spans if c["lower"] < c["upper"]]
+                low, high = summary.bounds
+                summary = replace(summary, unproved=tuple(open_), optimality=(
+                    f"not certified: kept weights between {low} and {high}; {len(open_)} component(s) open: "
+                    + "; ".join(f"{_label(b)}: {b.why_unproved}" for b in searched.bounds if not b.proved)))
         if searched.search == Find.MIN_WIDTH.value and searched.narrower is not None:
             draft.claim["minimal_width"] = True
             s, how, why = searched.narrower
@@ -285,6 +302,10 @@ def _after_failure(failures: tuple[WeightChoice, ...]) -> str:
     if all(f.layer > 1 for f in failures):
         return "try --find any (it needs no branch-B units after the first layer pair)"
     return "a random network with more units per input (a larger --c) or another seed may have them"
+
+
+def _label(b: LowerBound) -> str:
+    return f"layer {b.layer} input {b.input} branch {b.branch}"
 
 
 def _proof_folder(output: Path) -> Path:

@@ -75,7 +75,8 @@ class TicketRequest:
     ``sparsest``. ``time_limit`` (seconds) bounds each solver run and the miter; ``budget``
     the memory of the exact tables and of building a CNF. ``equality`` and ``input_bits`` go
     to :class:`EqualityOptions`; ``units`` and ``copies`` to Theorem 2's construction (None:
-    read from R's shapes)."""
+    read from R's shapes). ``search_seconds`` bounds all of ``sparsest``'s CP-SAT runs
+    and refutations together (components left when it is spent stay unproved, with their bounds)."""
 
     find: Find | str = Find.CONSTRUCTION
     mask: tuple | None = None
@@ -89,6 +90,7 @@ class TicketRequest:
     input_bits: int | None = None
     units: int | None = None
     copies: int | None = None
+    search_seconds: float | None = None
 
     @property
     def equality_options(self) -> EqualityOptions:
@@ -185,7 +187,8 @@ def search(target: QuantizedNetwork, random: QuantizedNetwork, k: int, request: 
     sums = family_sums(target, random, k, mode)
     if find is Find.ANY:
         return find_any(sums, c, request.method, request.time_limit, request.budget)
-    return find_sparsest(sums, c, request.time_limit, request.engines, request.budget)
+    return find_sparsest(sums, c, request.time_limit, request.engines, request.budget,
+                         total_seconds=request.search_seconds)
 
 
 def prove(target: QuantizedNetwork, random: QuantizedNetwork, mask, k: int,

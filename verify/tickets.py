@@ -27,6 +27,7 @@ on its own and the results assemble into one mask:
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -289,10 +290,66 @@ def _sum_encoding(s: SumSpec) -> str:
     return "dd" if nodes is None or nodes <= DD_AUTO_MAX_NODES else "adder"
 
 
-def component_cnf(comp: Component, at_most: int | None = None) -> tuple[int, list[list[int]]]:
+def twin_classes(comp: Component) -> list[tuple[int, ...]]:
+    """The component's units with the same product in every one of its sums (hence the same
+    first- and second-layer role everywhere in it), in unit order; only classes of two or more.
+    A deterministic function of the component, so a checker recomputes them from the networks."""
+    by_products: dict[tuple[int, ...], list[int]] = {}
+    where = [dict(zip(s.units, s.products)) for s in comp.sums]
+    for h in comp.units:
+        by_products.setdefault(tuple(w.get(h) for w in where), []).append(h)
+    return [tuple(units) for units in by_products.values() if len(units) > 1]
+
+
+def _twin_clauses(comp: Component, s_vars: list[int], y_vars: list[list[int]]) -> list[list[int]]:
+    """Symmetry-breaking clauses. Twins h1 < h2 next in their class (:func:`twin_classes`):
+    s[h1] >= s[h2]. Units h1 < h2 next among a sum's units of the same product:
+    s[h1] and y[o, h2] imply y[o, h1]. Any solution maps to one satisfying both with the same
+    kept weights: move the kept units of each twin class to its front (twins are
+    interchangeable in every sum), then in each sum, among its kept units of one product, move
+    the chosen ones to the front (the sum's value, the units kept and the count of y's stay).
+    So an UNSAT proof with these clauses still rules out every solution of the bound."""
+    unit_var = dict(zip(comp.units, s_vars))
+    clauses = []
+    for twins in twin_classes(comp):
+        clauses += [[unit_var[h1], -unit_var[h2]] for h1, h2 in zip(twins, twins[1:])]
+    for s, ys in zip(comp.sums, y_vars):
+        last: dict[int, tuple[int, int]] = {}  # product -> (unit, y) of the latest unit with it
+        for h, p, y in zip(s.units, s.products, ys):
+            if p in last:
+                h1, y1 = last[p]
+                clauses.append([-unit_var[h1], y1, -y])
+            last[p] = (h, y)
+    return clauses
+
+
+# the CNF layout certify writes: 1 (certificate version 1): the constraints and a totalizer;
+# 2: the twin order too, and a k-modulo totalizer (about half the proof lines, a third of the clauses)
+CNF_VERSION = 2
+CNF_VERSIONS = (1, 2)
+
+
+def _at_most(n: int, k: int, first_var: int, version: int) -> tuple[list[list[int]], int]:
+    """``Σ x_i <= k`` over variables 1..n, fresh variables from ``first_var``."""
+    if version == 1:
+        return cardinality_at_most(n, k, first_var)
+    from pysat.card import CardEnc, EncType  # the package verify.encodings.cnf already loads
+    from pysat.formula import IDPool
+
+    pool = IDPool(start_from=first_var)
+    cnf = CardEnc.atmost(lits=list(range(1, n + 1)), bound=k, vpool=pool, encoding=EncType.kmtotalizer)
+    return [list(c) for c in cnf.clauses], max(pool.top, first_var - 1)
+
+
+def component_cnf(comp: Component, at_most: int | None = None,
+                  version: int = CNF_VERSION) -> tuple[int, list[list[int]]]:
     """The component's CNF (deterministic, so a checker can rebuild it): each sum through
     ``verify.encodings.cnf.encode_subset_sum`` (:func:`_sum_encoding`), y => s, and, with
-    ``at_most``, at most that many kept weights (a totalizer over variables 1..N)."""
+    ``at_most``, at most that many kept weights over variables 1..N. ``version`` (of the
+    certificate it goes in; :data:`CNF_VERSION` is written today): 1 counts with a totalizer;
+    2 adds the twin order (:func:`_twin_clauses`) and counts with a k-modulo totalizer."""
+    if version not in CNF_VERSIONS:
+        raise InputError(f"CNF version: expected one of {CNF_VERSIONS}, got {version!r}")
 
     s_vars, y_vars = _layout(comp)
     unit_var = dict(zip(comp.units, s_vars))
@@ -315,8 +372,10 @@ def component_cnf(comp: Component, at_most: int | None = None) -> tuple[int, lis
         clauses += [[relabel(v) for v in c] for c in enc.clauses]
         top = max(top, enc.nvars + shift)
         clauses += [[-y, unit_var[h]] for y, h in zip(ys, s.units)]
+    if version >= 2:
+        clauses += _twin_clauses(comp, s_vars, y_vars)
     if at_most is not None:
-        more, top = cardinality_at_most(len(s_vars) + sum(len(y) for y in y_vars), at_most, top + 1)
+        more, top = _at_most(len(s_vars) + sum(len(y) for y in y_vars), at_most, top + 1, version)
         clauses += more
     return top, clauses
 
@@ -386,15 +445,43 @@ def component_cost(comp: Component, chosen: list[tuple[int, ...]]) -> int:
 
 # ------------------------------------------------------------------------------- sparsest
 
+def fewest_products(s: SumSpec) -> int | None:
+    """The fewest products of the sum reaching its target (None: none does), by the exact
+    table of the fewest products per reachable value (integers, every subset covered)."""
+    best = {0: 0}
+    for p in s.products:
+        for value, count in list(best.items()):
+            if best.get(value + p, count + 2) > count + 1:
+                best[value + p] = count + 1
+    return best.get(s.target)
+
+
+def table_bound(comp: Component) -> int:
+    """A lower bound on a feasible component's kept weights from its sums alone: each sum
+    keeps at least its :func:`fewest_products` second-layer weights, on as many distinct
+    units, so kept >= Σ fewest + max fewest. Exhaustive (no proof file needed)."""
+    fewest = [fewest_products(s) for s in comp.sums]
+    if None in fewest:
+        raise InputError(f"component {_label(comp.key())}: a sum has no subset, the bound is of a feasible one")
+    return sum(fewest) + max(fewest, default=0)
+
+
 def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = None,
-                  engines: str = "auto", budget=None) -> Search:
+                  engines: str = "auto", budget=None, version: int = CNF_VERSION,
+                  total_seconds: float | None = None) -> Search:
     """The fewest kept weights in the family: per component, CP-SAT's optimum c (replayed),
     and a checked DRUP refutation of the component's CNF with at most c - 1 kept weights.
     ``time_limit`` (seconds) bounds each solver run and each CNF's building, ``budget`` (bytes
     or a size such as ``"2G"``) the memory a CNF may take while it is built; a bound that hits
     either is left unproved (``optimal`` False, the reason in the bound).
     ``bounds`` lists, per component with c > 0, the refuted bound with the CNF and proof text
-    (``nvars``/``clauses``/``proof_lines``); ``optimal`` is True only when every bound is checked."""
+    (``nvars``/``clauses``/``proof_lines``); ``optimal`` is True only when every bound is checked.
+    ``version``: the CNFs' layout (:func:`component_cnf`). ``total_seconds`` bounds the whole
+    search's CP-SAT runs and refutations together: once spent, the components left keep the
+    best ticket found (CP-SAT's, else the pre-filter's subsets) and their table bound, unproved. ``stats["components"]``
+    lists, per component, the kept weights found (``upper``) and the best lower bound held
+    (``lower``: the optimum when its refutation is checked, else :func:`table_bound`), and
+    ``stats["measured"]`` the same components' sizes and times (for benchmarks)."""
 
     first = find_any(sums, width)
     if not first.found:
@@ -402,31 +489,62 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
         return first
     result = Search("sparsest", width, sums, optimal=True)
     index = {id(s): n for n, s in enumerate(sums)}
+    ends = None if total_seconds is None else time.perf_counter() + total_seconds
     for comp in components(sums):
-        best = _joint(comp, "cpsat", time_limit, minimize=True)
+        started = time.perf_counter()
+        left = None if ends is None else ends - started
+        stopped = None
+        if left is not None and left <= 0:
+            best = _Joint(Outcome.UNKNOWN, reason=f"the search's {total_seconds:g} s were spent")
+        else:
+            best = _joint(comp, "cpsat", time_limit if left is None else min(left, time_limit or left),
+                          minimize=True)
+        cpsat_seconds = time.perf_counter() - started
         if best.outcome is not Outcome.SAT:  # the pre-filter found a solution: CP-SAT must too
             if best.outcome is Outcome.UNSAT:
                 raise MethodDisagreement(f"CP-SAT says component {_label(comp.key())} is infeasible, the "
                                          f"exact tables found a solution")
-            result.stats["unknown"] = f"{_label(comp.key())}: {best.reason}"
-            return result
+            # a limit: the pre-filter's per-sum subsets are a solution too (the union of their units)
+            stopped = f"{best.reason}, the pre-filter's ticket kept"
+            best = _Joint(Outcome.SAT, [first.chosen[index[id(s)]] for s in comp.sums], optimal=False)
         for s, units in zip(comp.sums, best.chosen):
             _replay(s, units)
             result.chosen[index[id(s)]] = units
         cost = component_cost(comp, best.chosen)
+        span = {**comp.key(), "upper": cost, "lower": cost}
+        result.stats.setdefault("components", []).append(span)
+        result.stats.setdefault("measured", []).append(measured := {"cpsat_seconds": cpsat_seconds})
         if not best.optimal:
             result.optimal = False
         if cost == 0:
             continue
         where = (comp.layer, comp.input, comp.branch, cost, cost - 1)
-        cnf = build_cnf(component_cnf, (comp, cost - 1), inline=_small(comp), budget=budget,
-                        time_limit=time_limit, label=f"the CNF of component {_label(comp.key())}")
+        span["lower"] = table_bound(comp)
+        if stopped is not None:  # no optimum to refute below
+            result.bounds.append(LowerBound(*where, "unknown", reason=stopped))
+            continue
+        left = None if ends is None else ends - time.perf_counter()
+        if left is not None and left <= 0:
+            result.optimal = False
+            result.bounds.append(LowerBound(*where, "unknown", reason=f"the search's {total_seconds:g} s "
+                                            f"were spent before its refutation"))
+            continue
+        limit = left if time_limit is None else time_limit if left is None else min(time_limit, left)
+        cnf = build_cnf(component_cnf, (comp, cost - 1, version), inline=_small(comp), budget=budget,
+                        time_limit=limit, label=f"the CNF of component {_label(comp.key())}")
         if isinstance(cnf, str):
             result.optimal = False
             result.bounds.append(LowerBound(*where, "unknown", reason=cnf))
             continue
         nvars, clauses = cnf
-        refuted = refute(nvars, clauses, DEFAULT_SOLVER, time_limit, engines)
+        refuted = refute(nvars, clauses, DEFAULT_SOLVER, limit, engines)
+        measured.update(variables=nvars, clauses=len(clauses), sat_seconds=refuted.seconds,
+                        proof_lines=len(refuted.proof or ()),
+                        check_seconds=sum(refuted.check.seconds.values()) if refuted.check else None)
+        if refuted.outcome is Outcome.SAT and not best.optimal:  # CP-SAT stopped short of its optimum
+            result.bounds.append(LowerBound(*where, "sat", reason=f"CP-SAT stopped at {cost} kept "
+                                            f"weights, not its optimum"))
+            continue
         if refuted.outcome is Outcome.SAT:
             raise MethodDisagreement(f"component {_label(comp.key())}: CP-SAT's optimum is {cost} kept "
                                      f"weights but {refuted.solver} finds fewer")
@@ -434,7 +552,9 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
             result.bounds.append(LowerBound(*where, refuted.outcome.value, checked=refuted.checked,
                                             message=refuted.check.message, proof_lines=refuted.proof,
                                             nvars=nvars, clauses=clauses))
-            if not refuted.checked:
+            if refuted.checked:
+                span["lower"] = cost
+            else:
                 result.optimal = False
         else:
             result.optimal = False
