@@ -30,6 +30,7 @@ INTERNAL = {
     ("experiments/pool.py", "EOFError"): "caught a line below: a worker that died",
     ("experiments/sweep.py", "Interrupted"): "Ctrl-C during a sweep, carrying its summary; the CLI catches it",
     ("miter.py", "_TooBig"): "caught by the miter, which answers unknown",
+    ("certificates.py", "_Bad"): "the structure walk's own: validate_certificate turns it into MalformedCertificate",
     ("prefilter/windowed.py", "AssertionError"): "an internal assertion (a subset that does not replay)",
     ("experiments/base.py", "AssertionError"): "an internal assertion (an unknown parameter kind)",
 }
