@@ -89,11 +89,13 @@ def _emit_problem(problem, output: str | None) -> None:
 
 def cmd_generate_subset_sum(args) -> int:
     from verify.generation import SubsetSumRequest, generate_subset_sum
+    from verify.generators import SubsetSumOptions
 
-    problem = generate_subset_sum(SubsetSumRequest(
-        n=args.n, bits=args.bits, M=args.M, kappa=args.kappa, zero=not args.no_zero, distribution=args.distribution,
-        branch=args.branch, rejection=args.rejection, target=args.target, size=args.size, objective=args.objective,
-        seed=args.seed, budget=args.memory_budget))
+    options = SubsetSumOptions(bits=args.bits, M=args.M, kappa=args.kappa, zero=not args.no_zero,
+                               distribution=args.distribution, branch=args.branch, rejection=args.rejection,
+                               target=args.target, size=args.size, objective=args.objective)
+    problem = generate_subset_sum(SubsetSumRequest(n=args.n, options=options, seed=args.seed,
+                                                   budget=args.memory_budget))
     _emit_problem(problem, args.output)
     return ExitCode.OK
 

@@ -9,7 +9,7 @@ None: the default, or ``$SLTH_VERIFY_MEMORY_BUDGET``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from verify.generators import (SubsetSumOptions, random_memory, subset_sum_instance, subset_sum_memory,
                                target_memory, target_network, theorem1_random_network, theorem2_random_network,
@@ -30,35 +30,25 @@ def _within_budget(what: str, needed: int, budget) -> None:
 
 @dataclass(frozen=True)
 class SubsetSumRequest:
-    """A one-dimensional instance (``verify.generators.subset_sum_instance``'s n, seed and
-    ``SubsetSumOptions``; with none of ``bits``, ``M`` and ``kappa`` the weights are on
+    """A one-dimensional instance: ``verify.generators.subset_sum_instance``'s ``n``,
+    ``options`` and ``seed`` (with none of ``bits``, ``M`` and ``kappa`` set, the weights are on
     ``{-2^12..2^12}``), drawn only within ``budget``."""
 
     n: int
-    bits: int | None = None
-    M: int | None = None
-    kappa: str | int | None = None
-    zero: bool = True
-    distribution: str = "uniform"
-    branch: str = "A"
-    rejection: bool = False
-    target: object = "planted"
-    size: int | None = None
-    objective: str | None = None
+    options: SubsetSumOptions = SubsetSumOptions()
     seed: int = 0
     budget: int | str | None = None
 
 
 def generate_subset_sum(request: SubsetSumRequest) -> SubsetSum:
     """The instance ``request`` asks for (``BudgetExceeded`` over the budget, nothing drawn)."""
-    r = request
-    bits = DEFAULT_SUBSET_SUM_BITS if (r.bits, r.M, r.kappa) == (None, None, None) else r.bits
-    _within_budget(f"generate subset-sum --n {r.n:,}", subset_sum_memory(
-        r.n, bits=bits, M=r.M, kappa=r.kappa, distribution=r.distribution, rejection=r.rejection), r.budget)
-    options = SubsetSumOptions(bits=bits, M=r.M, kappa=r.kappa, zero=r.zero, distribution=r.distribution,
-                               branch=r.branch, rejection=r.rejection, target=r.target, size=r.size,
-                               objective=r.objective)
-    return subset_sum_instance(r.n, options, seed=r.seed)
+    o = request.options
+    if (o.bits, o.M, o.kappa) == (None, None, None):
+        o = replace(o, bits=DEFAULT_SUBSET_SUM_BITS)
+    _within_budget(f"generate subset-sum --n {request.n:,}", subset_sum_memory(
+        request.n, bits=o.bits, M=o.M, kappa=o.kappa, distribution=o.distribution, rejection=o.rejection),
+        request.budget)
+    return subset_sum_instance(request.n, o, seed=request.seed)
 
 
 @dataclass(frozen=True)
