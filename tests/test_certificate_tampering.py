@@ -29,28 +29,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.test_certificates import _pair  # the same tiny networks the checker's tests certify
 from verify.certificates import VERSIONS, check_certificate, mask_from_json
 from verify.certify import CertifyOptions, certify
 from verify.cli import main
 from verify.errors import ClaimRejected, MalformedCertificate
-from verify.generators import target_network, theorem1_random_network, theorem2_random_network
-from verify.networks import Rounding, load_network, save_mask, save_network
+from verify.networks import load_network, save_mask
 
 CASES = int(os.environ.get("SLTH_VERIFY_FUZZ_CASES", "100"))
 SEED = int(os.environ.get("SLTH_VERIFY_FUZZ_SEED", "1"))  # another seed, other cases
 CLI_EVERY = 4  # every 4th case also through ``slth-verify check`` in-process
 FLAGS = ("sparsest", "minimal_width")
-
-
-def _pair(d: Path, seed: int, theorem: int = 1, units: int = 24, widths=(2, 2, 1)):
-    target = target_network(list(widths), 2, seed=seed, rounding=Rounding("double", 2))
-    if theorem == 1:
-        random = theorem1_random_network(target, units, 2, seed=seed + 100)
-    else:
-        random = theorem2_random_network(target, units, 12, 2, seed=seed + 100, zero=False)
-    save_network(target, d / "t.npz")
-    save_network(random, d / "r.npz")
-    return d / "t.npz", d / "r.npz"
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +50,7 @@ def corpus(tmp_path_factory) -> dict[str, Path]:
     d = root / "theorem1"
     d.mkdir()
     for seed in range(1, 60):  # the first draw with a ticket by the construction and the search
-        t, r = _pair(d, seed)
+        t, r = _pair(d, seed=seed)
         if certify(t, r, d / "construction.json").ok and certify(t, r, d / "any.json", CertifyOptions(find="any")).ticket:
             break
     else:
@@ -86,7 +75,7 @@ def corpus(tmp_path_factory) -> dict[str, Path]:
 
     d = root / "none"
     d.mkdir()
-    t, r = _pair(d, 3, units=1)
+    t, r = _pair(d, seed=3, units=1)
     done = certify(t, r, d / "no-ticket.json", CertifyOptions(find="any"))
     assert done.ok and not done.ticket
     out["no-ticket"] = d / "no-ticket.json"
@@ -94,7 +83,7 @@ def corpus(tmp_path_factory) -> dict[str, Path]:
     d = root / "theorem2"
     d.mkdir()
     for seed in range(4, 60):
-        t, r = _pair(d, seed, theorem=2, widths=(2, 2, 2))
+        t, r = _pair(d, seed=seed, theorem=2, widths=(2, 2, 2))
         if certify(t, r, d / "theorem2.json").ok:
             break
     else:
