@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import json
 import zipfile
 import zlib

@@ -27,7 +27,6 @@ with one line naming the file and the problem.
 from __future__ import annotations
 
 import io
-import json
 import re
 import zipfile
 import zlib
