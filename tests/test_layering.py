@@ -34,6 +34,7 @@ LAYERS = {
     "verify.equality": 7,
     "verify.miter": 7,
     "verify.tickets": 7,
+    "verify.fixed_size": 7,
     "verify.ticket_pipeline": 7,
     "verify.heuristics.network": 7,
     "verify.certificates": 8,
