@@ -87,7 +87,10 @@ class CertifySummary:
     fails), when a searched ticket is compared with it (``compared``); ``claim``: the
     certificate's statement, once written. Sparsest: ``bounds`` (lower, upper), the kept
     weights are between them (the lower bound sums each component's checked optimum, else its
-    exhaustive per-sum table bound); ``unproved``: the components where they differ."""
+    exhaustive per-sum table bound); ``unproved``: the components where they differ.
+    ``fixed_size``: a fixed-size sweep's report (``verify.certify._fixed_size``);
+    ``search_seconds``: wall time of finding the mask (not in ``to_json``: the certificate's
+    ``info.seconds.search``)."""
 
     search: str
     layout: str
@@ -134,8 +137,6 @@ class CertifySummary:
             out["unproved_components"] = list(self.unproved)
         if self.fixed_size is not None:
             out["fixed_size"] = self.fixed_size
-        if self.search_seconds is not None:
-            out["search_seconds"] = round(self.search_seconds, 4)
         return out
 
 
@@ -333,6 +334,8 @@ def _write(draft: _Draft, summary: CertifySummary, engines: str, start: float, p
             path.parent.mkdir(exist_ok=True)
             write_text_atomic(path, text)
         info["seconds"] = {"certify": round(time.perf_counter() - start, 3)}
+        if summary.search_seconds is not None:
+            info["seconds"]["search"] = round(summary.search_seconds, 3)
         progress("writing the certificate")
         write_text_atomic(output, dumps_readable(cert) + "\n")
         # find_sparsest checked every proof; the networks are the ones loaded above

@@ -162,10 +162,12 @@ class FixedSize(Search):
     sweep: dict = field(default_factory=dict)
 
     def row(self) -> dict:
-        """This size's line of a sweep: sums with a representation, refuted, unknown."""
+        """This size's line of a sweep: sums with a representation, refuted (and which, with
+        the method that refuted each), unknown."""
         total = len(self.sums)
         return {"per_weight": self.per_weight, "sums": total, "represented": len(self.chosen),
-                "refuted": len(self.missing), "unknown": len(self.undecided), "ticket": self.found}
+                "refuted": len(self.missing), "unknown": len(self.undecided), "ticket": self.found,
+                "refuted_weights": [{**a.sum.key(), "method": a.method} for a in self.missing]}
 
 
 def find_fixed_size(sums: list[SumSpec], width: int, sizes, budget=None,
