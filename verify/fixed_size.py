@@ -61,17 +61,9 @@ def parse_sizes(value, where: str = "per_weight") -> tuple[int, ...]:
     """The sizes S of a request: an integer, a list of integers, or text ``"3"``, ``"1..6"``,
     ``"2,4,8"`` (each >= 1); sorted, without repeats. InputError naming ``where`` otherwise."""
     if isinstance(value, str):
-        text = value.strip()
-        try:
-            if ".." in text:
-                lo, hi = text.split("..")
-                sizes = list(range(int(lo), int(hi) + 1))
-                if not sizes:
-                    raise ValueError
-            else:
-                sizes = [int(x) for x in text.split(",")]
-        except ValueError:
-            raise InputError(f"{where}: expected S, A..B (A <= B) or S1,S2,... (integers >= 1), got {value!r}") from None
+        sizes = _sizes_text(value.strip())
+        if not sizes:
+            raise InputError(f"{where}: expected S, A..B (A <= B) or S1,S2,... (integers >= 1), got {value!r}")
     elif isinstance(value, (list, tuple, range)):
         sizes = list(value)
     else:
@@ -82,6 +74,17 @@ def parse_sizes(value, where: str = "per_weight") -> tuple[int, ...]:
     if len(set(sizes)) > MAX_SIZES:
         raise InputError(f"{where}: at most {MAX_SIZES} sizes in one sweep, got {len(set(sizes))}")
     return tuple(sorted(set(sizes)))
+
+
+def _sizes_text(text: str) -> list[int]:
+    """The sizes ``"3"``, ``"1..6"`` or ``"2,4"`` say; empty when the text is none of these."""
+    try:
+        if ".." in text:
+            lo, hi = text.split("..")
+            return list(range(int(lo), int(hi) + 1))
+        return [int(x) for x in text.split(",")]
+    except ValueError:  # int() of a non-number, or not exactly one ".."
+        return []
 
 
 def size_range(products, size: int) -> tuple[int, int]:
