@@ -47,7 +47,7 @@ from verify.errors import ClaimRejected, InputError, InternalError, MalformedCer
 from verify.networks import QuantizedNetwork, density, load_network
 from verify.numbers import RoundingMode
 from verify.problems import read_json_file
-from verify.solve.proofs import check_drup, read_cnf_file
+from verify.solve.proofs import check_drup
 from verify.status_line import quiet
 from verify.fixed_size import decide_size
 from verify.status import Status
@@ -815,6 +815,25 @@ def _check_refuted(record, family: Family, report: CheckReport, what: str) -> No
                 f"subset among the first {width} units of its group ({how}, re-run: {why})")
 
 
+def _states_cnf(path: Path, nvars: int, clauses: list[list[int]]) -> bool:
+    """Whether the DIMACS file at ``path`` states exactly this CNF: past its leading comment
+    lines, its text is the one DIMACS text of it (``p cnf`` header, one clause a line, as
+    ``verify.encodings.formats.write_dimacs`` writes it). Stricter than parsing (any other
+    spacing is refused) and about 5x cheaper: the clauses are rendered, not read back."""
+    try:
+        text = path.read_bytes().decode("ascii")
+    except (UnicodeDecodeError, OSError):
+        return False
+    start = 0
+    while text.startswith("c", start) and text[start + 1:start + 2] in (" ", "\n"):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return False
+    body = [f"p cnf {nvars} {len(clauses)}\n"]
+    body += [" ".join(map(str, clause)) + " 0\n" if clause else "0\n" for clause in clauses]
+    return text[start:] == "".join(body)
+
+
 def _proof_text(path: Path, where: str) -> str:
     """A cited DRUP proof's text (ASCII: binary DRAT is not supported)."""
     try:
@@ -879,7 +898,7 @@ def _check_bounds(bounds, size: tuple[int, int], family: Family, ctx: _Checking,
                  f"network's {total_weights} weights bounds nothing")
         started = time.perf_counter()
         nvars, clauses = component_cnf(comps[key], b["at_most"], version)
-        _require(read_cnf_file(cited["cnf"]) == (nvars, clauses),
+        _require(_states_cnf(cited["cnf"], nvars, clauses),
                  f"lower bound {key}: the CNF file is not the component's CNF with at most {b['at_most']} kept weights")
         report.timings["cnfs"] = report.timings.get("cnfs", 0.0) + time.perf_counter() - started
         if engines is not None:
