@@ -265,3 +265,39 @@ def test_fixed_size_sweep_from_the_command_line(capsys, tmp_path):
     assert json.loads((tmp_path / "c.json").read_text())["info"]["seconds"]["search"] >= 0
     code, out, _ = _run(capsys, "check", tmp_path / "c.json")
     assert code == 0 and "exactly" in out
+
+
+def _leaves(obj, path=()):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _leaves(v, path + (k,))
+    elif isinstance(obj, list) and obj:
+        for i, v in enumerate(obj):
+            yield from _leaves(v, path + (i,))
+    else:
+        yield path, obj
+
+
+def _changed(value):
+    if isinstance(value, bool) or value is None:
+        return 0 if value is None else not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, str):
+        return value[:-1] + ("0" if value[-1:] != "0" else "1") if value else "x"
+    return [0] if value == [] else None
+
+
+@pytest.mark.parametrize("kind", ["yes", "no"])
+def test_every_single_field_change_of_a_fixed_size_certificate_is_rejected(fixed_certs, kind):
+    path = fixed_certs[kind]
+    original = json.loads(path.read_text())
+    leaves = [(p, v) for p, v in _leaves(original) if p[0] != "info"]
+    assert len(leaves) > 10
+    for where, value in leaves:
+        cert = json.loads(path.read_text())
+        obj = cert
+        for key in where[:-1]:
+            obj = obj[key]
+        obj[where[-1]] = _changed(value)
+        assert not _tampered(path, cert).ok, f"changing {'.'.join(map(str, where))} from {value!r} was accepted"

@@ -5,7 +5,9 @@ its sparsest CNFs are rebuilt as it built them) holds:
 
 - ``claim``: ``ticket`` ("[R ⊙ S]_δ equals T on <domain>", with kept / total weights, and
   optionally "no ticket of the family keeps fewer weights" or "none uses fewer units per
-  group") or ``no-ticket`` ("no ticket of the family with at most w units per group exists");
+  group", or with ``per_weight`` S "every target weight and branch is the sum of exactly S
+  products") or ``no-ticket`` ("no ticket of the family with at most w units per group exists",
+  with ``per_weight`` S: none in which every weight has exactly S products);
   ``statement`` is that sentence, regenerated and compared by the checker;
 - ``files``: the target and random networks (paths relative to the certificate, content sha256);
 - ``mask``: the kept positions per layer (flat row-major indices) and the mask's sha256;
@@ -13,7 +15,7 @@ its sparsest CNFs are rebuilt as it built them) holds:
   sum to the target weight; the mask must be exactly their union); lower bounds (the
   component's CNF and DRUP proof files with their sha256; all components for a ``sparsest``
   claim, those proved for a searched ticket whose optimum is not); the exhaustive "no" of one
-  subset sum;
+  subset sum (of exactly ``size`` elements for a fixed-size "no": ``verify.fixed_size``);
 - ``info``: what the checker does not verify: search, timings, the tool's and solvers' versions,
   the construction's kept weights and Theorem 3's bound for comparison.
 
@@ -22,8 +24,9 @@ its sparsest CNFs are rebuilt as it built them) holds:
 values makes the certificate malformed (bad input, named by its path). Then it re-hashes the
 networks and proof files, rebuilds ``[R ⊙ S]_δ``, replays every witness in exact integer arithmetic, re-runs the equality method
 (collapse or exhaustive; a miter's "equal" was only claimed by CP-SAT and is reported as such),
-rebuilds every refuted CNF from (T, R) and compares it clause by clause with the file, checks
-its proof with the independent checker, and re-runs every exhaustive "no". Every field outside
+rebuilds every refuted CNF from (T, R) and compares it with the file (as DIMACS text), checks
+its proof with the independent checker, re-runs every exhaustive "no", and checks that a
+fixed-size ticket's witnesses have exactly ``per_weight`` units. Every field outside
 ``info`` is checked; a check that fails, or a cited file that does not read, rejects the claim
 (ClaimRejected). Trusted: the networks' exact evaluation, the CNF encoder (rebuilt, not
 read), the reachable-sum table, and dratify.

@@ -7,7 +7,7 @@ found by their own searches, are proved by :func:`prove`). The stages:
 
 1. find a mask: the paper's construction, Theorem 1 or 2 by the depths (:func:`construct`); a
    search of the structured family of ``verify.tickets`` (:func:`search`: ``any``,
-   ``sparsest``, ``min-width``); or a mask given by the caller;
+   ``sparsest``, ``min-width``; ``fixed-size``: ``verify.fixed_size``); or a mask given by the caller;
 2. prove equality (:func:`prove`): ``verify.equality`` on ``[R ⊙ S]_δ`` (R lowered to δ =
    2^-k) against T, an :class:`~verify.equality.Equality` with a typed verdict;
 3. summarize: :class:`TicketOutcome` says what was found and proved, :class:`TicketSize` how
