@@ -343,7 +343,8 @@ def main() -> int:
         ratios = [float(line[10]) for line in lines if line[10] != "-"]
         tally[find] = (sum(x < 10 for x in ratios), len(ratios), min(ratios, default=0), max(ratios, default=0),
                        len(lines) - len(ratios), sum(line[13] == "FLAG" for line in lines))
-        print(f"certify --find {find}" + (f" --per-weight {PER_WEIGHT}" if find == "fixed-size" else "") + ", then check")
+        sweep = f" --per-weight {PER_WEIGHT}" if find == "fixed-size" else ""
+        print(f"certify --find {find}{sweep}, then check")
         print_table(["widths", "depth", "bits", "certify s", "search s", "self-check s", "check s", "proofs s",
                      "rest s", "of it CNFs s", "certify/check", ">= 10x", "search/rest", "flag", "outcome"], lines)
     print("Kept weights and widths (Theorem 3: nonzero weights a network needs to contain every target of the shape)")
@@ -356,7 +357,8 @@ def main() -> int:
                       *(str(x) if x is not None else "-" for x in (c, s, m, fs)), f"{bound:.1f}",
                       *(f"{x / bound:.2f}" if x else "-" for x in (c, s)), str(width) if width else "-",
                       str(r["units"]), f"{width / r['units']:.2f}" if width else "-"])
-    print_table(["widths", "depth", "bits", "random", "construction", "sparsest", "min-width", "fixed-size", "Theorem 3",
+    print_table(["widths", "depth", "bits", "random", "construction", "sparsest", "min-width", "fixed-size",
+                 "Theorem 3",
                  "constr/Th3", "sparsest/Th3", "min width", "Theorem 1 width", "min/Th1"], table)
 
     e2e = [end_to_end(r, args.seed, tmp / "e2e") for r in rows if r["key"] == E2E and r["C"]]

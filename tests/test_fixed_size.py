@@ -260,7 +260,8 @@ def test_fixed_size_sweep_from_the_command_line(capsys, tmp_path):
     summary = json.loads(out)
     assert code == 0 and summary["ok"] and summary["ticket"]
     rows = {r["per_weight"]: r for r in summary["fixed_size"]["sweep"]}
-    assert sorted(rows) == [3, 4, 5] and summary["fixed_size"]["per_weight"] == min(summary["fixed_size"]["with_ticket"])
+    report = summary["fixed_size"]
+    assert sorted(rows) == [3, 4, 5] and report["per_weight"] == min(report["with_ticket"])
     assert all(r["represented"] + r["refuted"] + r["unknown"] == r["sums"] for r in rows.values())
     assert json.loads((tmp_path / "c.json").read_text())["info"]["seconds"]["search"] >= 0
     code, out, _ = _run(capsys, "check", tmp_path / "c.json")

@@ -73,11 +73,12 @@ class CertifyOptions:
             raise InputError("--mask and --find exclude each other: certify a given mask, or search for one")
         fixed = self.find is not None and Find.parse(self.find) is Find.FIXED_SIZE
         if self.per_weight is not None and not fixed:
-            raise InputError(f"--per-weight: only with --find fixed-size, not with "
-                             f"{'--mask' if self.mask_path is not None else '--find ' + str(self.find or 'construction')}")
+            given = "--mask" if self.mask_path is not None else f"--find {self.find or 'construction'}"
+            raise InputError(f"--per-weight: only with --find fixed-size, not with {given}")
         if fixed:
             if self.per_weight is None:
-                raise InputError("--find fixed-size: give the products per target weight (--per-weight S, A..B or S1,S2)")
+                raise InputError("--find fixed-size: give the products per target weight "
+                                 "(--per-weight S, A..B or S1,S2)")
             object.__setattr__(self, "per_weight", parse_sizes(self.per_weight, "--per-weight"))
 
 

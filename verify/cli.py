@@ -376,7 +376,8 @@ def _fixed_size_lines(report: dict) -> list[str]:
     lines = [f"sweep     S  weights with exactly S products  kept (density)  vs sparsest  vs construction"]
     sparse, made = report["sparsest"]["kept"], report["construction"]["kept"]
     for r in rows:
-        ratio = [("-" if r["kept"] is None or other is None else f"{r['kept'] / other:.2f}x") for other in (sparse, made)]
+        ratio = [("-" if r["kept"] is None or other is None else f"{r['kept'] / other:.2f}x")
+                 for other in (sparse, made)]
         lines.append(f"          {r['per_weight']:<2} {r['represented']:>5} of {r['sums']:<5}"
                      f"{' (' + str(r['unknown']) + ' unknown)' if r['unknown'] else '':<16}    "
                      f"{dens(r['kept'], total):<15} {ratio[0]:<12} {ratio[1]}")
