@@ -207,4 +207,5 @@ def wilson_interval(successes: int, trials: int, z: float = 1.959963984540054) -
     rate, z2 = successes / trials, z * z
     centre = (rate + z2 / (2 * trials)) / (1 + z2 / trials)
     half = z / (1 + z2 / trials) * ((rate * (1 - rate) / trials + z2 / (4 * trials * trials)) ** 0.5)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # the ends are exact at 0 and n successes, where rounding could put them a hair inside
+    return (0.0 if successes == 0 else max(0.0, centre - half)), (1.0 if successes == trials else min(1.0, centre + half))

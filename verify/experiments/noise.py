@@ -198,8 +198,9 @@ def tables(rows: list[dict]) -> list[Table]:
 
 
 def plot(rows: list[dict], figure) -> None:
-    """P(equal) against p with 95% Wilson intervals (solid), and the chance that no weight
-    moves, (1-p)^kept (dashed, same colour and marker), per ticket kind and configuration."""
+    """P(equal) against p (solid) with its 95% Wilson interval (a vertical bar at each p), and
+    the chance that no weight moves, (1-p)^kept (dashed, same colour and marker), per ticket
+    kind and configuration."""
     ax = figure.subplots(1, 1)
     handles, top = [], 0.0
     for i, ((method, *key), rs) in enumerate(group(rows, "method", *CONFIG).items()):
@@ -210,12 +211,14 @@ def plot(rows: list[dict], figure) -> None:
         xs = [x for x, *_ in pts]
         label = f"{method} T{key[0]} {key[1]} b{key[2]} c{key[5]}"
         top = max(top, *xs)
-        handles.append(ax.errorbar(xs, [y for _, y, _, _ in pts],
-                                   yerr=[[y - ci[0] for _, y, ci, _ in pts], [ci[1] - y for _, y, ci, _ in pts]],
-                                   capsize=3, **style(i, "-"), label=f"{label}: equal (95% Wilson)"))
+        look = style(i, "-")
+        handles += ax.plot(xs, [y for _, y, _, _ in pts], **look, label=f"{label}: equal")
+        # the intervals as a collection, not lines: every line of the axes is a series of its own
+        ax.vlines(xs, [ci[0] for _, _, ci, _ in pts], [ci[1] for _, _, ci, _ in pts], color=look["color"],
+                  linewidth=1.2)
         handles += ax.plot(xs, [s for *_, s in pts], **style(i, "--"), label=f"{label}: (1-p)^kept")
     ax.set(xlabel="p (probability a kept weight moves one grid step)", ylabel="P(ticket still equal)",
-           title="tickets under quantization noise (dashed: no weight moved)", ylim=(-0.02, 1.02))
+           title="tickets under quantization noise (bars: 95% Wilson; dashed: no weight moved)", ylim=(-0.02, 1.02))
     if top > 0:  # linear below 10^-3, so that p = 0 has a place left of the decades
         ax.set_xscale("symlog", linthresh=1e-3)
         ax.set_xlim(-1e-4, top * 1.3)
