@@ -3,7 +3,8 @@
 Each task takes the ticket of one (target, random network) pair of the ``network`` experiment
 (the same parameters and seeds: target from ``seed``, random network from ``seed +
 RANDOM_SEED_OFFSET``), found by the method (``construction``: the paper's mask; ``sparsest``:
-the fewest kept weights of the structured family, Theorem 1's layout only) and proved equal to
+the fewest kept weights of the structured family, Theorem 1's layout only; ``optimal`` says
+whether its time limit left it proven optimal) and proved equal to
 the target by the ticket pipeline. It then moves each kept weight of the ticket ``[R ⊙ S]_δ``
 to a neighbouring point of S_δ with probability ``p`` (``verify.perturbation``: one step up or
 down, inward at the grid's edge; the noise is seeded by ``(seed, noise_seed)`` only, so the
@@ -72,6 +73,7 @@ class Ticket:
     mask: tuple | None
     total: int
     reason: str = ""
+    optimal: bool | None = None  # sparsest: proven optimal (a time limit can leave the best found)
 
 
 @lru_cache(maxsize=4)  # the tasks of one ticket (every p and noise seed) follow each other in a sweep
@@ -86,7 +88,9 @@ def _ticket(key: tuple, seed: int, method: str, time_limit: float | None) -> Tic
     if not outcome.proved:
         return Ticket(target, None, None, random.num_weights,
                       f"no ticket: equality {outcome.equality.verdict.value} ({outcome.equality.method})")
-    return Ticket(target, ticket_network(target, random, outcome.mask, k), outcome.mask, random.num_weights)
+    optimal = bool(outcome.search.optimal) if outcome.search is not None else None
+    return Ticket(target, ticket_network(target, random, outcome.mask, k), outcome.mask, random.num_weights,
+                  optimal=optimal)
 
 
 def ticket(params: dict, seed: int, method: str, time_limit: float | None) -> Ticket:
@@ -134,6 +138,8 @@ def run(params: dict, seed: int, method: str, time_limit: float | None) -> dict:
     sha = hashlib.sha256(f"{t.target.sha256} {perturbed.sha256}".encode()).hexdigest()
     row = {**out, "instance_sha256": sha, "status": status.value, "ticket": True, "kept": kept,
            "moved": noisy.count, "equal": equal, "equality": eq.method, "domain": eq.domain}
+    if t.optimal is not None:
+        row["optimal"] = t.optimal
     if eq.counterexample is not None:
         row["counterexample"] = list(eq.counterexample)
     if equal is None:
