@@ -19,7 +19,7 @@ from verify.experiments import experiments
 from verify.experiments.base import wilson_interval
 from verify.experiments.noise import EXPERIMENT, decide, noise_rng, ticket
 from verify.experiments.spec import parse_spec
-from verify.networks import QuantizedNetwork
+from verify.networks import QuantizedNetwork, same_outputs
 from verify.perturbation import COMMON_DENOMINATOR, _threshold, perturb, probability
 
 BASE = {p.name: p.default for p in EXPERIMENT.params}
@@ -158,10 +158,12 @@ def perturbed(params, seed, method, p, noise_seed):
     return t, QuantizedNetwork(noisy.weights, t.network.scales, t.network.rounding)
 
 
-@pytest.mark.parametrize("params", [TINY, {**TINY, "widths": "2,1,1"}, {**TINY, "rounding": "none", "widths": "1,1,2"}])
+@pytest.mark.parametrize("params", [TINY, {**TINY, "widths": "2,1,1"}, {**TINY, "rounding": "none", "widths": "1,1,2"},
+                                    {**TINY, "theorem": 2, "c": 16, "copies": 8}])
 def test_the_verdict_agrees_with_brute_force_on_every_input_of_the_grid(params):
     verdicts, proved = set(), set()
-    for seed, p, noise_seed in itertools.product(range(4), ("0", "0.05", "0.2"), range(3)):
+    draws = range(3) if params["widths"].startswith("1,") else range(1)  # 2 inputs: 289 points to replay
+    for seed, p, noise_seed in itertools.product(range(4), ("0", "0.05", "0.2"), draws):
         t, net = perturbed(params, seed, "construction", p, noise_seed)
         if net is None:
             continue
@@ -183,18 +185,49 @@ def test_the_verdict_agrees_with_brute_force_on_every_input_of_the_grid(params):
     assert verdicts == {Verdict.EQUAL, Verdict.DIFFER}  # both outcomes are exercised
 
 
-def test_a_tampered_counterexample_is_not_a_difference():
+@pytest.mark.slow
+@pytest.mark.parametrize("params", [{**TINY, "widths": "1,1,1"}, {**TINY, "widths": "1,3,2"},
+                                    {**TINY, "theorem": 2, "c": 12, "copies": 6, "widths": "1,2,2"}])
+def test_many_verdicts_agree_with_brute_force(params):
+    seen = set()
+    for seed, p, noise_seed in itertools.product(range(12), ("0.02", "0.1", "0.3", "1"), range(4)):
+        t, net = perturbed(params, seed, "construction", p, noise_seed)
+        if net is None:
+            continue
+        eq = decide(t.target, net, 10)
+        bits = max(t.target.scales)
+        if eq.verdict is Verdict.DIFFER:
+            assert brute_differs_at(t.target, net, bits, eq.counterexample)
+        else:
+            assert eq.verdict is Verdict.EQUAL and not brute_differ(t.target, net, bits)
+        seen.add(eq.verdict)
+    assert seen == {Verdict.EQUAL, Verdict.DIFFER}
+
+
+def test_a_tampered_counterexample_does_not_replay():
+    """The replay that backs a "differ" verdict accepts the counterexample and rejects an input
+    where the networks agree (brute force says which is which)."""
     for seed, noise_seed in itertools.product(range(4), range(6)):
         t, net = perturbed(TINY, seed, "construction", "0.2", noise_seed)
         if net is None:
             continue
         eq = decide(t.target, net, 10)
-        if eq.verdict is Verdict.DIFFER:
-            differ = brute_differ(t.target, net, max(t.target.scales))
-            equal_inputs = [x for x in itertools.product(range(-4, 5), repeat=t.target.widths[0]) if x not in differ]
-            assert tuple(eq.counterexample) in differ and equal_inputs  # some input is not a counterexample
-            return
-    pytest.fail("no differing perturbed ticket among the seeds")
+        if eq.verdict is not Verdict.DIFFER:
+            continue
+        bits = max(t.target.scales)
+        differ = brute_differ(t.target, net, bits)
+        agree = [x for x in itertools.product(range(-(1 << bits), (1 << bits) + 1), repeat=t.target.widths[0])
+                 if x not in differ]
+        if not agree:
+            continue
+
+        def replays(x):
+            batch = np.array([x], dtype=np.int64)
+            return not same_outputs(t.target.forward(batch, bits), net.forward(batch, bits)).all()
+
+        assert replays(tuple(eq.counterexample)) and not replays(agree[0])
+        return
+    pytest.fail("no perturbed ticket that differs on some inputs and agrees on others among the seeds")
 
 
 # --------------------------------------------------------------------------------- the rows

@@ -2,29 +2,29 @@
 
 Each task takes the ticket of one (target, random network) pair of the ``network`` experiment
 (the same parameters and seeds: target from ``seed``, random network from ``seed +
-RANDOM_SEED_OFFSET``), found by the method (``construction``: the paper's mask; ``sparsest``:
-the fewest kept weights of the structured family, Theorem 1's layout only; ``optimal`` says
-whether its time limit left it proven optimal) and proved equal to
-the target by the ticket pipeline. It then moves each kept weight of the ticket ``[R ⊙ S]_δ``
-to a neighbouring point of S_δ with probability ``p`` (``verify.perturbation``: one step up or
-down, inward at the grid's edge; the noise is seeded by ``(seed, noise_seed)`` only, so the
-weights moved at a smaller p are moved at every larger one) and decides exactly whether the
-perturbed network still equals the target (``verify.equality.decide_equality``, ``auto``: the
-structural collapse, which proves equality on every real input; else exact evaluation on every
-input of S_δ^d0, δ = 2^-input_bits with input_bits the target's finest precision, which proves
-equality or replays a differing input; the CP-SAT miter only when that grid is too large).
+RANDOM_SEED_OFFSET``) found by the method: ``construction`` (the paper's mask) or ``sparsest``
+(the fewest kept weights of the structured family, Theorem 1's layout only; ``optimal`` says
+whether its time limit left it proven optimal), proved equal to the target by the ticket
+pipeline. It moves each kept weight of the ticket ``[R ⊙ S]_δ`` to a neighbouring point of S_δ
+with probability ``p`` (``verify.perturbation``: one step up or down, inward at the grid's edge),
+seeded by ``(seed, noise_seed)`` and not by p, so that at one seed the weights moved at a smaller
+decimal p move, the same way, at every larger one. It then decides exactly whether the perturbed
+network still equals the target (``verify.equality.decide_equality``, ``auto``): the structural
+collapse proves equality on every real input; else exact evaluation on every input of S_δ^d0
+(δ = 2^-input_bits, input_bits the target's finest precision) proves equality on that grid or
+replays a differing input; the CP-SAT miter only when that grid is too large.
 
 Row: ``equal`` (True: proved on the input grid, ``equality`` names the method and ``domain``
 what it covered; False: a differing input, replayed, in ``counterexample``; None: undecided),
-``moved`` of ``kept`` weights, and p. Status grades the answer to "is there an input where the
-perturbed ticket differs from the target?": ``sat-verified`` (a differing input replayed),
-``unsat-exhaustive`` (equal: collapse or full enumeration of the grid), ``unsat-claimed`` (the
-miter found none, no evidence), ``unknown`` (a limit, or no ticket to perturb: ``ticket`` is
-False and ``reason`` says why).
+``moved`` of ``kept`` weights, and p. The status grades the answer to "is there an input where
+the perturbed ticket differs from the target?": ``sat-verified`` (a differing input, replayed),
+``unsat-exhaustive`` (equal: collapse, or every input of the grid evaluated), ``unsat-claimed``
+(the miter found none, with no evidence), ``unknown`` (a limit; or no ticket to perturb:
+``ticket`` is False and ``reason`` says why).
 
 The architecture lives in :func:`ticket` (the MLP ticket pipeline) and :func:`decide`; the noise
-itself is ``verify.perturbation.perturb`` on weight and mask arrays, so another network type
-plugs in by supplying its own ticket and equality decision.
+is ``verify.perturbation.perturb`` on weight and mask arrays, so another network type plugs in
+by supplying its own ticket and equality decision.
 """
 
 from __future__ import annotations
