@@ -282,6 +282,7 @@ def test_the_report_counts_rates_with_wilson_intervals_and_the_analytic_line():
     by_p = {r[table.columns.index("p")]: dict(zip(table.columns, r)) for r in table.rows}
     assert by_p["0"]["equal"] == "4/4" and by_p["0"]["(1-p)^kept"] == "1.000"
     assert by_p["0.1"]["equal"] == "1/4" and by_p["0.1"]["rate"] == "0.250" and by_p["0.1"]["rows"] == 5
+    assert by_p["0.1"]["undecided"] == 1 and by_p["0"]["undecided"] == 0
     lo, hi = wilson_interval(1, 4)
     assert by_p["0.1"]["95% Wilson"] == f"[{lo:.3f}, {hi:.3f}]"
     assert by_p["0.1"]["(1-p)^kept"] == f"{0.9 ** 50:.3f}"

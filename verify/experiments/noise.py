@@ -180,14 +180,14 @@ def _fmt(x, spec=".3f"):
 
 
 def tables(rows: list[dict]) -> list[Table]:
-    table = Table(["ticket", "theorem", "widths", "bits", "c", "p", "rows", "tickets", "equal", "rate",
+    table = Table(["ticket", "theorem", "widths", "bits", "c", "p", "rows", "tickets", "equal", "undecided", "rate",
                    "95% Wilson", "collapse", "mean moved", "mean kept", "P(none moved)", "(1-p)^kept"],
                   title="noise: P(the perturbed ticket still equals its target) against p")
     for (method, *key), rs in group(rows, "method", *CONFIG).items():
         theorem, widths, bits, c = key[0], key[1], key[2], key[5]
         for p, n, tickets, dec, eq, real, none, moved, kept in _curve(rs):
             lo_hi = wilson_interval(eq, dec)
-            table.rows.append([method, theorem, widths, bits, c, p, n, tickets, f"{eq}/{dec}",
+            table.rows.append([method, theorem, widths, bits, c, p, n, tickets, f"{eq}/{dec}", tickets - dec,
                                _fmt(eq / dec if dec else None), "-" if lo_hi is None else
                                f"[{lo_hi[0]:.3f}, {lo_hi[1]:.3f}]", real,
                                _fmt(sum(moved) / len(moved) if moved else None, ".2f"),
