@@ -21,6 +21,7 @@ LAYERS = {
     "verify.witness": 2,
     "verify.networks": 2,
     "verify.layouts": 2,
+    "verify.perturbation": 2,
     "verify.seeding": 1,
     "verify.recipes": 2,
     "verify.generators": 3,
