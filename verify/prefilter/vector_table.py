@@ -63,7 +63,7 @@ def sparse_estimate(weights, t_lo, t_hi, cardinality: bool) -> tuple[int, int]:
         suffix_lo[i] = [a + min(b, 0) for a, b in zip(suffix_lo[i + 1], w[i])]
         suffix_hi[i] = [a + max(b, 0) for a, b in zip(suffix_hi[i + 1], w[i])]
     pre_lo, pre_hi = [0] * d, [0] * d
-    rows = 1
+    rows = widest = 1
     for i in range(n):
         pre_lo = [a + min(b, 0) for a, b in zip(pre_lo, w[i])]
         pre_hi = [a + max(b, 0) for a, b in zip(pre_hi, w[i])]
@@ -72,10 +72,13 @@ def sparse_estimate(weights, t_lo, t_hi, cardinality: bool) -> tuple[int, int]:
             lo = max(pre_lo[j], t_lo[j] - suffix_hi[i + 1][j])
             hi = min(pre_hi[j], t_hi[j] - suffix_lo[i + 1][j])
             points *= max(hi - lo + 1, 0)
-        rows += min(1 << (i + 1), points)
+        layer = min(1 << (i + 1), points)
+        rows += layer
+        widest = max(widest, layer)
     keys = RowKeys(*box(w)) if int64_exact(w) else None
     words = len(keys.words) if keys is not None and keys.fits else d
-    return rows * (d + 20) * 2, rows * 8 * words + 8 * 4 * (d + 2) * min(rows, 1 << 26)
+    # every layer's keys are kept; the widest layer's rows, doubled and filtered, are the peak
+    return rows * (d + 20) * 2, rows * 8 * words + 2 * widest * 8 * (4 * d + words + 2)
 
 
 def dense_estimate(weights, cardinality: bool) -> tuple[int, int]:

@@ -75,7 +75,7 @@ def choose_method(weights, method: str, cardinality: bool, budget, targets: int 
 # Vector problems (``verify.prefilter.vector_mitm`` / ``vector_table``): the same names, methods
 # that keep every coordinate exact and separate. Costs in the units of ``dp_cost``.
 VECTOR_MITM_UNIT = 150  # per half-sum row and coordinate (measured: 4 s at n = 40, dim 5, busy)
-VECTOR_SPARSE_UNIT = 20  # per stored row, on top of sparse_estimate's count
+VECTOR_SPARSE_UNIT = 3  # sparse_estimate's unit costs about 7 ns here, dp_cost's 2-9 ns (busy)
 
 
 def vector_mitm_cost(weights) -> tuple[int, int]:
