@@ -125,13 +125,15 @@ class VectorTable:
         limit = resolve_budget(budget)
         lows = [min(t[j] for t in targets) for j in range(self.dim)] if targets else [0] * self.dim
         highs = [max(t[j] for t in targets) for j in range(self.dim)] if targets else [0] * self.dim
-        options = []
+        options, needs = [], []
         for name, (ops, nbytes) in (("dense", dense_estimate(self.weights, self.cardinality)),
                                     ("sparse", sparse_estimate(self.weights, lows, highs, self.cardinality))):
+            needs.append(f"{name} {human_bytes(nbytes)}")
             if nbytes <= limit:
                 options.append((ops, name))
         if not options:
-            raise BudgetExceeded(f"no reachable-vector table fits the memory budget of {human_bytes(limit)}")
+            raise BudgetExceeded(f"no reachable-vector table fits the memory budget of {human_bytes(limit)} "
+                                 f"({', '.join(needs)}); use --method mitm or raise --memory-budget")
         return min(options)[1]
 
     def _dense(self, targets, budget) -> None:
