@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from verify.errors import InternalError
+
 WORD_LIMIT = 1 << 63
 
 
@@ -79,7 +81,7 @@ class RowKeys:
     def keys(self, rows: np.ndarray) -> np.ndarray:
         """The keys of int64 ``rows`` (shape ``(m, len(lows))``, every row inside the ranges)."""
         if not self.fits:
-            raise ValueError("these ranges have no int64 keys")
+            raise InternalError("row keys asked for ranges that have no int64 keys (a caller's bug)")
         words = [self._word(rows, c, p) for c, p in self.words]
         if self.single:
             return words[0]

@@ -11,7 +11,10 @@ from __future__ import annotations
 import time
 
 from verify.errors import BudgetExceeded
+from verify.prefilter.counting import SolutionCounts
+from verify.prefilter.vector import scalarize
 from verify.prefilter.vector_mitm import VectorMeetInTheMiddle
+from verify.prefilter.vector_mitm import applies as mitm_applies
 from verify.prefilter.vector_table import VectorTable
 from verify.solve.exact import verified
 from verify.solve.methods import MITM_MAX_N, choose_vector_method
@@ -20,6 +23,7 @@ from verify.status import Answer, Status
 from verify.witness import replay_matrix
 
 LABELS = {"dp": "dp-vector", "mitm": "mitm-vector"}
+DENSE_COUNT_BITS = 1 << 30  # a counting polynomial up to 128 MiB: faster than the half sums
 
 
 def vector_evidence(plain: Plain, method: str) -> str:
@@ -107,10 +111,14 @@ def vector_backing(plain: Plain, budget):
 
 def vector_counts(plain: Plain, budget) -> tuple[list[int], str]:
     """Exact numbers of subsets reaching each of ``plain.todo``'s targets (of exactly ``size``
-    elements if set) by vector meet in the middle, and that method's name."""
-    if plain.problem.n > MITM_MAX_N:
-        raise BudgetExceeded(f"counting vector solutions uses meet in the middle, at most "
-                             f"{MITM_MAX_N} weights; this instance has {plain.problem.n}")
+    elements if set), and the counting method's name: the counting polynomial over the packed
+    box (``dp-vector``: ``verify.prefilter.counting`` on ``vector.scalarize``'s exact bijection)
+    when the box is small or meet in the middle cannot run, else vector meet in the middle."""
+    n, size = plain.problem.n, plain.problem.size
+    packed = scalarize(plain.weights, plain.scalar.tolist())
+    bits = packed.scalar_range * 64 * -(-(n + 1) // 64) * (n + 1 if size is not None else 1)
+    if bits <= DENSE_COUNT_BITS or n > MITM_MAX_N or not mitm_applies(plain.weights):
+        table = SolutionCounts(packed.weights, size=size, budget=budget)
+        return [table.count(t) for t in packed.targets], "dp-vector"
     table = VectorMeetInTheMiddle(plain.weights, budget=budget)
-    return [table.count(t, plain.problem.size) for t in plain.scalar.tolist()], "mitm-vector"
-
+    return [table.count(t, size) for t in plain.scalar.tolist()], "mitm-vector"
