@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from verify.prefilter.conditions import Conditions, gcd_of
+from verify.prefilter.conditions import Conditions
 
 INT64_SAFE = 1 << 62  # a column's Σ|a| below this: sums, t - s and offsets all fit in int64
 
