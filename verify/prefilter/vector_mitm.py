@@ -79,6 +79,11 @@ class VectorMeetInTheMiddle:
         self.n2 = n - self.n1
         self.exact_int64 = int64_exact(self.weights)
         if not self.exact_int64:
+            # a tuple of dim Python integers, its mask and size, and a dictionary slot per half sum
+            key_bytes = max(sum(abs(w[j]) for w in self.weights).bit_length() for j in range(dim)) // 8 + 32
+            require((1 << self.n2) * (dim * key_bytes + 200) * 2, budget,
+                    f"vector meet-in-the-middle over {n} weights in exact Python integers",
+                    "raise --memory-budget")
             self._build_objects()
             return
         require(memory_needed(n, dim), budget, f"vector meet-in-the-middle over {n} weights of "
