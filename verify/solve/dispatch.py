@@ -13,7 +13,10 @@ Methods: ``dp`` (reachable-sum bitsets, cost ∝ n · sum range), ``mitm`` (meet
 cost ∝ 2^(n/2), any magnitude: exact Python integers beyond int64 up to n = 32), ``auto`` (cheap
 conditions first, then the method with the smaller estimated cost that fits the memory budget,
 ``verify.solve.methods``). The choice changes speed, never an answer. ``cpsat`` and ``sat`` ask
-a solver per target, each answer graded by its evidence (``verify.solve.grading``).
+a solver per target, each answer graded by its evidence (``verify.solve.grading``). Vector
+problems keep their vectors: ``dp`` and ``mitm`` run ``dp-vector`` and ``mitm-vector``, every
+coordinate exact and separate (``verify.solve.vector_exact``), and ``auto`` chooses between
+them (``choose_vector_method``).
 
 The overall status of a report answers "is every target reachable?": ``sat-verified`` if all
 are, ``unsat-exhaustive`` if some target is certainly unreachable, ``unknown`` otherwise.

@@ -7,6 +7,8 @@
   exactly the clauses solved; a rejected proof leaves it ``unsat-claimed``. An encoder that
   refutes the constraint by itself (the empty clause) proves nothing: the exact pre-filter is
   asked to confirm it (``unsat-exhaustive``), and without it the answer stays ``unsat-claimed``.
+- A vector target: one CNF per coordinate, conjoined over the shared choices (nothing is packed
+  into one integer); the same grading applies to the conjunction.
 - "Fewest elements" with SAT: RC2 (PySAT's MaxSAT solver) finds the optimum c on the WCNF, in a
   killable child; its model is replayed, and optimality is certified by a proof-checked UNSAT of
   the encoding with at most c-1 elements.
