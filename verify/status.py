@@ -46,8 +46,8 @@ class Answer:
     """The answer for one target.
 
     ``witness`` holds sorted 0-based indices of the chosen weights (for ``sat-verified`` only).
-    ``method`` names the procedure that decided (``dp-bitset``, ``mitm``, ``range``, ``gcd``,
-    ``size-range``); ``evidence`` is one human sentence saying why the status holds.
+    ``method`` names the procedure that decided (``dp-bitset``, ``mitm``, ``dp-vector``,
+    ``mitm-vector``, ``range``, ``gcd``, ``size-range``); ``evidence`` is one human sentence saying why the status holds.
     ``optimal`` is set for the "fewest elements" objective: True when the exhaustive method
     proved that no smaller subset reaches the target.
     """

@@ -496,3 +496,28 @@ def fewest_wcnf(encoded: Encoded) -> tuple[list[list[int]], list[tuple[int, list
     """WCNF for "fewest elements": the encoding as hard clauses, one soft clause ``~x_i`` of
     weight 1 per weight, so the optimum cost is the fewest elements of a solution."""
     return encoded.clauses, [(1, [-(i + 1)]) for i in range(encoded.n)]
+
+
+def conjoin(parts: list[Encoded]) -> Encoded:
+    """One CNF for several constraints over the same choices x_1..x_n (a vector problem's
+    coordinates, one constraint each): every part's auxiliary variables (above n) are renumbered
+    after the previous parts', so the parts share x_1..x_n and nothing else. The encoding is the
+    parts' common name (or their names joined by ``+``); refuted by the encoder if any part is.
+
+    >>> a = encode_subset_sum([1, 1], 1, "totalizer")
+    >>> b = encode_subset_sum([1, 2], 2, "totalizer")
+    >>> c = conjoin([a, b])
+    >>> c.n, c.nvars == a.nvars + b.nvars - 2, len(c.clauses) == len(a.clauses) + len(b.clauses)
+    (2, True, True)
+    """
+    n = parts[0].n
+    clauses: list[list[int]] = []
+    top = n
+    for p in parts:
+        shift = top - n
+        clauses.extend([[lit if abs(lit) <= n else lit + shift if lit > 0 else lit - shift for lit in c]
+                        for c in p.clauses])
+        top += max(p.nvars - n, 0)
+    names = list(dict.fromkeys(p.encoding for p in parts))
+    return Encoded(n, top, clauses, "+".join(names), any(p.refuted_by_encoder for p in parts),
+                   {"coordinates": len(parts)})

@@ -5,9 +5,10 @@ reads back directly; auxiliary variables of a CNF encoding come after them. Ever
 with comments naming the tool, the instance's content hash, the target and this convention.
 
 - ``cnf``: ``Σ a_i x_i = t`` (and ``Σ x_i = k`` for a fixed size) through the chosen encoding.
-  Vector instances are packed into one dimension first (``verify.prefilter.vector``: an exact
-  bijection, so the CNF has exactly the same solutions). If the encoder refutes the constraint
-  by itself the file holds the empty clause, and a comment says so.
+  A vector instance gets one constraint per coordinate, ``Σ_i a_ij x_i = t_j``, each encoded on
+  its own and conjoined over the shared x_1..x_n (``verify.encodings.cnf.conjoin``): no
+  packing into one integer. If the encoder refutes a constraint by itself the file holds the
+  empty clause, and a comment says so.
 - ``opb``: the constraint itself, one equality per coordinate, no encoding needed; a fixed size
   adds ``Σ x_i = k``, the "fewest" objective adds ``min: Σ x_i``.
 - ``wcnf``: "fewest elements reaching t" in the 2022 MaxSAT Evaluation format: the CNF as hard
@@ -17,10 +18,9 @@ with comments naming the tool, the instance's content hash, the target and this 
 from __future__ import annotations
 
 from verify import __version__
-from verify.encodings.cnf import encode_subset_sum, fewest_wcnf
+from verify.encodings.cnf import Encoded, conjoin, encode_subset_sum, fewest_wcnf
 from verify.encodings.formats import PBConstraint, write_dimacs, write_opb, write_wcnf
 from verify.errors import InputError
-from verify.prefilter.vector import scalarize
 from verify.problems import Problem, VectorSubsetSum
 
 EXPORT_FORMATS = ("cnf", "opb", "wcnf")
@@ -77,19 +77,17 @@ def export_problem(problem: Problem, fmt: str, target=None, encoding: str = "aut
         text = write_opb(n, constraints, comments, objective)
         return text, f"OPB, {n} variables, {len(constraints)} constraint(s)"
     if isinstance(problem, VectorSubsetSum):
-        packed = scalarize(problem.weights, [t])
-        if packed.targets[0] is None:
-            raise InputError(f"target {t}: {packed.refutations[0]}; nothing to export")
-        weights, scalar = packed.weights, packed.targets[0]
-        comments.append("vector weights packed into integers (mixed radix): same solutions")
+        enc = _vector_cnf(problem, t, encoding, encode)
+        comments.append("one constraint per coordinate j, sum_i a_ij x_i = t_j, conjoined over "
+                        "the shared variables 1..n")
     else:
         weights, scalar = problem.weights, t
-    lo = sum(a for a in weights if a < 0)
-    hi = sum(a for a in weights if a > 0)
-    if not lo <= scalar <= hi:
-        raise InputError(f"target {t}: outside the reachable range [{lo}, {hi}], so unreachable; "
-                         f"nothing to export")
-    enc = encode(weights, scalar, encoding, problem.size)
+        lo = sum(a for a in weights if a < 0)
+        hi = sum(a for a in weights if a > 0)
+        if not lo <= scalar <= hi:
+            raise InputError(f"target {t}: outside the reachable range [{lo}, {hi}], so unreachable; "
+                             f"nothing to export")
+        enc = encode(weights, scalar, encoding, problem.size)
     comments.append(f"encoding {enc.encoding}: {len(enc.clauses):,} clauses, {enc.nvars:,} variables")
     if enc.refuted_by_encoder:
         comments.append("the encoder produced the empty clause: it found the constraint "
@@ -104,3 +102,21 @@ def export_problem(problem: Problem, fmt: str, target=None, encoding: str = "aut
     comments.append("soft clauses ~x_i of weight 1: the optimum cost is the fewest elements")
     return write_wcnf(enc.nvars, hard, soft, comments), \
         f"WCNF (fewest elements), {enc.encoding} encoding, {len(hard):,} hard and {len(soft)} soft clauses"
+
+
+def _vector_cnf(problem: VectorSubsetSum, t, encoding: str, encode) -> Encoded:
+    """The conjunction of one CNF per coordinate of a vector target (a fixed size encoded once,
+    with the first coordinate); ``InputError`` when a coordinate leaves its reachable range."""
+    parts = []
+    for j in range(problem.dim):
+        column = [w[j] for w in problem.weights]
+        lo, hi = sum(a for a in column if a < 0), sum(a for a in column if a > 0)
+        if not lo <= t[j] <= hi:
+            raise InputError(f"target {t}: coordinate {j}, {t[j]}, is outside the reachable range "
+                             f"[{lo}, {hi}], so unreachable; nothing to export")
+        if any(column):
+            parts.append(encode(column, t[j], encoding, problem.size if not parts else None))
+    if not parts:  # every column is zero (and so the target): only a fixed size constrains
+        parts.append(Encoded(problem.n, problem.n, [], "none") if problem.size is None
+                     else encode([1] * problem.n, problem.size, encoding, None))
+    return conjoin(parts)

@@ -13,7 +13,10 @@ Methods: ``dp`` (reachable-sum bitsets, cost ∝ n · sum range), ``mitm`` (meet
 cost ∝ 2^(n/2), any magnitude: exact Python integers beyond int64 up to n = 32), ``auto`` (cheap
 conditions first, then the method with the smaller estimated cost that fits the memory budget,
 ``verify.solve.methods``). The choice changes speed, never an answer. ``cpsat`` and ``sat`` ask
-a solver per target, each answer graded by its evidence (``verify.solve.grading``).
+a solver per target, each answer graded by its evidence (``verify.solve.grading``). Vector
+problems keep their vectors: ``dp`` and ``mitm`` run ``dp-vector`` and ``mitm-vector``, every
+coordinate exact and separate (``verify.solve.vector_exact``), and ``auto`` chooses between
+them (``choose_vector_method``).
 
 The overall status of a report answers "is every target reachable?": ``sat-verified`` if all
 are, ``unsat-exhaustive`` if some target is certainly unreachable, ``unknown`` otherwise.
@@ -42,11 +45,20 @@ from verify.solve.methods import (
     MITM_MAX_TARGETS,
     PREFILTER_METHODS,
     choose_method,
+    choose_vector_method,
     dp_cost,
     mitm_cost,
 )
 from verify.solve.report import Report
 from verify.solve.screening import Plain, screen
+from verify.solve.vector_exact import (
+    LABELS,
+    cover_vector_dp,
+    search_vector_mitm,
+    vector_backing,
+    vector_counts,
+    vector_evidence,
+)
 from verify.status import Answer, Status
 from verify.status_line import quiet
 
@@ -84,7 +96,8 @@ def _choose(plain: Plain, method: str, cardinality: bool, budget) -> str:
         chosen = method
     else:
         try:
-            chosen = choose_method(plain.weights, method, cardinality, budget, int(plain.todo.size))
+            chosen = choose_vector_method(plain.weights, method, cardinality, budget, plain.scalar.tolist()) \
+                if plain.vector else choose_method(plain.weights, method, cardinality, budget, int(plain.todo.size))
         except BudgetExceeded:
             if method != "auto":
                 raise
@@ -112,11 +125,13 @@ def _table_report(command: str, plain: Plain, table: _Table, budget, reachable: 
     """The report of the conditions alone or of one bitset over every target (``dp``), its
     per-target answers built only when asked for; marks the reachable targets."""
     label, fewest = table.label, table.fewest
-    chosen_rows, hit, timings = cover_dp(plain, table.cardinality, fewest, budget) \
+    cover = cover_vector_dp if plain.vector else cover_dp
+    chosen_rows, hit, timings = cover(plain, table.cardinality, fewest, budget) \
         if table.chosen == "dp" else (None, np.zeros(0, dtype=np.int64), {})
     reachable[hit] = True
     miss = plain.todo[~reachable[plain.todo]]
-    evidence = unsat_evidence(plain, "dp-bitset") if miss.size else ""
+    evidence = (vector_evidence(plain, label) if plain.vector else unsat_evidence(plain, label)) \
+        if miss.size else ""
 
     def build() -> list[Answer]:
         out: list = [None] * len(plain.targets)
@@ -167,7 +182,7 @@ def _decide(command: str, problem: Problem, method: str, budget,
     fewest = problem.objective == "fewest"
     cardinality = problem.size is not None or fewest
     chosen = _choose(plain, method, cardinality, budget)
-    label = "dp-bitset" if chosen == "dp" else chosen
+    label = LABELS.get(chosen, chosen) if plain.vector else "dp-bitset" if chosen == "dp" else chosen
     reachable = np.zeros(len(plain.targets), dtype=bool)
     primal = _primal(command, method, chosen, plain, cardinality)
     if primal is not None:
@@ -178,7 +193,7 @@ def _decide(command: str, problem: Problem, method: str, budget,
         report = Report(command, problem, label, answers, timings={"primal": time.perf_counter() - t0})
     elif chosen in ("mitm", "cpsat", "sat"):
         if chosen == "mitm":
-            answers, timings = search_mitm(plain, fewest, budget)
+            answers, timings = (search_vector_mitm if plain.vector else search_mitm)(plain, fewest, budget)
         else:
             answers, timings = _search_solver(plain, chosen, options or SolverOptions(), budget, progress)
         reachable[:] = [a.status.is_sat for a in answers]
@@ -197,7 +212,7 @@ def _search_solver(plain: Plain, method: str, options: SolverOptions, budget,
     answers: list = [None] * len(plain.targets)
     for i, a in plain.refuted.items():
         answers[i] = a
-    exact = backing(plain, budget)
+    exact = (vector_backing if plain.vector else backing)(plain, budget)
     t1 = time.perf_counter()
     if method == "cpsat" and plain.todo.size > 1 and plain.problem.objective is None:
         todo = plain.todo.tolist()
@@ -289,7 +304,13 @@ def count(problem: Problem, method: str = "auto", budget=None) -> Report:
     plain = screen(problem)
     counts = [0] * len(plain.targets)
     counter = base.method
-    if plain.todo.size:
+    if plain.todo.size and plain.vector:
+        t1 = time.perf_counter()
+        found, counter = vector_counts(plain, budget)
+        for i, c in zip(plain.todo.tolist(), found):
+            counts[i] = c
+        base.timings["count"] = time.perf_counter() - t1
+    elif plain.todo.size:
         if counter == "dp-bitset":
             rows = sum(abs(a) for a in plain.weights) + 1
             slot = 64 * -(-(problem.n + 1) // 64) * (problem.n + 1 if problem.size is not None else 1)

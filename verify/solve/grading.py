@@ -7,6 +7,8 @@
   exactly the clauses solved; a rejected proof leaves it ``unsat-claimed``. An encoder that
   refutes the constraint by itself (the empty clause) proves nothing: the exact pre-filter is
   asked to confirm it (``unsat-exhaustive``), and without it the answer stays ``unsat-claimed``.
+- A vector target: one CNF per coordinate, conjoined over the shared choices (nothing is packed
+  into one integer); the same grading applies to the conjunction.
 - "Fewest elements" with SAT: RC2 (PySAT's MaxSAT solver) finds the optimum c on the WCNF, in a
   killable child; its model is replayed, and optimality is certified by a proof-checked UNSAT of
   the encoding with at most c-1 elements.
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from verify.encodings.cnf import cardinality_at_most, fewest_wcnf
+from verify.encodings.cnf import Encoded, cardinality_at_most, conjoin, encode_subset_sum, fewest_wcnf
 from verify.encodings.formats import write_dimacs
 from verify.errors import MethodDisagreement
 from verify.problems import Problem, write_text_atomic
@@ -141,6 +143,8 @@ def sat_answer(q: SatTarget, options: SolverOptions, budget=None) -> Answer:
     problem, target, weights, t, backing, stem = q.problem, q.target, q.weights, q.t, q.backing, q.stem
     name = solver_name(options.solver, proof=True)
     fewest = problem.objective == "fewest"
+    if problem.kind == "vector-subset-sum":
+        return _vector_sat_answer(q, options, budget)
     # With ``dd`` the diagram decides by itself: a reachable target's witness is a path of it
     # (replayed below); an unreachable one gets the diagram's own DRUP refutation (checked below).
     built = build_encoding(weights, t, options.encoding, problem.size, budget=budget,
@@ -152,15 +156,23 @@ def sat_answer(q: SatTarget, options: SolverOptions, budget=None) -> Answer:
         return _replayed(problem, target, list(built.path), "dd-path",
                          extra={"encoding": "dd", "solver": "none: a path of the decision diagram"})
     enc = built.encoded
-    method = f"sat:{name}/{enc.encoding}"
-    stats = {"encoding": enc.encoding, "clauses": len(enc.clauses), "variables": enc.nvars, **fallback}
     comments = [f"slth-verify refutation: instance sha256 {problem.sha256}, target {target}",
                 f"variables 1..{enc.n}: x_i true = weight i chosen; encoding {enc.encoding}",
                 f"constraint encoded: sum a_i x_i = {t} with a = {list(weights)}"
                 + (f" (the instance's weights and target divided by their gcd {q.divisor})" if q.divisor > 1 else "")
-                + (" (vector weights packed into integers, an exact bijection)"
-                   if problem.kind == "vector-subset-sum" else "")
                 + (f", and exactly {problem.size} chosen" if problem.size is not None else "")]
+    return _graded(q, enc, options, comments, fallback)
+
+
+def _graded(q: SatTarget, enc, options: SolverOptions, comments: list[str], fallback: dict) -> Answer:
+    """The answer from a built CNF ``enc`` of the target ``q``: the diagram's own refutation,
+    an encoder's refusal confirmed by the exact pre-filter, RC2 for "fewest", else the solver
+    with a checked proof (the module docstring)."""
+    problem, target, t, backing, stem = q.problem, q.target, q.t, q.backing, q.stem
+    name = solver_name(options.solver, proof=True)
+    fewest = problem.objective == "fewest"
+    method = f"sat:{name}/{enc.encoding}"
+    stats = {"encoding": enc.encoding, "clauses": len(enc.clauses), "variables": enc.nvars, **fallback}
     if enc.proof is not None:
         return _diagram_refutation(q, enc, options, comments, stats)
     if enc.refuted_by_encoder:
@@ -182,6 +194,44 @@ def sat_answer(q: SatTarget, options: SolverOptions, budget=None) -> Answer:
                       extra={**stats, **details})
     return _confirm_unsat(target, backing, t, method,
                           f"{name} said UNSAT but its proof was rejected: {r.check.message}")
+
+
+def _vector_sat_answer(q: SatTarget, options: SolverOptions, budget) -> Answer:
+    """A vector target with a SAT solver: one CNF per coordinate (``Σ_i a_ij x_i = t_j``, the
+    coordinate's weights and target as screened), conjoined over the shared x_1..x_n
+    (``verify.encodings.cnf.conjoin``); nothing is packed into one integer. A coordinate whose
+    decision diagram refutes it alone refutes the vector (its clauses are part of the problem)."""
+    problem, target = q.problem, q.target
+    name = solver_name(options.solver, proof=True)
+    parts, tried = [], []
+    for j in range(problem.dim):
+        column = [w[j] for w in q.weights]
+        if not any(column):  # the screening left only t_j = 0 here: nothing to encode
+            continue
+        built = build_encoding(column, q.t[j], options.encoding, problem.size if not parts else None,
+                               budget=budget, path_ok=False, time_limit=options.time_limit)
+        tried += list(built.tried)
+        if built.unknown:
+            return Answer(target, Status.UNKNOWN, f"sat:{name}", f"coordinate {j}: {built.unknown}")
+        enc = built.encoded
+        if enc.proof is not None:
+            comments = [f"slth-verify refutation: instance sha256 {problem.sha256}, target {target}",
+                        f"variables 1..{enc.n}: x_i true = weight i chosen; encoding {enc.encoding}",
+                        f"coordinate {j} alone: sum a_ij x_i = {q.t[j]} with a = {column}"]
+            stats = {"encoding": enc.encoding, "clauses": len(enc.clauses), "variables": enc.nvars,
+                     "coordinate": j}
+            return _diagram_refutation(q, enc, options, comments, stats)
+        parts.append(enc)
+    if not parts:  # every column is zero and so is the target: the empty subset (size 0 only)
+        parts.append(Encoded(problem.n, problem.n, [], "none") if problem.size is None
+                     else encode_subset_sum([1] * problem.n, problem.size, "totalizer"))
+    enc = conjoin(parts)
+    comments = [f"slth-verify refutation: instance sha256 {problem.sha256}, target {target}",
+                f"variables 1..{enc.n}: x_i true = weight i chosen; encoding {enc.encoding}",
+                f"constraints encoded, one per coordinate j: sum_i a_ij x_i = t_j, with the "
+                f"coordinates divided by their gcds; weights {list(q.weights)}, target {q.t}"
+                + (f", and exactly {problem.size} chosen" if problem.size is not None else "")]
+    return _graded(q, enc, options, comments, {"encoding_fallback": tried} if tried else {})
 
 
 def _diagram_refutation(q: SatTarget, enc, options: SolverOptions, comments: list[str], stats: dict) -> Answer:

@@ -9,6 +9,10 @@ from __future__ import annotations
 from verify.errors import BudgetExceeded, InputError
 from verify.prefilter.budget import human_bytes, resolve_budget
 from verify.prefilter.mitm import applies, fits_int64, memory_needed
+from verify.prefilter.vector import int64_exact as vector_int64_exact
+from verify.prefilter.vector_mitm import applies as vector_mitm_applies
+from verify.prefilter.vector_mitm import memory_needed as vector_mitm_memory
+from verify.prefilter.vector_table import dense_estimate, sparse_estimate
 
 METHODS = ("auto", "dp", "mitm", "cpsat", "sat")
 PREFILTER_METHODS = ("auto", "dp", "mitm")
@@ -65,4 +69,56 @@ def choose_method(weights, method: str, cardinality: bool, budget, targets: int 
         raise BudgetExceeded(f"no exact pre-filter method fits the memory budget of "
                              f"{human_bytes(limit)}: dp needs {human_bytes(dp_bytes)}, mitm "
                              f"{mitm_text}; raise --memory-budget")
+    return min(fits)[1]
+
+
+# Vector problems (``verify.prefilter.vector_mitm`` / ``vector_table``): the same names, methods
+# that keep every coordinate exact and separate. Costs in the units of ``dp_cost``.
+VECTOR_MITM_UNIT = 150  # per half-sum row and coordinate (measured: 4 s at n = 40, dim 5, busy)
+VECTOR_SPARSE_UNIT = 3  # sparse_estimate's unit costs about 7 ns here, dp_cost's 2-9 ns (busy)
+
+
+def vector_mitm_cost(weights) -> tuple[int, int]:
+    """(estimated operations, bytes) of one vector meet-in-the-middle search."""
+    n, dim = len(weights), len(weights[0])
+    ops = (1 << (n - n // 2)) * (dim + 2) * VECTOR_MITM_UNIT
+    if not vector_int64_exact(weights):
+        ops *= MITM_OBJECT_COST
+    return ops, vector_mitm_memory(n, dim)
+
+
+def vector_dp_cost(weights, targets, cardinality: bool) -> tuple[int, int]:
+    """(estimated operations, bytes) of the reachable-vector table for ``targets`` (vectors):
+    the cheaper of its dense and sparse forms that is estimated."""
+    dim = len(weights[0])
+    lows = [min(t[j] for t in targets) for j in range(dim)]
+    highs = [max(t[j] for t in targets) for j in range(dim)]
+    dense = dense_estimate(weights, cardinality)
+    ops, nbytes = sparse_estimate(weights, lows, highs, cardinality)
+    return min(dense, (ops * VECTOR_SPARSE_UNIT, nbytes))
+
+
+def choose_vector_method(weights, method: str, cardinality: bool, budget, targets) -> str:
+    """``dp`` or ``mitm`` for a vector problem's ``targets`` (vectors, divided as screened):
+    ``auto`` picks the cheaper one that fits the budget, as :func:`choose_method` does.
+    Raises ``BudgetExceeded`` when nothing fits (``auto`` then asks a solver)."""
+    if method not in PREFILTER_METHODS:
+        raise InputError(f"method: expected one of {', '.join(PREFILTER_METHODS)}, got {method!r}")
+    if method != "auto":
+        return method
+    limit = resolve_budget(budget)
+    fits, why = [], []
+    if vector_int64_exact(weights):
+        dp_ops, dp_bytes = vector_dp_cost(weights, targets, cardinality)
+        why.append(f"dp needs {human_bytes(dp_bytes)}")
+        if dp_bytes <= limit:
+            fits.append((dp_ops + len(targets) * len(weights), "dp"))
+    if len(weights) <= MITM_MAX_N and vector_mitm_applies(weights):
+        mitm_ops, mitm_bytes = vector_mitm_cost(weights)
+        why.append(f"mitm {human_bytes(mitm_bytes)}")
+        if mitm_bytes <= limit:
+            fits.append((mitm_ops * len(targets), "mitm"))
+    if not fits:
+        raise BudgetExceeded(f"no exact vector method fits the memory budget of {human_bytes(limit)}"
+                             f"{': ' + ', '.join(why) if why else ''}; raise --memory-budget")
     return min(fits)[1]

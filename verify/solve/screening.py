@@ -1,6 +1,6 @@
-"""Screening a problem before any table or solver: the targets as an array, vector problems
-packed into one dimension, the cheap necessary conditions (range, gcd, size range) refuting
-what they can, and the weights divided by their gcd (``Plain``).
+"""Screening a problem before any table or solver: the targets as an array, the cheap
+necessary conditions (range, gcd, size range; per coordinate for vector problems) refuting what
+they can, and the weights divided by their gcd (per coordinate for vectors) (``Plain``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from verify.prefilter.conditions import Conditions, gcd_of
-from verify.prefilter.vector import scalarize
+from verify.prefilter.vector import screen_vectors
 from verify.problems import Problem, TargetRange, VectorSubsetSum
 from verify.status import Answer, Status
 
@@ -26,16 +26,22 @@ def int_array(values) -> np.ndarray:
 
 @dataclass
 class Plain:
-    """A problem reduced to one dimension, its targets screened by the cheap conditions, and its
-    weights divided by their gcd."""
+    """A problem with its targets screened by the cheap conditions and its weights divided by
+    their gcd. A vector problem keeps its vectors: ``weights`` are tuples, each coordinate
+    divided by its own gcd (``divisors``), ``g`` is 1 and ``scalar`` holds tuples."""
 
     problem: Problem
-    weights: tuple[int, ...]  # scalar weights (packed for vectors), divided by g
+    weights: tuple  # ints divided by g, or vectors divided coordinate-wise by ``divisors``
     g: int
     targets: np.ndarray  # the problem's targets as given (int64 or objects; tuples for vectors)
     todo: np.ndarray  # indices of the targets the conditions did not refute
-    scalar: np.ndarray  # for each todo index: the packed target divided by g
+    scalar: np.ndarray  # for each todo index: the target divided by g (a tuple for vectors)
     refuted: dict[int, Answer]  # index -> the refutation of that target
+    divisors: tuple[int, ...] = ()  # vector problems: each coordinate's gcd
+
+    @property
+    def vector(self) -> bool:
+        return isinstance(self.problem, VectorSubsetSum)
 
     def target(self, i: int):
         """Target ``i`` as the problem states it: an int, or a tuple for a vector problem."""
@@ -53,19 +59,12 @@ def screen(problem: Problem) -> Plain:
         targets[:] = problem.target_list()
     else:
         targets = int_array(problem.target_list())
-    refuted: dict[int, Answer] = {}
     if isinstance(problem, VectorSubsetSum):
-        s = scalarize(problem.weights, problem.target_list())
-        weights = s.weights
-        for i, why in enumerate(s.refutations):
-            if why is not None:
-                refuted[i] = Answer(problem.targets[i], Status.UNSAT_EXHAUSTIVE, "range", why)
-        candidates = np.array([i for i, v in enumerate(s.targets) if v is not None], dtype=np.int64)
-        packed = int_array([s.targets[i] for i in candidates.tolist()])
-    else:
-        weights = problem.weights
-        candidates = np.arange(len(targets), dtype=np.int64)
-        packed = targets
+        return _screen_vectors(problem, targets)
+    refuted: dict[int, Answer] = {}
+    weights = problem.weights
+    candidates = np.arange(len(targets), dtype=np.int64)
+    packed = targets
     g = gcd_of(weights)
     conditions = Conditions(weights, problem.size, g)
     ok = (packed >= conditions.lo) & (packed <= conditions.hi)
@@ -78,8 +77,19 @@ def screen(problem: Problem) -> Plain:
     ok = ok.astype(bool)
     for i, v in zip(candidates[~ok].tolist(), packed[~ok].tolist()):
         r = conditions.refute(int(v))
-        refuted[i] = Answer(problem.targets[i] if isinstance(problem, VectorSubsetSum) else int(v),
-                            Status.UNSAT_EXHAUSTIVE, r.method, r.evidence)
+        refuted[i] = Answer(int(v), Status.UNSAT_EXHAUSTIVE, r.method, r.evidence)
     divisor = max(g, 1)
     return Plain(problem, tuple(a // divisor for a in weights), divisor, targets,
                   candidates[ok], int_array((packed[ok] // divisor).tolist()), refuted)
+
+
+def _screen_vectors(problem: VectorSubsetSum, targets: np.ndarray) -> Plain:
+    """``screen`` for a vector problem: each coordinate checked and divided on its own
+    (``verify.prefilter.vector.screen_vectors``); nothing is packed into one integer."""
+    s = screen_vectors(problem.weights, problem.target_list(), problem.size)
+    refuted = {i: Answer(problem.targets[i], Status.UNSAT_EXHAUSTIVE, method, evidence)
+               for i, (method, evidence) in s.refuted.items()}
+    scalar = np.empty(len(s.reduced), dtype=object)
+    scalar[:] = s.reduced
+    return Plain(problem, s.weights, 1, targets, np.array(s.todo, dtype=np.int64), scalar, refuted,
+                 s.divisors)
