@@ -48,6 +48,25 @@ def test_vector_instances_are_reproducible(tmp_path):
     assert a != file_bytes(vector_instance(10, 3, bits=5, seed=2), tmp_path / "c.json")
 
 
+def test_vector_coefficient_ranges_draw_on_the_range_and_make_market_split_targets():
+    p = vector_instance(400, 5, bits=0, coefficients=(0, 7), target="middle", seed=3)
+    coordinates = {x for w in p.weights for x in w}
+    assert coordinates == set(range(8))  # 2,000 draws on 8 values: all of them, nothing else
+    assert list(p.targets[0]) == [sum(w[j] for w in p.weights) // 2 for j in range(5)]
+    assert p.meta["params"]["coefficients"] == [0, 7]
+    again = vector_instance(400, 5, bits=0, coefficients=(0, 7), target="middle", seed=3)
+    assert again.weights == p.weights
+    assert vector_memory(400, 5, bits=0, coefficients=(0, 7)) > 0
+
+
+@pytest.mark.parametrize("coefficients, zero, message", [
+    ((5, 2), True, "lo <= hi"), ((0, 2 ** 61), True, "2^60"), ((0, 1.5), True, "integers"),
+    ((1,), True, "a pair"), ((0, 3), False, "--no-zero")])
+def test_vector_coefficient_ranges_refuse_bad_values(coefficients, zero, message):
+    with pytest.raises(InputError, match="coefficients: .*" + message.replace("^", r"\^")):
+        vector_instance(4, 2, bits=0, coefficients=coefficients, zero=zero)
+
+
 def test_uniform_ints_are_uniform_and_in_range():
     draws = uniform_ints(as_generator(3), -3, 3, 70_000)
     assert draws.min() == -3 and draws.max() == 3

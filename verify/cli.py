@@ -78,6 +78,16 @@ def _vector_target_arg(text: str):
             f"expected planted, middle or comma-separated integers, got {text!r}") from None
 
 
+def _coefficient_range_arg(text: str) -> tuple[int, int]:
+    lo, sep, hi = text.partition("..")
+    try:
+        if not sep:
+            raise ValueError
+        return int(lo), int(hi)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LO..HI with integers, e.g. 0..200, got {text!r}") from None
+
+
 def _emit_problem(problem, output: str | None) -> None:
     if output:
         save_problem(problem, output)
@@ -105,7 +115,7 @@ def cmd_generate_vector(args) -> int:
 
     problem = generate_vector(VectorRequest(n=args.n, dim=args.dim, bits=args.bits, zero=not args.no_zero,
                                             target=args.target, size=args.size, seed=args.seed,
-                                            budget=args.memory_budget))
+                                            budget=args.memory_budget, coefficients=args.coefficients))
     _emit_problem(problem, args.output)
     return ExitCode.OK
 
@@ -664,6 +674,9 @@ def _add_generate_vector(gsub) -> None:
     v.add_argument("--dim", type=int, default=2, help="dimension (default 2)")
     v.add_argument("--bits", type=int, default=8, help="coordinates on {-2^bits..2^bits} (default 8)")
     v.add_argument("--no-zero", action="store_true", help="exclude 0 from the distribution")
+    v.add_argument("--coefficients", metavar="LO..HI", type=_coefficient_range_arg,
+                   help="coordinates uniform on LO..HI instead of ±2^bits (e.g. 0..200 with --target "
+                        "middle: a market-split-shaped instance)")
     v.add_argument("--target", type=_vector_target_arg, default="planted",
                    help="planted | middle | comma-separated integers")
     v.add_argument("--size", type=int, help="require exactly this many elements")

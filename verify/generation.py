@@ -63,13 +63,16 @@ class VectorRequest:
     size: int | None = None
     seed: int = 0
     budget: int | str | None = None
+    coefficients: tuple[int, int] | None = None  # coordinates on lo..hi instead of ±2^bits
 
 
 def generate_vector(request: VectorRequest) -> VectorSubsetSum:
     """The instance ``request`` asks for (``BudgetExceeded`` over the budget, nothing drawn)."""
     r = request
-    _within_budget(f"generate vector --n {r.n:,} --dim {r.dim:,}", vector_memory(r.n, r.dim, bits=r.bits), r.budget)
-    return vector_instance(r.n, r.dim, bits=r.bits, zero=r.zero, target=r.target, size=r.size, seed=r.seed)
+    _within_budget(f"generate vector --n {r.n:,} --dim {r.dim:,}",
+                   vector_memory(r.n, r.dim, bits=r.bits, coefficients=r.coefficients), r.budget)
+    return vector_instance(r.n, r.dim, bits=r.bits, zero=r.zero, target=r.target, size=r.size, seed=r.seed,
+                           coefficients=r.coefficients)
 
 
 def generate_target(widths, bits: int, seed: int = 0, rounding: Rounding | None = None,

@@ -185,6 +185,20 @@ def _resolve_bound(n: int, bits: int | None, M: int | None, kappa) -> tuple[int,
     return m_for_kappa(n, kappa), {"kappa": str(kappa)}
 
 
+def _coefficient_range(coefficients, zero: bool) -> tuple[int, int]:
+    """``(lo, hi)`` checked: integers, lo <= hi, within the weights' bit limit, no ``zero=False``."""
+    try:
+        lo, hi = coefficients
+    except (TypeError, ValueError):
+        raise InputError(f"coefficients: expected a pair lo..hi, got {coefficients!r}") from None
+    limit = 2 ** MAX_WEIGHT_BITS
+    if any(isinstance(x, bool) or not isinstance(x, int) for x in (lo, hi)) or not -limit <= lo <= hi <= limit:
+        raise InputError(f"coefficients: expected integers lo <= hi within ±2^{MAX_WEIGHT_BITS}, got {lo!r}..{hi!r}")
+    if not zero:
+        raise InputError("coefficients: a coefficient range includes its own choice of 0; drop --no-zero")
+    return lo, hi
+
+
 def _count(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InputError(f"{name}: expected a positive integer, got {value!r}")
@@ -211,11 +225,13 @@ def subset_sum_memory(n: int, *, bits: int | None = None, M: int | None = None, 
     return _weights_memory(n // 2 + 1, 1 << (2 * bits)) + 2 * 8 * n + table
 
 
-def vector_memory(n: int, dim: int, *, bits: int) -> int:
+def vector_memory(n: int, dim: int, *, bits: int, coefficients=None) -> int:
     """About the peak bytes of ``vector_instance`` (n vectors of ``dim`` coordinates) and of
     writing its file, from the arguments alone."""
     coordinates = _count(n, "n") * _count(dim, "dim")
-    return _weights_memory(coordinates, _resolve_bound(1, bits, None, None)[0]) + n * (56 + 8 * dim)
+    magnitude = (_resolve_bound(1, bits, None, None)[0] if coefficients is None
+                 else max(abs(x) for x in _coefficient_range(coefficients, True)))
+    return _weights_memory(coordinates, magnitude) + n * (56 + 8 * dim)
 
 
 def target_memory(widths) -> int:
@@ -313,20 +329,27 @@ def subset_sum_instance(n: int, options: SubsetSumOptions = SubsetSumOptions(), 
 
 
 def vector_instance(n: int, dim: int, *, bits: int, zero: bool = True, target="planted",
-                    size: int | None = None, seed: int = 0) -> VectorSubsetSum:
+                    size: int | None = None, seed: int = 0, coefficients=None) -> VectorSubsetSum:
     """A seeded vector instance: ``n`` weight vectors of dimension ``dim``, coordinates i.i.d.
-    uniform on ``{-2^bits..2^bits}`` (without 0 if ``zero=False``).
+    uniform on ``{-2^bits..2^bits}`` (without 0 if ``zero=False``), or on ``{lo..hi}`` when
+    ``coefficients = (lo, hi)`` is given (then ``bits`` is ignored and ``zero`` must be True):
+    ``coefficients=(0, 200), target="middle"`` is a market-split-shaped instance.
 
     ``target``: ``planted``, ``middle`` (coordinate-wise ``floor(Σ/2)``) or a tuple of ints.
 
-    Seven parameters, no record: ``n``, ``dim`` and ``bits`` make the instance, the rest are
+    Eight parameters, no record: ``n``, ``dim`` and ``bits`` make the instance, the rest are
     keyword-only with defaults (``verify.generation.VectorRequest`` is the CLI's record).
     """
     _count(n, "n")
     _count(dim, "dim")
-    bound, info = _resolve_bound(n, bits, None, None)
     rng = as_generator(seed)
-    flat = uniform_weights(rng, n * dim, bound, zero)
+    if coefficients is None:
+        bound, info = _resolve_bound(n, bits, None, None)
+        flat = uniform_weights(rng, n * dim, bound, zero)
+    else:
+        lo, hi = _coefficient_range(coefficients, zero)
+        bound, info = max(-lo, hi), {"coefficients": [lo, hi]}
+        flat = uniform_ints(rng, lo, hi, n * dim).tolist()
     weights = [flat[i * dim:(i + 1) * dim] for i in range(n)]
     extra_meta = {}
     if target == "planted":
