@@ -1,6 +1,7 @@
 """Schroeppel–Shamir: exhaustive decisions checked against brute force and meet in the middle,
 witnesses replayed, its refusals, its memory budget, and when ``auto`` picks it."""
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -60,15 +61,30 @@ def test_fewer_than_four_weights_and_zeros(weights):
         _check(weights, lists, t, brute.reachable(table, t))
 
 
-@given(st.integers(0, 4), st.integers(1, 6), st.integers(0, 30))
-def test_skewed_residues_still_exact(low_bits, n_small, shift):
-    """Weights that all share their low bits put every pair sum in a few residue classes: a
-    class over the batch cap is joined slice against slice, and nothing is missed."""
+@given(st.integers(0, 4), st.integers(1, 6), st.integers(0, 30), st.booleans())
+def test_skewed_residues_still_exact(low_bits, n_small, shift, power_of_two):
+    """Weights that all share their low bits put every pair sum in a few classes mod 2^m: with
+    the modulus forced to 2^m a class over the batch cap is joined slice against slice; else an
+    odd modulus spreads them. Nothing is missed either way."""
     weights = [(k + 1) << shift for k in range(10 - n_small)] + [low_bits] * n_small
     table = brute.subset_table(weights)
-    lists = SchroeppelShamir(weights, pair_cap=4)
+    with pytest.MonkeyPatch.context() as mp:
+        if power_of_two:
+            mp.setattr(ssm, "MODULI", (0,))
+        lists = SchroeppelShamir(weights, pair_cap=4)
     for t in sorted(table)[::7] + [max(table) + 1, -1]:
         _check(weights, lists, t, brute.reachable(table, t))
+
+
+def test_crowded_classes_get_an_odd_modulus():
+    weights = [(3 * k + 1) << 12 for k in range(15)] + [1]
+    lists = SchroeppelShamir(weights)
+    assert lists.m % 2 == 1 and abs(lists.m - (1 << 4)) <= 9
+    spread = np.random.default_rng(7).integers(-(2**40), 2**40, 16).tolist()
+    assert SchroeppelShamir(spread).m == 1 << 4  # random weights: 2^m kept
+    target = sum(weights[:7])
+    assert subset_error(weights, target, lists.witness(target)) is None
+    assert lists.witness(target + 2) is None or subset_error(weights, target + 2, lists.witness(target + 2)) is None
 
 
 def test_quarters_cover_every_index_once():

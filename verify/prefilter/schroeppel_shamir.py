@@ -2,23 +2,26 @@
 about 2^(n/4) instead of 2^(n/2).
 
 The weights are split into four quarters A, B, C, D and the distinct subset sums of each are
-enumerated (2^(n/4) each; one subset reaching a value stands for all that do). A
-solution is ``a + b + c + d = t``. With a modulus ``M = 2^m`` about 2^(n/4), every pair sum
-``a + b`` falls in one residue class ``r = (a + b) mod M``, and then ``c + d ≡ t - r``. The
-classes are taken a batch of consecutive residues at a time: the pair sums of A and B whose
-residue is in the batch, and those of C and D whose residue is in the matching batch of ``t - r``,
-are generated as NumPy arrays (B and D kept sorted by residue, so each A-sum's partners are one
-contiguous run), the A+B sums sorted, and every ``t - (c + d)`` looked up by binary search. Every
-pair of quarter sums is in exactly one batch, so a batch that finds no match and the next ones
-together rule out every subset: the "no" is exhaustive. A match is turned into a witness by two
-small meet-in-the-middle look-ups (A against B, C against D), and replayed by the caller.
+enumerated (2^(n/4) each; one subset reaching a value stands for all that do). A solution is
+``a + b + c + d = t``. With a modulus ``M`` about 2^(n/4), every pair sum ``a + b`` falls in one
+residue class ``r = (a + b) mod M``, and then ``c + d ≡ t - r``. The classes are taken a batch of
+consecutive residues at a time: the pair sums of A and B whose residue is in the batch, and those
+of C and D whose residue is in the matching batch of ``t - r``, are generated as NumPy arrays (B
+and D kept sorted by residue, so each A-sum's partners are one contiguous run), both sides sorted
+and merged, and a value on both sides is a solution. Every pair of quarter sums is in exactly one
+batch, so when no batch has a common value no subset reaches ``t``: the "no" is exhaustive. A
+common value is split back into four subsets by two small look-ups (A against B, C against D),
+and the caller replays the witness.
 
-Cost: about ``2^(n/2)`` pair sums generated on each side, each sorted or looked up once (time
-``≈ 2^(n/2)·log``), with batches of at most ``pair_cap`` pairs (memory ``≈ 2^(n/4)`` lists plus
-the batch: tens of MiB at the default cap, whatever n). The residue is the low ``m`` bits, taken
-with a bitwise and, which is exact for negative int64 values too (two's complement). Sums stay
-exact in int64 when ``Σ|a_i| < 2^62`` (so ``t - (c + d)`` is below 2^63 in magnitude); heavier
-weights are refused (``InputError``). No subset size, no "fewest": one target, decided.
+Cost: about ``2^(n/2)`` pair sums generated on each side, each sorted once (time
+``≈ 2^(n/2)·n``), in batches of at most ``pair_cap`` pairs (memory: the 2^(n/4) quarter lists
+plus one batch, tens of MiB at the default cap whatever n). A run of classes holding more pairs
+than a batch is split, down to one class joined slice against slice, so the bound holds for any
+weights; ``M`` is ``2^⌈n/4⌉`` or, when B's and D's sums crowd its classes (weights sharing their
+low bits), a nearby odd modulus that spreads them (:func:`choose_modulus`). Residues come from
+NumPy's ``%`` (in ``0..M-1`` for negative sums too). Sums stay exact in int64 when
+``Σ|a_i| < 2^62`` (so ``t - (c + d)`` is below 2^63 in magnitude); heavier weights are refused
+(``InputError``). No subset size, no "fewest": one target, decided.
 """
 
 from __future__ import annotations
@@ -76,6 +79,28 @@ def fitting_cap(n: int, budget) -> int:
     return max(cap, min_pair_cap(n))
 
 
+MODULI = (0, -1, 1, -3, 3, -5, 5, -9)  # offsets from 2^m tried: 2^m itself, then odd moduli
+
+
+def choose_modulus(partners: list[np.ndarray], m_bits: int) -> int:
+    """The modulus near ``2^m_bits`` that spreads the partner lists (B's and D's sums) most
+    evenly over its residue classes: a class holds at most ``|A| x`` its fullest bucket pair
+    sums. Weights sharing their low bits (all even but one, say) crowd a power of two's classes;
+    an odd modulus spreads them. Ties keep the first, so random weights keep ``2^m``."""
+    base = 1 << m_bits
+    best = None
+    for d in MODULI:
+        m = base + d
+        if m < 1 or (best is not None and m == best[1]):
+            continue
+        fullest = max(int(np.bincount(v % m, minlength=m).max()) for v in partners)
+        if best is None or fullest < best[0]:
+            best = (fullest, m)
+        if fullest <= 8 + 2 * max(v.size for v in partners) // m:
+            break  # about as even as random sums (their fullest class: 7 or 8 at n = 56)
+    return best[1]
+
+
 def _distinct_sums(weights: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """The distinct subset sums of ``weights`` (sorted) and, for each, the first subset reaching
     it, as a bit mask over ``weights`` (bit j: weight j chosen)."""
@@ -87,24 +112,24 @@ def _distinct_sums(weights: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _Side:
-    """The pair sums x + y of two quarters X, Y by residue class: Y's sums sorted by residue and
-    doubled, so the partners of an x in any run of consecutive classes are one contiguous run."""
+    """The pair sums x + y of two quarters X, Y by residue class mod ``m``: Y's sums sorted by
+    residue and doubled, so the partners of an x in any run of consecutive classes are one
+    contiguous run."""
 
-    def __init__(self, x: tuple[int, ...], y: tuple[int, ...], m_bits: int):
-        self.mask = (1 << m_bits) - 1
-        self.vx, self.sx = _distinct_sums(x)
-        self.vy, self.sy = _distinct_sums(y)
-        self.rx = self.vx & self.mask
-        ry = self.vy & self.mask
+    def __init__(self, x: tuple[np.ndarray, np.ndarray], y: tuple[np.ndarray, np.ndarray], m: int):
+        self.m = m
+        (self.vx, self.sx), (self.vy, self.sy) = x, y
+        self.rx = self.vx % m  # NumPy's % takes the divisor's sign: in 0..m-1 for negative sums too
+        ry = self.vy % m
         order = np.argsort(ry, kind="stable")
         self.vy2 = np.concatenate([self.vy[order]] * 2)
-        off = np.searchsorted(ry[order], np.arange(self.mask + 2, dtype=np.int64))
+        off = np.searchsorted(ry[order], np.arange(m + 1, dtype=np.int64))
         self.off2 = np.concatenate([off, off[-1] + off[1:]])  # offsets of the doubled list
 
     def bounds(self, r0: int, k: int) -> tuple[np.ndarray, np.ndarray]:
         """For every x, the run ``[lo, hi)`` of the doubled Y list whose y make
         ``(x + y) mod M`` one of the k classes ``r0, r0 + 1, ..`` (cyclically)."""
-        s = (np.int64(r0) - self.rx) & self.mask
+        s = (np.int64(r0) - self.rx) % self.m
         return self.off2[s], self.off2[s + k]
 
     def pairs(self, lo: np.ndarray, hi: np.ndarray, start: int, stop: int) -> np.ndarray:
@@ -175,12 +200,11 @@ class SchroeppelShamir:
         self.pair_cap = fitting_cap(n, budget) if pair_cap is None else max(int(pair_cap), min_pair_cap(n))
         self.lo = sum(a for a in self.weights if a < 0)
         self.hi = sum(a for a in self.weights if a > 0)
-        self.m_bits = _modulus_bits(n)
         self.quarters = quarter_bounds(n)
-        (a0, a1), (b0, b1), (c0, c1), (d0, d1) = self.quarters
-        w = self.weights
-        self.ab = _Side(w[a0:a1], w[b0:b1], self.m_bits)
-        self.cd = _Side(w[c0:c1], w[d0:d1], self.m_bits)
+        lists = [_distinct_sums(self.weights[a:b]) for a, b in self.quarters]
+        self.m = choose_modulus([lists[1][0], lists[3][0]], _modulus_bits(n))
+        self.ab = _Side(lists[0], lists[1], self.m)
+        self.cd = _Side(lists[2], lists[3], self.m)
         self.batches = 0  # batches joined by the last witness call (for benchmarks)
 
     @property
@@ -199,7 +223,7 @@ class SchroeppelShamir:
 
     def _search(self, t: int) -> int | None:
         """An A+B sum ``v`` such that ``t - v`` is a C+D sum, or None: every residue class once."""
-        classes = self.mask + 1
+        classes = self.m
         expected = max(1, self.ab.vx.size * self.ab.vy.size // classes)
         k = max(1, min(classes, self.pair_cap // (2 * expected)))
         r0 = 0
@@ -219,10 +243,6 @@ class SchroeppelShamir:
             if 2 * max(n_ab, n_cd) < self.pair_cap:
                 k *= 2
         return None
-
-    @property
-    def mask(self) -> int:
-        return (1 << self.m_bits) - 1
 
     def _join(self, t: int, ab, cd) -> int | None:
         """Within one batch: an A+B sum equal to ``t`` minus a C+D sum, or None. A batch over the
