@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from verify.errors import InputError, InternalError
-from verify.prefilter.budget import human_bytes, require, resolve_budget
+from verify.prefilter.budget import require, resolve_budget
 
 INT64_SAFE = 1 << 62
 PAIR_CAP = 1 << 18  # pair sums per side per batch (16 MiB of temporaries each): measured fastest, the sorts stay in cache
@@ -63,7 +63,8 @@ def memory_needed(n: int, pair_cap: int = PAIR_CAP) -> int:
     subsets, residue orders, doubled partner lists, class offsets) and one batch per side."""
     q = min_pair_cap(n)
     cap = max(pair_cap, q)
-    return 8 * (24 * q + 8 * q) + 2 * BYTES_PER_PAIR * cap + 2 * BYTES_PER_PAIR * q
+    lists = 8 * 32 * q  # words per quarter sum: values, subsets, residues, orders, doubled partners
+    return lists + 2 * BYTES_PER_PAIR * (cap + q)  # a batch per side, and the witness look-ups
 
 
 def fitting_cap(n: int, budget) -> int:
@@ -206,10 +207,6 @@ class SchroeppelShamir:
         self.ab = _Side(lists[0], lists[1], self.m)
         self.cd = _Side(lists[2], lists[3], self.m)
         self.batches = 0  # batches joined by the last witness call (for benchmarks)
-
-    @property
-    def memory(self) -> str:
-        return human_bytes(memory_needed(self.n, self.pair_cap))
 
     def witness(self, target: int) -> tuple[int, ...] | None:
         """Sorted indices of a subset summing to ``target``, or None when no subset does (every
