@@ -32,7 +32,7 @@ from verify.errors import InputError, InternalError
 from verify.prefilter.budget import require, resolve_budget
 
 INT64_SAFE = 1 << 62
-PAIR_CAP = 1 << 18  # pair sums per side per batch (16 MiB of temporaries each): measured fastest, the sorts stay in cache
+PAIR_CAP = 1 << 18  # pair sums per side per batch (16 MiB of temporaries): fastest measured, sorts in cache
 BYTES_PER_PAIR = 64  # the batch's temporaries per pair sum (repeat, index, gather, sum, sort)
 
 
@@ -195,9 +195,10 @@ class SchroeppelShamir:
         self.weights = tuple(int(a) for a in weights)
         self.n = n = len(self.weights)
         if not fits_int64(self.weights):
+            bits = sum(abs(a) for a in self.weights).bit_length()
             raise InputError(f"schroeppel-shamir: the weights are too large for exact int64 sums "
-                             f"(needs Σ|a| < 2^62, got about 2^{sum(abs(a) for a in self.weights).bit_length()}); "
-                             f"use --method mitm (exact Python integers up to n = 32) or sat")
+                             f"(needs Σ|a| < 2^62, got Σ|a| of {bits} bits); use --method mitm "
+                             f"(exact Python integers up to n = 32) or sat")
         self.pair_cap = fitting_cap(n, budget) if pair_cap is None else max(int(pair_cap), min_pair_cap(n))
         self.lo = sum(a for a in self.weights if a < 0)
         self.hi = sum(a for a in self.weights if a > 0)

@@ -4,18 +4,19 @@ Three questions, each answered per target with an evidence-graded status (``veri
 
 - ``solve``: is each target reachable? A "yes" carries a witness replayed in exact arithmetic
   (``sat-verified``); a "no" names its exhaustive method (``unsat-exhaustive``: ``range``,
-  ``gcd``, ``size-range``, ``dp-bitset``, ``mitm`` or ``schroeppel-shamir``). For ``objective: fewest`` the witness has
-  the fewest elements and ``optimal`` is True (the method is exhaustive).
+  ``gcd``, ``size-range``, ``dp-bitset``, ``mitm`` or ``schroeppel-shamir``). For
+  ``objective: fewest`` the witness has the fewest elements and ``optimal`` is True (the method
+  is exhaustive).
 - ``cover``: the same for every target of a range or list at once, with vectorized witnesses.
 - ``count``: exact numbers of solutions per target.
 
 Methods: ``dp`` (reachable-sum bitsets, cost ∝ n · sum range), ``mitm`` (meet in the middle,
 cost ∝ 2^(n/2), any magnitude: exact Python integers beyond int64 up to n = 32),
 ``schroeppel-shamir`` (cost ∝ 2^(n/2) in memory ∝ 2^(n/4); one target at a time, no size or
-"fewest", int64 sums), ``auto`` (cheap
-conditions first, then the method with the smaller estimated cost that fits the memory budget,
-``verify.solve.methods``). The choice changes speed, never an answer. ``cpsat`` and ``sat`` ask
-a solver per target, each answer graded by its evidence (``verify.solve.grading``).
+"fewest", int64 sums), ``auto`` (cheap conditions first, then the method with the smallest
+estimated cost that fits the memory budget, ``verify.solve.methods``). The choice changes speed,
+never an answer. ``cpsat`` and ``sat`` ask a solver per target, each answer graded by its
+evidence (``verify.solve.grading``).
 
 The overall status of a report answers "is every target reachable?": ``sat-verified`` if all
 are, ``unsat-exhaustive`` if some target is certainly unreachable, ``unknown`` otherwise.
