@@ -195,10 +195,10 @@ def test_disagreeing_methods_are_an_error(monkeypatch):
 
 def test_auto_prefers_mitm_for_wide_ranges_and_dp_for_many_targets():
     wide = [2**40 + i for i in range(30)]
-    assert choose_method(wide, "auto", False, None) == "mitm"
+    assert choose_method(wide, "auto", True, None) == "mitm"  # a size: Schroeppel–Shamir does not apply
     narrow = list(range(1, 40))
     assert choose_method(narrow, "auto", False, None, targets=1000) == "dp"
-    report = solve(SubsetSum(weights=wide, targets=[sum(wide[:15])]))
+    report = solve(SubsetSum(weights=wide, targets=[sum(wide[:15])], size=15))
     assert report.method == "mitm" and report.status is Status.SAT_VERIFIED
 
 

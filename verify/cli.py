@@ -39,7 +39,7 @@ from verify.problems import dumps_readable, load_problem, save_problem, write_te
 from verify.solve.dispatch import count, cover, solve
 from verify.solve.grading import SolverOptions
 from verify.solve.limits import check_time_limit
-from verify.solve.methods import METHODS, PREFILTER_METHODS
+from verify.solve.methods import COUNT_METHODS, METHODS
 from verify.solve.sat import DEFAULT_SOLVER, PROOF_SOLVERS
 from verify.status import Status
 from verify.status_line import StatusLine
@@ -81,11 +81,12 @@ def _vector_target_arg(text: str):
 def _coefficient_range_arg(text: str) -> tuple[int, int]:
     lo, sep, hi = text.partition("..")
     try:
-        if not sep:
-            raise ValueError
-        return int(lo), int(hi)
+        bounds = int(lo), int(hi)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected LO..HI with integers, e.g. 0..200, got {text!r}") from None
+        sep = ""
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected LO..HI with integers, e.g. 0..200, got {text!r}")
+    return bounds
 
 
 def _emit_problem(problem, output: str | None) -> None:
@@ -805,9 +806,11 @@ def _add_solve_cover_count(sub) -> None:
                              ("count", cmd_count, "exact number of solutions per target")):
         c = sub.add_parser(name, help=text)
         c.add_argument("instance", help="instance JSON file")
-        methods = METHODS if name != "count" else PREFILTER_METHODS
+        methods = METHODS if name != "count" else COUNT_METHODS
         c.add_argument("--method", choices=methods, default="auto",
                        help="dp (reachable-sum bitsets), mitm (meet in the middle), "
+                            + ("schroeppel-shamir (one target, no size: memory 2^(n/4)), "
+                               if name != "count" else "")
                             + ("cpsat, sat (a SAT solver with checked proofs), " if name != "count" else "")
                             + ("or auto: the pre-filter when a method fits the budget, else sat (default)"
                                if name != "count" else "or auto: whichever fits the budget (default)"))

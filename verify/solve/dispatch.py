@@ -4,19 +4,21 @@ Three questions, each answered per target with an evidence-graded status (``veri
 
 - ``solve``: is each target reachable? A "yes" carries a witness replayed in exact arithmetic
   (``sat-verified``); a "no" names its exhaustive method (``unsat-exhaustive``: ``range``,
-  ``gcd``, ``size-range``, ``dp-bitset`` or ``mitm``). For ``objective: fewest`` the witness has
-  the fewest elements and ``optimal`` is True (the method is exhaustive).
+  ``gcd``, ``size-range``, ``dp-bitset``, ``mitm`` or ``schroeppel-shamir``). For
+  ``objective: fewest`` the witness has the fewest elements and ``optimal`` is True (the method
+  is exhaustive).
 - ``cover``: the same for every target of a range or list at once, with vectorized witnesses.
 - ``count``: exact numbers of solutions per target.
 
 Methods: ``dp`` (reachable-sum bitsets, cost ∝ n · sum range), ``mitm`` (meet in the middle,
-cost ∝ 2^(n/2), any magnitude: exact Python integers beyond int64 up to n = 32), ``auto`` (cheap
-conditions first, then the method with the smaller estimated cost that fits the memory budget,
-``verify.solve.methods``). The choice changes speed, never an answer. ``cpsat`` and ``sat`` ask
-a solver per target, each answer graded by its evidence (``verify.solve.grading``). Vector
-problems keep their vectors: ``dp`` and ``mitm`` run ``dp-vector`` and ``mitm-vector``, every
-coordinate exact and separate (``verify.solve.vector_exact``), and ``auto`` chooses between
-them (``choose_vector_method``).
+cost ∝ 2^(n/2), any magnitude: exact Python integers beyond int64 up to n = 32),
+``schroeppel-shamir`` (cost ∝ 2^(n/2) in memory ∝ 2^(n/4); one target at a time, no size or
+"fewest", int64 sums), ``auto`` (cheap conditions first, then the method with the smallest
+estimated cost that fits the memory budget, ``verify.solve.methods``). The choice changes speed,
+never an answer. ``cpsat`` and ``sat`` ask a solver per target, each answer graded by its
+evidence (``verify.solve.grading``). Vector problems keep their vectors: ``dp`` and ``mitm`` run
+``dp-vector`` and ``mitm-vector``, every coordinate exact and separate
+(``verify.solve.vector_exact``), and ``auto`` chooses between them (``choose_vector_method``).
 
 The overall status of a report answers "is every target reachable?": ``sat-verified`` if all
 are, ``unsat-exhaustive`` if some target is certainly unreachable, ``unknown`` otherwise.
@@ -37,17 +39,19 @@ from verify.prefilter.counting import SolutionCounts
 from verify.prefilter.mitm import MeetInTheMiddle
 from verify.problems import Problem, SubsetSum, TargetRange
 from verify.seeding import as_generator
-from verify.solve.exact import backing, cover_dp, search_mitm, unsat_evidence, verified
+from verify.solve.exact import backing, cover_dp, search_mitm, search_ss, unsat_evidence, verified
 from verify.solve.grading import SatTarget, SolverOptions, cpsat_answer, cpsat_answers, sat_answer
 from verify.solve.methods import (
+    COUNT_METHODS,
     METHODS,
     MITM_MAX_N,
     MITM_MAX_TARGETS,
-    PREFILTER_METHODS,
+    SS,
     choose_method,
     choose_vector_method,
     dp_cost,
     mitm_cost,
+    ss_cost,
 )
 from verify.solve.report import Report
 from verify.solve.screening import Plain, screen
@@ -73,9 +77,9 @@ def _primal(command: str, method: str, chosen: str, plain: Plain, cardinality: b
     exhaustive method runs as usual. Easy instances (many solutions) are answered in a fraction
     of the table's time."""
     if command != "solve" or method != "auto" or plain.todo.size != 1 or cardinality \
-            or not isinstance(plain.problem, SubsetSum) or chosen not in ("dp", "mitm"):
+            or not isinstance(plain.problem, SubsetSum) or chosen not in ("dp", "mitm", SS):
         return None
-    cost = dp_cost(plain.weights, False)[0] if chosen == "dp" else mitm_cost(plain.weights)[0]
+    cost = {"dp": lambda w: dp_cost(w, False), "mitm": mitm_cost, SS: ss_cost}[chosen](plain.weights)[0]
     if cost < PRIMAL_MIN_OPS:
         return None
 
@@ -87,9 +91,10 @@ def _primal(command: str, method: str, chosen: str, plain: Plain, cardinality: b
     return verified(plain, i, sorted(found), "ckk")
 
 
-def _choose(plain: Plain, method: str, cardinality: bool, budget) -> str:
+def _choose(plain: Plain, method: str, cardinality: bool, budget, command: str = "solve") -> str:
     """The method that answers the targets the conditions left: ``conditions`` when none is
-    left; ``auto`` takes the pre-filter when a method fits the budget, SAT otherwise."""
+    left; ``auto`` takes the pre-filter when a method fits the budget, SAT otherwise (for
+    ``count``, never the pre-filter method that cannot count)."""
     if not plain.todo.size:
         return "conditions"
     if method in ("cpsat", "sat"):
@@ -97,7 +102,8 @@ def _choose(plain: Plain, method: str, cardinality: bool, budget) -> str:
     else:
         try:
             chosen = choose_vector_method(plain.weights, method, cardinality, budget, plain.scalar.tolist()) \
-                if plain.vector else choose_method(plain.weights, method, cardinality, budget, int(plain.todo.size))
+                if plain.vector else choose_method(plain.weights, method, cardinality, budget, int(plain.todo.size),
+                                                   exclude=(SS,) if command == "count" else ())
         except BudgetExceeded:
             if method != "auto":
                 raise
@@ -181,7 +187,7 @@ def _decide(command: str, problem: Problem, method: str, budget,
     plain = screen(problem)
     fewest = problem.objective == "fewest"
     cardinality = problem.size is not None or fewest
-    chosen = _choose(plain, method, cardinality, budget)
+    chosen = _choose(plain, method, cardinality, budget, command)
     label = LABELS.get(chosen, chosen) if plain.vector else "dp-bitset" if chosen == "dp" else chosen
     reachable = np.zeros(len(plain.targets), dtype=bool)
     primal = _primal(command, method, chosen, plain, cardinality)
@@ -191,9 +197,11 @@ def _decide(command: str, problem: Problem, method: str, budget,
         reachable[int(plain.todo[0])] = True
         label = primal.method
         report = Report(command, problem, label, answers, timings={"primal": time.perf_counter() - t0})
-    elif chosen in ("mitm", "cpsat", "sat"):
+    elif chosen in ("mitm", SS, "cpsat", "sat"):
         if chosen == "mitm":
             answers, timings = (search_vector_mitm if plain.vector else search_mitm)(plain, fewest, budget)
+        elif chosen == SS:
+            answers, timings = search_ss(plain, budget)
         else:
             answers, timings = _search_solver(plain, chosen, options or SolverOptions(), budget, progress)
         reachable[:] = [a.status.is_sat for a in answers]
@@ -297,8 +305,8 @@ def count(problem: Problem, method: str = "auto", budget=None) -> Report:
     >>> count(SubsetSum(weights=[1, 1, 2], targets=[2, 5])).extra["counts"]
     [2, 0]
     """
-    if method not in PREFILTER_METHODS:
-        raise InputError(f"method: count supports {', '.join(PREFILTER_METHODS)}, got {method!r}")
+    if method not in COUNT_METHODS:
+        raise InputError(f"method: count supports {', '.join(COUNT_METHODS)}, got {method!r}")
     t0 = time.perf_counter()
     base, reachable = _decide("count", problem, method, budget)
     plain = screen(problem)

@@ -1,6 +1,7 @@
 """The exact pre-filter methods on a screened problem (``verify.solve.screening.Plain``): one
-meet-in-the-middle table per problem, one reachable-sum bitset covering every target at once
-(vectorized witnesses), and the exact decision that confirms or contradicts a solver's "no".
+meet-in-the-middle table per problem, one Schroeppel–Shamir pass per target, one reachable-sum
+bitset covering every target at once (vectorized witnesses), and the exact decision that
+confirms or contradicts a solver's "no".
 Every witness replays on the original problem (``verify.witness``) before it is an answer.
 """
 
@@ -13,7 +14,8 @@ import numpy as np
 from verify.errors import BudgetExceeded
 from verify.prefilter.bitset import ReachableSums
 from verify.prefilter.mitm import MeetInTheMiddle
-from verify.solve.methods import choose_method
+from verify.prefilter.schroeppel_shamir import SchroeppelShamir, quarter_bounds
+from verify.solve.methods import SS, choose_method
 from verify.solve.screening import Plain
 from verify.status import Answer, Status
 from verify.witness import replay_matrix, replay_witness
@@ -29,12 +31,16 @@ def verified(plain: Plain, i: int, witness, method: str, optimal: bool | None = 
 
 
 def unsat_evidence(plain: Plain, method: str) -> str:
-    """The sentence behind an exhaustive "no" of ``method`` (``dp-bitset`` or ``mitm``)."""
+    """The sentence behind an exhaustive "no" of ``method`` (``dp-bitset``, ``mitm`` or
+    ``schroeppel-shamir``)."""
     n = plain.problem.n
     scope = f"subsets of exactly {plain.problem.size} elements" if plain.problem.size is not None \
         else f"all 2^{n} subsets"
+    quarters = " + ".join(str(b - a) for a, b in quarter_bounds(n))
     how = {"dp-bitset": f"the reachable-sum table of {scope} does not contain it",
-           "mitm": f"no pair of half-sums ({scope}, split {n // 2} + {n - n // 2}) adds up to it"}[method]
+           "mitm": f"no pair of half-sums ({scope}, split {n // 2} + {n - n // 2}) adds up to it",
+           SS: f"no A+B quarter-pair sum plus a C+D one adds up to it ({scope}, quarters "
+               f"{quarters}, every residue class of the pair sums compared)"}[method]
     return how + (f" (weights divided by their gcd {plain.g})" if plain.g > 1 else "")
 
 
@@ -64,6 +70,37 @@ def search_mitm(plain: Plain, fewest: bool, budget) -> tuple[list, dict]:
     return answers, timings
 
 
+def search_ss(plain: Plain, budget) -> tuple[list, dict]:
+    """Every target's answer by one Schroeppel–Shamir pass per target (no size, no "fewest"),
+    and the timings."""
+    answers: list = [None] * len(plain.targets)
+    for i, a in plain.refuted.items():
+        answers[i] = a
+    if not plain.todo.size:
+        return answers, {}
+    t1 = time.perf_counter()
+    lists = SchroeppelShamir(plain.weights, budget=budget)
+    timings = {"table": time.perf_counter() - t1}
+    t2 = time.perf_counter()
+    evidence = unsat_evidence(plain, SS)
+    for i, t in zip(plain.todo.tolist(), plain.scalar.tolist()):
+        w = lists.witness(t)
+        answers[i] = Answer(plain.target(i), Status.UNSAT_EXHAUSTIVE, SS, evidence) if w is None \
+            else verified(plain, i, w, SS)
+    timings["search"] = time.perf_counter() - t2
+    return answers, timings
+
+
+def _exact_table(plain: Plain, method: str, budget):
+    """The table ``backing`` decides with, for the method ``auto`` chose."""
+    size = plain.problem.size
+    if method == "dp":
+        return ReachableSums(plain.weights, cardinality=size is not None, budget=budget)
+    if method == SS:
+        return SchroeppelShamir(plain.weights, budget=budget)
+    return MeetInTheMiddle(plain.weights, budget=budget)
+
+
 def backing(plain: Plain, budget):
     """An exact pre-filter decision for single (scalar) targets, built on first use; None when
     no exact method fits the budget. Solvers' unproven "no" answers are checked against it."""
@@ -74,9 +111,7 @@ def backing(plain: Plain, budget):
         if "table" not in cache:
             try:
                 m = choose_method(plain.weights, "auto", size is not None, budget)
-                cache["table"] = (m, ReachableSums(plain.weights, cardinality=size is not None,
-                                                   budget=budget) if m == "dp"
-                                  else MeetInTheMiddle(plain.weights, budget=budget))
+                cache["table"] = (m, _exact_table(plain, m, budget))
             except BudgetExceeded:
                 cache["table"] = None
         if cache["table"] is None:
@@ -84,6 +119,8 @@ def backing(plain: Plain, budget):
         m, table = cache["table"]
         if m == "dp":
             return table.has(t, size), "dp-bitset"
+        if m == SS:
+            return table.witness(t) is not None, SS
         return table.witness(t, size) is not None, "mitm"
 
     return decide
