@@ -13,7 +13,7 @@ from verify.prefilter import schroeppel_shamir as ssm
 from verify.prefilter.mitm import MeetInTheMiddle
 from verify.prefilter.schroeppel_shamir import SchroeppelShamir, quarter_bounds
 from verify.cli import main
-from verify.problems import SubsetSum, save_problem
+from verify.problems import SubsetSum, VectorSubsetSum, save_problem
 from verify.solve.dispatch import count, cover, solve
 from verify.solve.methods import SS, choose_method, mitm_cost, ss_cost
 from verify.status import Status
@@ -179,3 +179,9 @@ def test_cli_accepts_the_method_and_refuses_counting_with_it(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["count", str(inst), "--method", SS])
     assert stop.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def test_vector_instances_are_refused_with_the_methods_that_take_them():
+    problem = VectorSubsetSum(weights=[[1, 2], [3, 4], [5, 6]], targets=[[4, 6]])
+    with pytest.raises(InputError, match="one-dimensional.*auto, dp, mitm"):
+        solve(problem, method=SS)
