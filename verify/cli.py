@@ -222,10 +222,28 @@ def cmd_generate_target(args) -> int:
     from verify.generation import generate_target
     from verify.networks import save_network
 
+    if (args.widths is None) == (args.architecture is None):
+        raise InputError("generate target: give exactly one of --widths and --architecture")
+    if args.architecture is not None:
+        return _generate_architecture_target(args)
     net = generate_target(args.widths, args.bits, args.seed, _rounding_arg(args), args.memory_budget)
     save_network(net, args.output)
     print(f"wrote {args.output}: target, widths {list(net.widths)}, {net.num_weights} weights on "
           f"the grid 2^-{args.bits}, sha256 {net.sha256}", file=sys.stderr)
+    return ExitCode.OK
+
+
+def _generate_architecture_target(args) -> int:
+    from verify.architectures import load_architecture
+    from verify.conv_networks import draw_network, save_conv_network
+
+    if args.rounding != "none":
+        raise InputError("generate target --architecture: the spec gives each layer's rounding (gamma, mode); "
+                         "--rounding does not apply")
+    net = draw_network(load_architecture(args.architecture), args.seed)
+    save_conv_network(net, args.output)
+    print(f"wrote {args.output}: target of {args.architecture}, {len(net.architecture.layers)} layers, "
+          f"{net.num_weights} weights on the grids 2^-{list(net.scales)}, sha256 {net.sha256}", file=sys.stderr)
     return ExitCode.OK
 
 
@@ -643,7 +661,9 @@ def _add_generate_vector(gsub) -> None:
 def _add_generate_target(gsub) -> None:
     """``slth-verify generate target``."""
     t = gsub.add_parser("target", help="a seeded target network (.npz or .json)")
-    t.add_argument("--widths", type=_ints, required=True, help="d_0,d_1,...,d_l")
+    t.add_argument("--widths", type=_ints, help="d_0,d_1,...,d_l (an MLP)")
+    t.add_argument("--architecture", metavar="SPEC", help="an architecture spec (.toml or .json: conv, relu, "
+                   "flatten, dense, residual layers, each on its own grid) instead of --widths")
     t.add_argument("--bits", type=int, default=3, help="weights on S_d, d = 2^-bits (default 3)")
     t.add_argument("--rounding", choices=["none", "double"], default="none",
                    help="lower every layer's output to 2^-gamma (gamma-double) or not")
