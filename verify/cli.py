@@ -248,8 +248,12 @@ def _generate_architecture_target(args) -> int:
 
 
 def cmd_generate_random(args) -> int:
+    from verify.conv_networks import network_kind
     from verify.generation import RandomNetworkRequest, generate_random
     from verify.networks import load_network, save_network
+
+    if network_kind(args.target_file) == "quantized-net":
+        return _generate_architecture_random(args)
 
     request = RandomNetworkRequest(theorem=int(args.theorem), bits=args.bits, c=args.c,
                                    units_per_input=args.width_per_weight, copies=args.copies, seed=args.seed,
@@ -266,6 +270,24 @@ def cmd_generate_random(args) -> int:
     print(f"wrote {args.output}: Theorem {drawn.theorem} random network, widths {list(net.widths)}, "
           f"{what}, weights on the grid 2^-{drawn.bits}, stored as {stored}, sha256 {net.sha256}",
           file=sys.stderr)
+    return ExitCode.OK
+
+
+def _generate_architecture_random(args) -> int:
+    from verify.conv_constructions import random_architecture
+    from verify.conv_networks import draw_network, load_conv_network, save_conv_network
+    from verify.layouts import paper_delta_bits, paper_units
+
+    if args.theorem != "1" or args.copies is not None:
+        raise InputError("generate random: a target with an architecture takes Theorem 1's construction only")
+    target = load_conv_network(args.target_file)
+    bits = [args.bits if args.bits is not None else paper_delta_bits(1, k) for k in target.scales]
+    units = args.width_per_weight if args.width_per_weight is not None else paper_units(args.c, max(bits))
+    net = draw_network(random_architecture(target.architecture, units, bits, args.layout), args.seed,
+                       zero=not args.no_zero)
+    save_conv_network(net, args.output)
+    print(f"wrote {args.output}: {args.layout} random network, {units} hidden channels per group, "
+          f"{net.num_weights:,} weights on the grids 2^-{list(net.scales)}, sha256 {net.sha256}", file=sys.stderr)
     return ExitCode.OK
 
 
@@ -310,7 +332,11 @@ def cmd_import_network(args) -> int:
 
 
 def cmd_construct(args) -> int:
+    from verify.conv_networks import network_kind
     from verify.ticket_pipeline import construct_and_save
+
+    if network_kind(args.target) == "quantized-net":
+        return _construct_architecture(args)
 
     with StatusLine("slth-verify construct") as status:
         done = construct_and_save(args.target, args.random, args.output, args.delta_bits, args.memory_budget,
@@ -330,6 +356,39 @@ def cmd_construct(args) -> int:
                      f"{c.answer.status.value} [{c.answer.method}] {c.answer.evidence}")
     if done.ok:
         lines.append(f"equal     {report['equal']} on {report['equal_on']}; mask written to {args.output}")
+    print("\n".join(lines))
+    return ExitCode.OK if done.ok else ExitCode.NO_RESULT
+
+
+def _construct_architecture(args) -> int:
+    from verify.conv_constructions import construct_conv_files
+
+    if args.delta_bits is not None:
+        raise InputError("construct: --delta-bits does not apply to a target with an architecture "
+                         "(each pair is used at its own grid)")
+    with StatusLine("slth-verify construct") as status:
+        done = construct_conv_files(args.target, args.random, args.output, args.memory_budget, status.stage)
+    c, proof = done.construction, done.equality
+    counts: dict = {}
+    for choice in c.choices:
+        counts[choice.answer.status.value] = counts.get(choice.answer.status.value, 0) + 1
+    if args.json:
+        print(dumps_readable({"ok": done.ok, "layout": c.pairing.layout, "units": c.pairing.units,
+                              "evidence": counts, "failures": [f.describe() for f in c.failures],
+                              "equality": proof.to_json() if proof else None,
+                              "mask": args.output if done.ok else None}))
+        return ExitCode.OK if done.ok else ExitCode.NO_RESULT
+    kept = sum(int(m.sum()) for m in c.mask) if c.mask else 0
+    lines = [f"target    {args.target}: {done.target.num_weights} weights",
+             f"random    {args.random}: {c.pairing.layout}, {c.pairing.units} hidden channels per group, "
+             f"{done.random.num_weights:,} weights",
+             f"evidence  {_counted(counts)} (one subset sum per target entry and branch)"]
+    lines += [f"FAILED    {f.describe()}" for f in c.failures[:SHOWN]]
+    if proof is not None:
+        lines.append(f"kept      {kept:,} of {done.random.num_weights:,} weights")
+        lines.append(f"equal     {proof.verdict.value} on {proof.domain} ({proof.method}: {proof.detail})")
+    if done.ok:
+        lines.append(f"mask      written to {args.output}")
     print("\n".join(lines))
     return ExitCode.OK if done.ok else ExitCode.NO_RESULT
 
@@ -684,6 +743,9 @@ def _add_generate_random(gsub) -> None:
     r.add_argument("--copies", type=int, help="Theorem 2: copies per neuron (default log2(1/delta))")
     r.add_argument("--c", type=int, default=8, help="C: C*log2(1/delta) units per input (default 8)")
     r.add_argument("--width-per-weight", type=int, help="units per input directly (instead of --c)")
+    r.add_argument("--layout", choices=["unstructured", "structured"], default="unstructured",
+                   help="for a target with an architecture: a kxk conv then 1x1 per kernel entry (default), or "
+                        "1x1 then kxk with whole kernels kept (vector subset sums)")
     r.add_argument("--bits", type=int, help="delta_in = 2^-BITS (default ceil(target bits / 2))")
     r.add_argument("--no-zero", action="store_true", help="exclude 0 from the weight grid")
     r.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

@@ -27,17 +27,20 @@ whole networks needs no input enumeration.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from verify.architectures import Architecture, Conv, Dense, Flatten, ReLU, Residual
 from verify.constructions import Construction, ConstructionOptions, DEFAULT_OPTIONS, lemma5_pair
-from verify.conv_networks import ConvNetwork, check_mask, input_grid
+from verify.conv_networks import ConvNetwork, check_mask, input_grid, load_conv_network
 from verify.equality import Equality, Verdict
 from verify.errors import InputError
+from verify.networks import save_mask
 from verify.problems import VectorSubsetSum
 from verify.solve.dispatch import solve
 from verify.status import Answer, Status
+from verify.status_line import quiet
 from verify.witness import replay_witness
 
 LAYOUTS = ("unstructured", "structured")
@@ -279,3 +282,41 @@ def exhaustive(target: ConvNetwork, pruned: ConvNetwork, input_bits: int, limit:
     bad = int(np.argmin(same))
     return Equality("exhaustive", Verdict.DIFFER, domain, f"input {bad} of the grid differs", input_bits,
                     tuple(int(x) for x in grid[bad].ravel()))
+
+
+# --------------------------------------------------------------------------- files to a mask
+
+@dataclass
+class ConvTicket:
+    """What ``construct`` did for a conv target: the networks, the construction, and (when it
+    succeeded) the equality proof and the mask written."""
+
+    target: ConvNetwork
+    random: ConvNetwork
+    construction: ConvConstruction
+    equality: Equality | None
+
+    @property
+    def ok(self) -> bool:
+        return self.construction.ok and self.equality is not None and self.equality.equal
+
+
+def construct_conv_files(target_path, random_path, output, budget=None, progress=quiet) -> ConvTicket:
+    """The construction for the networks in the two files, its collapse proof (exhaustive
+    evaluation on the 2^-0 grid when the collapse does not apply and the grid is small), and the
+    mask written to ``output`` (.npz) only when the construction succeeded and equality is proved."""
+    progress("reading the networks")
+    target, random = load_conv_network(target_path), load_conv_network(random_path)
+    done = construct_conv(target, random, ConstructionOptions(budget=budget, progress=progress))
+    if not done.ok:
+        return ConvTicket(target, random, done, None)
+    progress("proving equality")
+    proof = collapse(target, random, done.mask)
+    if not proof.equal:
+        try:
+            proof = exhaustive(target, random.pruned(done.mask), 0)
+        except InputError:  # the grid is too large to enumerate: equality stays unproved
+            pass
+    if proof.equal:
+        save_mask(done.mask, Path(output), random.sha256)
+    return ConvTicket(target, random, done, proof)
