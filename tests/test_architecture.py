@@ -95,3 +95,13 @@ def test_bad_files(tmp_path):
         load_architecture(bad)
     with pytest.raises(InputError, match="expected a .toml or .json"):
         load_architecture(tmp_path / "a.yaml")
+
+
+def test_builtin_specs_load_by_name_and_a_missing_name_lists_them():
+    from verify.architectures import builtin_architectures
+
+    assert "small-cnn" in builtin_architectures()
+    for name in builtin_architectures():
+        assert load_architecture(name).weighted()
+    with pytest.raises(MissingFileError, match="built-in: small-cnn"):
+        load_architecture("no-such-spec")

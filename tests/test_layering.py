@@ -41,6 +41,7 @@ LAYERS = {
     "verify.heuristics.network": 7,
     "verify.certificates": 8,
     "verify.certify": 8,
+    "verify.conv_certificates": 8,
     "verify.experiments": 9,
     "verify.suites": 9,
     "verify.demo": 10,

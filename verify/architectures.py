@@ -287,9 +287,22 @@ def architecture_from_json(obj, source: str = "<architecture>") -> Architecture:
         raise InputError(f"{source}: {e}") from None
 
 
+SPECS_DIR = Path(__file__).resolve().parent / "architecture_specs"
+
+
+def builtin_architectures() -> list[str]:
+    """The names of the built-in specs (``verify/architecture_specs/*.toml``)."""
+    return sorted(p.stem for p in SPECS_DIR.glob("*.toml"))
+
+
 def load_architecture(path) -> Architecture:
-    """Read a spec from a ``.toml`` or ``.json`` file (one-line errors naming the file)."""
+    """Read a spec from a ``.toml`` or ``.json`` file, or the built-in spec of that name when no
+    such file exists (one-line errors naming the file)."""
     path = Path(path)
+    if not path.exists() and path.suffix == "" and (SPECS_DIR / f"{path}.toml").is_file():
+        path = SPECS_DIR / f"{path}.toml"
+    elif not path.exists():
+        raise MissingFileError(f"{path}: no such architecture spec (built-in: {', '.join(builtin_architectures())})")
     if path.suffix not in (".toml", ".json"):
         raise InputError(f"{path}: expected a .toml or .json architecture spec")
     try:

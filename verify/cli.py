@@ -395,6 +395,10 @@ def _construct_architecture(args) -> int:
 
 def cmd_certify(args) -> int:
     from verify.certify import CertifyOptions, certify
+    from verify.conv_networks import network_kind
+
+    if network_kind(args.target) == "quantized-net":
+        return _certify_architecture(args)
 
     options = CertifyOptions(find=args.find, mask_path=args.mask, k=args.delta_bits, mode=args.mode,
                              input_bits=args.input_bits, equality=args.equality, method=args.method,
@@ -439,16 +443,45 @@ def _certified_lines(done, output: str) -> list[str]:
     return lines
 
 
+def _certify_architecture(args) -> int:
+    from verify.conv_certificates import certify_conv
+
+    if args.find not in (None, "construction") or args.delta_bits is not None:
+        raise InputError("certify: a target with an architecture takes --find construction or --mask "
+                         "(no search, no --delta-bits)")
+    with StatusLine("slth-verify certify") as status:
+        done = certify_conv(args.target, args.random, args.output, args.mask, args.equality, args.input_bits or 0,
+                            args.memory_budget, status.stage)
+    c, proof = done.construction, done.equality
+    failures = [f.describe() for f in c.failures] if c is not None else []
+    status = (f"equal ({proof.method}) on {proof.domain}" if proof is not None and proof.equal else
+              f"{proof.verdict.value} ({proof.method}): {proof.detail}" if proof is not None else
+              f"construction failed at {len(failures)} entries and branches")
+    if args.json:
+        print(dumps_readable({"ok": done.ok, "equality": proof.to_json() if proof else None, "status": status,
+                              "failures": failures, "certificate": args.output if done.written else None}))
+    else:
+        lines = [f"FAILED    {f}" for f in failures[:SHOWN]] + [f"status    {status}"]
+        if done.written:
+            lines.append(f"certificate {args.output} written and checked")
+        print("\n".join(lines))
+    return ExitCode.OK if done.ok else ExitCode.NO_RESULT
+
+
 def cmd_check(args) -> int:
     from pathlib import Path
 
     from verify.certificates import check_certificate
+    from verify.conv_certificates import check_conv_certificate, is_conv_certificate
     from verify.errors import ClaimRejected, MissingFileError
 
     if not Path(args.certificate).is_file():  # bad input (exit 2), not a failed check (exit 1)
         raise MissingFileError(f"{args.certificate}: no such file")
     with StatusLine("slth-verify check") as status:
-        report = check_certificate(args.certificate, args.engines, progress=status.stage, raise_unreadable=True)
+        if is_conv_certificate(args.certificate):
+            report = check_conv_certificate(args.certificate, status.stage)
+        else:
+            report = check_certificate(args.certificate, args.engines, progress=status.stage, raise_unreadable=True)
     if report.ok or isinstance(report.error, ClaimRejected):  # a malformed one has no checks to show
         print("\n".join(report.lines))
         print(f"{'verified' if report.ok else 'NOT VERIFIED'}: {args.certificate}")

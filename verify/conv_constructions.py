@@ -2,7 +2,7 @@
 
 Every weighted target layer T (scale k_t) stands for a pair of random layers (scale k each,
 2k >= k_t) with a ReLU between them; ReLU, flatten and residual skips are carried as they are
-(the skip exactly: it has no weights). Two layouts (docs/theory.md, "Convolutions"):
+(the skip exactly: it has no weights). Two layouts (docs/usage.md, "Convolutional and residual networks"):
 
 - ``unstructured``: a conv T (O, I, κ, κ) becomes a κ×κ conv into ``c·I·κ²`` channels (same
   stride and padding), then a 1×1 conv into O channels. Hidden channel h of group g = (i, a, b)
