@@ -93,6 +93,7 @@ def test_bad_files(tmp_path):
     bad.write_text("input = [1, 2")
     with pytest.raises(InputError, match="not valid TOML"):
         load_architecture(bad)
+    (tmp_path / "a.yaml").write_text("input: [1]")
     with pytest.raises(InputError, match="expected a .toml or .json"):
         load_architecture(tmp_path / "a.yaml")
 
