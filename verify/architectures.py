@@ -1,7 +1,7 @@
 """Architecture specs for networks beyond MLPs: 2-D convolutions, ReLU, flatten, dense layers and
 residual (identity skip) blocks, each weighted layer on its own grid (layer-wise mixed precision).
 
-A spec is a TOML or JSON object (docs/formats.md, "Architecture specs")::
+A spec is a TOML or JSON object (docs/formats.md, "Networks with an architecture")::
 
     input = [1, 4, 4]                                  # channels, height, width (or [d]: a vector)
     layers = [
