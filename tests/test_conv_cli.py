@@ -76,7 +76,7 @@ def test_a_random_network_for_another_target_is_refused(tmp_path, capsys, spec):
     run(capsys, "generate", "target", "--architecture", tmp_path / "b.toml", "--seed", 1, "-o", other)
     run(capsys, "generate", "random", "--for", other, "--width-per-weight", 4, "-o", random)
     code, _, err = run(capsys, "construct", "--target", target, "--random", random, "-o", tmp_path / "m.npz")
-    assert code == 2 and "not the unstructured construction" in err and err.count("\n") == 1
+    assert code == 2 and "not the construction's for this target" in err and err.count("\n") == 1
 
 
 BAD = [

@@ -141,7 +141,7 @@ def test_a_random_network_of_another_architecture_is_refused():
         pairing(target, target)
     other = architecture_from_json({**SPEC, "layers": [{**SPEC["layers"][0], "out_channels": 3}]})
     one = architecture_from_json({**SPEC, "layers": SPEC["layers"][:1]})
-    with pytest.raises(InputError, match="not the unstructured construction"):
+    with pytest.raises(InputError, match="not the construction.s for this target"):
         pairing(draw_network(other, 1), draw_network(random_architecture(one, 4, 1), 1))
     with pytest.raises(InputError, match="δ² <= δ_t"):
         pairing(target, draw_network(random_architecture(arch, 4, 0), 1))
@@ -155,3 +155,26 @@ def test_random_architecture_arguments():
         random_architecture(arch, 0, 1)
     with pytest.raises(InputError, match="random bits"):
         random_architecture(arch, 4, [1, 1])
+
+
+def test_a_first_1x1_conv_is_paired_in_either_layout():
+    arch = architecture_from_json({"input": [1, 2, 2], "layers": [
+        {"type": "conv", "out_channels": 1, "kernel": 1, "bits": 1}, {"type": "relu"},
+        {"type": "conv", "out_channels": 1, "kernel": 2, "padding": 1, "bits": 1}]})
+    target = draw_network(arch, 2)
+    for layout, units in (("unstructured", 40), ("structured", 100)):
+        random = draw_network(random_architecture(arch, units, 1, layout), 3)
+        p = pairing(target, random)
+        assert (p.layout, p.units) == (layout, units)
+        c = construct_conv(target, random)
+        assert c.ok and collapse(target, random, c.mask).equal
+        assert exhaustive(target, random.pruned(c.mask), 1).equal
+
+
+def test_a_random_network_over_the_budget_is_refused_before_drawing():
+    from verify.conv_constructions import random_network_for
+    from verify.errors import BudgetExceeded
+
+    target = draw_network(architecture_from_json(SPEC), 1)
+    with pytest.raises(BudgetExceeded, match="generate random"):
+        random_network_for(target, 10**6, 1, "unstructured", 0, budget="1M")

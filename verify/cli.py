@@ -274,8 +274,8 @@ def cmd_generate_random(args) -> int:
 
 
 def _generate_architecture_random(args) -> int:
-    from verify.conv_constructions import random_architecture
-    from verify.conv_networks import draw_network, load_conv_network, save_conv_network
+    from verify.conv_constructions import random_network_for
+    from verify.conv_networks import load_conv_network, save_conv_network
     from verify.layouts import paper_delta_bits, paper_units
 
     if args.theorem != "1" or args.copies is not None:
@@ -283,8 +283,7 @@ def _generate_architecture_random(args) -> int:
     target = load_conv_network(args.target_file)
     bits = [args.bits if args.bits is not None else paper_delta_bits(1, k) for k in target.scales]
     units = args.width_per_weight if args.width_per_weight is not None else paper_units(args.c, max(bits))
-    net = draw_network(random_architecture(target.architecture, units, bits, args.layout), args.seed,
-                       zero=not args.no_zero)
+    net = random_network_for(target, units, bits, args.layout, args.seed, not args.no_zero, args.memory_budget)
     save_conv_network(net, args.output)
     print(f"wrote {args.output}: {args.layout} random network, {units} hidden channels per group, "
           f"{net.num_weights:,} weights on the grids 2^-{list(net.scales)}, sha256 {net.sha256}", file=sys.stderr)

@@ -33,10 +33,11 @@ import numpy as np
 
 from verify.architectures import Architecture, Conv, Dense, Flatten, ReLU, Residual
 from verify.constructions import Construction, ConstructionOptions, DEFAULT_OPTIONS, lemma5_pair
-from verify.conv_networks import ConvNetwork, check_mask, input_grid, load_conv_network
+from verify.conv_networks import ConvNetwork, check_mask, draw_network, input_grid, load_conv_network
 from verify.equality import Equality, Verdict
 from verify.errors import InputError
 from verify.networks import save_mask
+from verify.prefilter.budget import require
 from verify.problems import VectorSubsetSum
 from verify.solve.dispatch import solve
 from verify.status import Answer, Status
@@ -99,28 +100,42 @@ class Pairing:
 
 def pairing(target: ConvNetwork, random: ConvNetwork) -> Pairing:
     """The layout and units of ``random`` for ``target``, after checking that its architecture is
-    exactly :func:`random_architecture`'s (a one-line error otherwise)."""
+    exactly :func:`random_architecture`'s for one layout (a one-line error otherwise)."""
     t_layers, r_layers = target.architecture.weighted(), random.architecture.weighted()
     if len(r_layers) != 2 * len(t_layers):
         raise InputError(f"random network: expected {2 * len(t_layers)} weighted layers (a pair per target "
                          f"layer), got {len(r_layers)}")
     first_t, first_r = t_layers[0], r_layers[0]
-    structured = isinstance(first_t, Conv) and first_t.kernel > 1 and first_r.kernel == 1
-    layout = "structured" if structured else "unstructured"
-    groups = first_t.inputs if isinstance(first_t, Dense) else (
-        first_t.in_channels * (1 if structured else first_t.kernel ** 2))
     hidden = first_r.out if isinstance(first_r, Dense) else first_r.out_channels
-    units = max(1, hidden // groups)
     bits = tuple(r_layers[2 * j].bits for j in range(len(t_layers)))
-    want = random_architecture(target.architecture, units, list(bits), layout)
-    if want.to_json() != random.architecture.to_json():
-        raise InputError(f"random network: its architecture is not the {layout} construction's for this target "
-                         f"({units} units per group, bits {list(bits)}); generate it with generate random")
+    tried = []
+    for layout in LAYOUTS:  # both, since a target whose first conv is 1×1 looks alike in both
+        groups = first_t.inputs if isinstance(first_t, Dense) else (
+            first_t.in_channels * (first_t.kernel ** 2 if layout == "unstructured" else 1))
+        units = max(1, hidden // groups)
+        if random_architecture(target.architecture, units, list(bits), layout).to_json() == \
+                random.architecture.to_json():
+            break
+        tried.append(f"{layout} with {units} units per group")
+    else:
+        raise InputError(f"random network: its architecture is not the construction's for this target (tried "
+                         f"{' and '.join(tried)}, bits {list(bits)}); generate it with generate random")
     for j, (t, b) in enumerate(zip(t_layers, bits)):
         if 2 * b < t.bits:
             raise InputError(f"random network: pair {j + 1} has weights at 2^-{b}; Theorem 1 needs "
                              f"δ² <= δ_t, i.e. 2·{b} >= {t.bits}")
     return Pairing(layout, units, bits)
+
+
+def random_network_for(target: ConvNetwork, units: int, bits, layout: str, seed: int, zero: bool = True,
+                       budget=None) -> ConvNetwork:
+    """The seeded random network of :func:`random_architecture` for ``target``, refused over the
+    memory ``budget`` (bytes or a size such as ``"2G"``) before anything is drawn."""
+    arch = random_architecture(target.architecture, units, bits, layout)
+    weights = sum(int(np.prod(layer.weight_shape)) for layer in arch.weighted())
+    require(16 * weights, budget, f"generate random: {weights:,} weights",
+            "an estimate made before drawing anything: ask for fewer units or raise --memory-budget")
+    return draw_network(arch, seed, zero)
 
 
 # ------------------------------------------------------------------------------ construction
@@ -214,7 +229,7 @@ def _vector_answer(products: list[tuple[int, ...]], want: tuple[int, ...], branc
         return Answer(want, Status.UNSAT_EXHAUSTIVE, "range",
                       f"branch {branch} of input channel {i} has no unit (no first-layer weight of that sign)")
     problem = VectorSubsetSum(weights=products, targets=[want])
-    answer = solve(problem, options.method if options.method == "auto" else "auto", options.budget).answers[0]
+    answer = solve(problem, "auto", options.budget).answers[0]  # the methods that take vectors
     if answer.status.is_sat:
         replay_witness(problem, want, answer.witness, f"the {answer.method} subset for kernel {want}")
     return answer
