@@ -4,6 +4,7 @@ masks rejected, failures named per kernel entry and branch."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from verify.architectures import architecture_from_json
 from verify.conv_constructions import (collapse, construct_conv, exhaustive, pairing, random_architecture)
@@ -178,3 +179,27 @@ def test_a_random_network_over_the_budget_is_refused_before_drawing():
     target = draw_network(architecture_from_json(SPEC), 1)
     with pytest.raises(BudgetExceeded, match="generate random"):
         random_network_for(target, 10**6, 1, "unstructured", 0, budget="1M")
+
+
+@settings(max_examples=10, deadline=None)
+@given(o=st.integers(1, 2), k=st.integers(1, 2), stride=st.integers(1, 2), padding=st.integers(0, 1),
+       residual=st.booleans(), seed=st.integers(0, 10_000), structured=st.booleans())
+def test_random_small_targets_construct_to_equal_networks(o, k, stride, padding, residual, seed, structured):
+    """Whatever the geometry: a construction that succeeds is equal on the grid and collapses; one
+    that fails says "no" with exhaustive evidence, per entry and branch."""
+    if (2 + 2 * padding - k) % stride:
+        return
+    layers = [{"type": "conv", "out_channels": o, "kernel": k, "stride": stride, "padding": padding, "bits": 2}]
+    if residual:
+        layers += [{"type": "relu"}, {"type": "residual", "layers": [
+            {"type": "conv", "out_channels": o, "kernel": 1, "bits": 1}]}]
+    arch = architecture_from_json({"input": [1, 2, 2], "layers": layers})
+    layout = "structured" if structured else "unstructured"
+    target = draw_network(arch, seed)
+    random = draw_network(random_architecture(arch, 100 if structured else 60, 1, layout), seed + 1)
+    c = construct_conv(target, random)
+    if c.ok:
+        assert collapse(target, random, c.mask).equal
+        assert exhaustive(target, random.pruned(c.mask), 1).equal
+    else:
+        assert all(f.answer.status.value == "unsat-exhaustive" for f in c.failures)
