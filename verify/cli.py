@@ -396,13 +396,12 @@ def cmd_certify(args) -> int:
     from verify.certify import CertifyOptions, certify
     from verify.conv_networks import network_kind
 
-    if network_kind(args.target) == "quantized-net":
-        return _certify_architecture(args)
-
     options = CertifyOptions(find=args.find, mask_path=args.mask, k=args.delta_bits, mode=args.mode,
                              input_bits=args.input_bits, equality=args.equality, method=args.method,
                              time_limit=check_time_limit(args.time_limit, "--time-limit"),
                              budget=args.memory_budget)
+    if network_kind(args.target) == "quantized-net":  # after the arguments are checked, as for an MLP
+        return _certify_architecture(args)
     with StatusLine("slth-verify certify") as status:
         done = certify(args.target, args.random, args.output, options, progress=status.stage)
     if args.json:
