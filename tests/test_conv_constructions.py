@@ -203,3 +203,21 @@ def test_random_small_targets_construct_to_equal_networks(o, k, stride, padding,
         assert exhaustive(target, random.pruned(c.mask), 1).equal
     else:
         assert all(f.answer.status.value == "unsat-exhaustive" for f in c.failures)
+
+
+def test_the_time_limit_reaches_the_vector_solver(monkeypatch):
+    import verify.conv_constructions as cc
+
+    seen = []
+    real = cc.solve
+
+    def spy(problem, method, budget, options=None):
+        seen.append(options.time_limit)
+        return real(problem, method, budget, options)
+
+    monkeypatch.setattr(cc, "solve", spy)
+    arch = architecture_from_json({"input": [1, 2, 2], "layers": [
+        {"type": "conv", "out_channels": 1, "kernel": 2, "padding": 1, "bits": 1}]})
+    target = draw_network(arch, 3)
+    construct_conv(target, draw_network(random_architecture(arch, 20, 1, "structured"), 4), time_limit=2.5)
+    assert seen and set(seen) == {2.5}

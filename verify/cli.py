@@ -336,6 +336,8 @@ def cmd_construct(args) -> int:
 
     if network_kind(args.target) == "quantized-net":
         return _construct_architecture(args)
+    if args.time_limit is not None:
+        raise InputError("construct: --time-limit applies to a target with an architecture (its vector subset sums)")
 
     with StatusLine("slth-verify construct") as status:
         done = construct_and_save(args.target, args.random, args.output, args.delta_bits, args.memory_budget,
@@ -366,7 +368,8 @@ def _construct_architecture(args) -> int:
         raise InputError("construct: --delta-bits does not apply to a target with an architecture "
                          "(each pair is used at its own grid)")
     with StatusLine("slth-verify construct") as status:
-        done = construct_conv_files(args.target, args.random, args.output, args.memory_budget, status.stage)
+        done = construct_conv_files(args.target, args.random, args.output, args.memory_budget, status.stage,
+                                    check_time_limit(args.time_limit, "--time-limit"))
     c, proof = done.construction, done.equality
     counts: dict = {}
     for choice in c.choices:
@@ -449,7 +452,7 @@ def _certify_architecture(args) -> int:
                          "(no search, no --delta-bits)")
     with StatusLine("slth-verify certify") as status:
         done = certify_conv(args.target, args.random, args.output, args.mask, args.equality, args.input_bits or 0,
-                            args.memory_budget, status.stage)
+                            args.memory_budget, status.stage, check_time_limit(args.time_limit, "--time-limit"))
     c, proof = done.construction, done.equality
     failures = [f.describe() for f in c.failures] if c is not None else []
     status = (f"equal ({proof.method}) on {proof.domain}" if proof is not None and proof.equal else
@@ -819,6 +822,8 @@ def _add_construct(sub) -> None:
     k.add_argument("--memory-budget", metavar="SIZE", help="memory limit of the exact tables (e.g. 512M, 8G; default 4G or "
                          "$SLTH_VERIFY_MEMORY_BUDGET)")
     k.add_argument("--json", action="store_true", help="print every choice as a machine-readable JSON object")
+    k.add_argument("--time-limit", type=float, metavar="S", help="seconds per vector subset sum of a structured "
+                   "conv construction (default: none; one undecided in time is unknown)")
     k.add_argument("-o", "--output", required=True, help="mask file (.npz), written on success")
     k.set_defaults(func=cmd_construct)
 

@@ -100,16 +100,18 @@ def decide(target: ConvNetwork, random: ConvNetwork, mask, method: str, input_bi
 
 
 def certify_conv(target_path, random_path, output, mask_path=None, equality: str = "auto", input_bits: int = 0,
-                 budget=None, progress=quiet) -> ConvCertified:
+                 budget=None, progress=quiet, time_limit: float | None = None) -> ConvCertified:
     """Construct (or read ``mask_path``), prove equality (:func:`decide`) and, when proved,
-    write the certificate to ``output`` and check it as a third party would."""
+    write the certificate to ``output`` and check it as a third party would. ``time_limit``:
+    seconds per vector subset sum (``construct_conv``)."""
     target, random = load_conv_network(target_path), load_conv_network(random_path)
     pairing(target, random)  # a random network of another architecture: bad input, before any work
     construction = None
     if mask_path is not None:
         mask = load_mask(mask_path, random)
     else:
-        construction = construct_conv(target, random, ConstructionOptions(budget=budget, progress=progress))
+        construction = construct_conv(target, random, ConstructionOptions(budget=budget, progress=progress),
+                                      time_limit)
         if not construction.ok:
             return ConvCertified(construction, None, False)
         mask = construction.mask

@@ -40,6 +40,7 @@ from verify.networks import save_mask
 from verify.prefilter.budget import require
 from verify.problems import VectorSubsetSum
 from verify.solve.dispatch import solve
+from verify.solve.grading import SolverOptions
 from verify.status import Answer, Status
 from verify.status_line import quiet
 from verify.witness import replay_witness
@@ -174,11 +175,13 @@ class ConvConstruction:
         return not self.failures
 
 
-def construct_conv(target: ConvNetwork, random: ConvNetwork,
-                   options: ConstructionOptions = DEFAULT_OPTIONS) -> ConvConstruction:
+def construct_conv(target: ConvNetwork, random: ConvNetwork, options: ConstructionOptions = DEFAULT_OPTIONS,
+                   time_limit: float | None = None) -> ConvConstruction:
     """The construction's mask for ``random`` to equal ``target`` (module docstring); weights
     are used at their own precision (no lowering). ``options.method`` and ``options.budget``
-    decide each subset sum; the other options do not apply."""
+    decide each subset sum; the other options do not apply. ``time_limit``: seconds per vector
+    subset sum given to a solver (structured layout; None: no limit): one it does not decide in
+    time is ``unknown``, a failure that is not a "no"."""
     p = pairing(target, random)
     result = ConvConstruction((), p)
     masks: list[np.ndarray] = []
@@ -186,7 +189,9 @@ def construct_conv(target: ConvNetwork, random: ConvNetwork,
         options.progress(f"constructing target layer {j + 1} of {target.depth}")
         w_t, u, v = target.weights[j], random.weights[2 * j], random.weights[2 * j + 1]
         if p.layout == "structured" and isinstance(layer, Conv):
-            masks += _structured_pair(result, j + 1, w_t, u, v, p.units, 2 * p.bits[j] - layer.bits, options)
+            limited = SolverOptions(time_limit=time_limit)
+            masks += _structured_pair(result, j + 1, (w_t, u, v), p.units, 2 * p.bits[j] - layer.bits, options,
+                                      limited)
             continue
         sub = Construction((), p.bits[j])
         pair = lemma5_pair(sub, j + 1, w_t.reshape(w_t.shape[0], -1), u.reshape(u.shape[0], -1),
@@ -200,10 +205,12 @@ def construct_conv(target: ConvNetwork, random: ConvNetwork,
     return result
 
 
-def _structured_pair(result: ConvConstruction, layer: int, w_t: np.ndarray, u: np.ndarray, v: np.ndarray,
-                     c: int, shift: int, options: ConstructionOptions) -> list[np.ndarray]:
-    """Masks of a structured pair: hidden channel h of group i keeps u[h, i]; output o keeps the
-    whole kernels v[o, h] of a subset whose products u_h·v[o, h] sum to T[o, i] (per branch)."""
+def _structured_pair(result: ConvConstruction, layer: int, arrays, c: int, shift: int,
+                     options: ConstructionOptions, solver: SolverOptions) -> list[np.ndarray]:
+    """Masks of a structured pair (``arrays`` = target w_t, random u, v): hidden channel h of
+    group i keeps u[h, i]; output o keeps the whole kernels v[o, h] of a subset whose products
+    u_h·v[o, h] sum to T[o, i] (per branch)."""
+    w_t, u, v = arrays
     first, second = np.zeros(u.shape, dtype=bool), np.zeros(v.shape, dtype=bool)
     for i in range(w_t.shape[1]):
         rows = np.arange(i * c, (i + 1) * c)
@@ -211,7 +218,7 @@ def _structured_pair(result: ConvConstruction, layer: int, w_t: np.ndarray, u: n
             for o in range(w_t.shape[0]):
                 want = tuple(int(x) << shift for x in w_t[o, i].ravel())
                 products = [tuple(int(u[h, i, 0, 0]) * int(x) for x in v[o, h].ravel()) for h in units]
-                answer = _vector_answer(products, want, branch, i, options)
+                answer = _vector_answer(products, want, branch, i, options, solver)
                 chosen = tuple(int(units[t]) for t in answer.witness) if answer.status.is_sat else ()
                 result.choices.append(EntryChoice(layer, o, (i,), branch, want, chosen, answer))
                 second[o, list(chosen)] = True
@@ -220,7 +227,7 @@ def _structured_pair(result: ConvConstruction, layer: int, w_t: np.ndarray, u: n
 
 
 def _vector_answer(products: list[tuple[int, ...]], want: tuple[int, ...], branch: str, i: int,
-                   options: ConstructionOptions) -> Answer:
+                   options: ConstructionOptions, solver: SolverOptions) -> Answer:
     """One vector subset sum: the empty subset for a zero kernel, "no" for a branch with no
     unit, else ``solve`` on the vector problem (its witness replayed here as well)."""
     if not any(want):
@@ -229,7 +236,7 @@ def _vector_answer(products: list[tuple[int, ...]], want: tuple[int, ...], branc
         return Answer(want, Status.UNSAT_EXHAUSTIVE, "range",
                       f"branch {branch} of input channel {i} has no unit (no first-layer weight of that sign)")
     problem = VectorSubsetSum(weights=products, targets=[want])
-    answer = solve(problem, "auto", options.budget).answers[0]  # the methods that take vectors
+    answer = solve(problem, "auto", options.budget, solver).answers[0]  # the methods that take vectors
     if answer.status.is_sat:
         replay_witness(problem, want, answer.witness, f"the {answer.method} subset for kernel {want}")
     return answer
@@ -316,13 +323,14 @@ class ConvTicket:
         return self.construction.ok and self.equality is not None and self.equality.equal
 
 
-def construct_conv_files(target_path, random_path, output, budget=None, progress=quiet) -> ConvTicket:
+def construct_conv_files(target_path, random_path, output, budget=None, progress=quiet,
+                         time_limit: float | None = None) -> ConvTicket:
     """The construction for the networks in the two files, its collapse proof (exhaustive
     evaluation on the 2^-0 grid when the collapse does not apply and the grid is small), and the
     mask written to ``output`` (.npz) only when the construction succeeded and equality is proved."""
     progress("reading the networks")
     target, random = load_conv_network(target_path), load_conv_network(random_path)
-    done = construct_conv(target, random, ConstructionOptions(budget=budget, progress=progress))
+    done = construct_conv(target, random, ConstructionOptions(budget=budget, progress=progress), time_limit)
     if not done.ok:
         return ConvTicket(target, random, done, None)
     progress("proving equality")
