@@ -233,6 +233,10 @@ def cmd_generate_target(args) -> int:
     from verify.generation import generate_target
     from verify.networks import save_network
 
+    if (args.widths is None) == (args.architecture is None):
+        raise InputError("generate target: give exactly one of --widths and --architecture")
+    if args.architecture is not None:
+        return _generate_architecture_target(args)
     net = generate_target(args.widths, args.bits, args.seed, _rounding_arg(args), args.memory_budget)
     save_network(net, args.output)
     print(f"wrote {args.output}: target, widths {list(net.widths)}, {net.num_weights} weights on "
@@ -240,9 +244,27 @@ def cmd_generate_target(args) -> int:
     return ExitCode.OK
 
 
+def _generate_architecture_target(args) -> int:
+    from verify.architectures import load_architecture
+    from verify.conv_networks import draw_network, save_conv_network
+
+    if args.rounding != "none":
+        raise InputError("generate target --architecture: the spec gives each layer's rounding (gamma, mode); "
+                         "--rounding does not apply")
+    net = draw_network(load_architecture(args.architecture), args.seed)
+    save_conv_network(net, args.output)
+    print(f"wrote {args.output}: target of {args.architecture}, {len(net.architecture.layers)} layers, "
+          f"{net.num_weights} weights on the grids 2^-{list(net.scales)}, sha256 {net.sha256}", file=sys.stderr)
+    return ExitCode.OK
+
+
 def cmd_generate_random(args) -> int:
+    from verify.conv_networks import network_kind
     from verify.generation import RandomNetworkRequest, generate_random
     from verify.networks import load_network, save_network
+
+    if network_kind(args.target_file) == "quantized-net":
+        return _generate_architecture_random(args)
 
     request = RandomNetworkRequest(theorem=int(args.theorem), bits=args.bits, c=args.c,
                                    units_per_input=args.width_per_weight, copies=args.copies, seed=args.seed,
@@ -259,6 +281,23 @@ def cmd_generate_random(args) -> int:
     print(f"wrote {args.output}: Theorem {drawn.theorem} random network, widths {list(net.widths)}, "
           f"{what}, weights on the grid 2^-{drawn.bits}, stored as {stored}, sha256 {net.sha256}",
           file=sys.stderr)
+    return ExitCode.OK
+
+
+def _generate_architecture_random(args) -> int:
+    from verify.conv_constructions import random_network_for
+    from verify.conv_networks import load_conv_network, save_conv_network
+    from verify.layouts import paper_delta_bits, paper_units
+
+    if args.theorem != "1" or args.copies is not None:
+        raise InputError("generate random: a target with an architecture takes Theorem 1's construction only")
+    target = load_conv_network(args.target_file)
+    bits = [args.bits if args.bits is not None else paper_delta_bits(1, k) for k in target.scales]
+    units = args.width_per_weight if args.width_per_weight is not None else paper_units(args.c, max(bits))
+    net = random_network_for(target, units, bits, args.layout, args.seed, not args.no_zero, args.memory_budget)
+    save_conv_network(net, args.output)
+    print(f"wrote {args.output}: {args.layout} random network, {units} hidden channels per group, "
+          f"{net.num_weights:,} weights on the grids 2^-{list(net.scales)}, sha256 {net.sha256}", file=sys.stderr)
     return ExitCode.OK
 
 
@@ -303,7 +342,13 @@ def cmd_import_network(args) -> int:
 
 
 def cmd_construct(args) -> int:
+    from verify.conv_networks import network_kind
     from verify.ticket_pipeline import construct_and_save
+
+    if network_kind(args.target) == "quantized-net":
+        return _construct_architecture(args)
+    if args.time_limit is not None:
+        raise InputError("construct: --time-limit applies to a target with an architecture (its vector subset sums)")
 
     with StatusLine("slth-verify construct") as status:
         done = construct_and_save(args.target, args.random, args.output, args.delta_bits, args.memory_budget,
@@ -327,8 +372,43 @@ def cmd_construct(args) -> int:
     return ExitCode.OK if done.ok else ExitCode.NO_RESULT
 
 
+def _construct_architecture(args) -> int:
+    from verify.conv_constructions import construct_conv_files
+
+    if args.delta_bits is not None:
+        raise InputError("construct: --delta-bits does not apply to a target with an architecture "
+                         "(each pair is used at its own grid)")
+    with StatusLine("slth-verify construct") as status:
+        done = construct_conv_files(args.target, args.random, args.output, args.memory_budget, status.stage,
+                                    check_time_limit(args.time_limit, "--time-limit"))
+    c, proof = done.construction, done.equality
+    counts: dict = {}
+    for choice in c.choices:
+        counts[choice.answer.status.value] = counts.get(choice.answer.status.value, 0) + 1
+    if args.json:
+        print(dumps_readable({"ok": done.ok, "layout": c.pairing.layout, "units": c.pairing.units,
+                              "evidence": counts, "failures": [f.describe() for f in c.failures],
+                              "equality": proof.to_json() if proof else None,
+                              "mask": args.output if done.ok else None}))
+        return ExitCode.OK if done.ok else ExitCode.NO_RESULT
+    kept = sum(int(m.sum()) for m in c.mask) if c.mask else 0
+    lines = [f"target    {args.target}: {done.target.num_weights} weights",
+             f"random    {args.random}: {c.pairing.layout}, {c.pairing.units} hidden channels per group, "
+             f"{done.random.num_weights:,} weights",
+             f"evidence  {_counted(counts)} (one subset sum per target entry and branch)"]
+    lines += [f"FAILED    {f.describe()}" for f in c.failures[:SHOWN]]
+    if proof is not None:
+        lines.append(f"kept      {kept:,} of {done.random.num_weights:,} weights")
+        lines.append(f"equal     {proof.verdict.value} on {proof.domain} ({proof.method}: {proof.detail})")
+    if done.ok:
+        lines.append(f"mask      written to {args.output}")
+    print("\n".join(lines))
+    return ExitCode.OK if done.ok else ExitCode.NO_RESULT
+
+
 def cmd_certify(args) -> int:
     from verify.certify import CertifyOptions, certify
+    from verify.conv_networks import network_kind
 
     options = CertifyOptions(find=args.find, mask_path=args.mask, k=args.delta_bits, mode=args.mode,
                              input_bits=args.input_bits, equality=args.equality, method=args.method,
@@ -336,6 +416,8 @@ def cmd_certify(args) -> int:
                              budget=args.memory_budget,
                              search_seconds=check_time_limit(args.search_time_limit, "--search-time-limit"),
                              per_weight=args.per_weight)
+    if network_kind(args.target) == "quantized-net":  # after the arguments are checked, as for an MLP
+        return _certify_architecture(args)
     with StatusLine("slth-verify certify") as status:
         done = certify(args.target, args.random, args.output, options, progress=status.stage)
     if args.json:
@@ -406,16 +488,45 @@ def _fixed_size_lines(report: dict) -> list[str]:
     return lines
 
 
+def _certify_architecture(args) -> int:
+    from verify.conv_certificates import certify_conv
+
+    if args.find not in (None, "construction") or args.delta_bits is not None:
+        raise InputError("certify: a target with an architecture takes --find construction or --mask "
+                         "(no search, no --delta-bits)")
+    with StatusLine("slth-verify certify") as status:
+        done = certify_conv(args.target, args.random, args.output, args.mask, args.equality, args.input_bits or 0,
+                            args.memory_budget, status.stage, check_time_limit(args.time_limit, "--time-limit"))
+    c, proof = done.construction, done.equality
+    failures = [f.describe() for f in c.failures] if c is not None else []
+    status = (f"equal ({proof.method}) on {proof.domain}" if proof is not None and proof.equal else
+              f"{proof.verdict.value} ({proof.method}): {proof.detail}" if proof is not None else
+              f"construction failed at {len(failures)} entries and branches")
+    if args.json:
+        print(dumps_readable({"ok": done.ok, "equality": proof.to_json() if proof else None, "status": status,
+                              "failures": failures, "certificate": args.output if done.written else None}))
+    else:
+        lines = [f"FAILED    {f}" for f in failures[:SHOWN]] + [f"status    {status}"]
+        if done.written:
+            lines.append(f"certificate {args.output} written and checked")
+        print("\n".join(lines))
+    return ExitCode.OK if done.ok else ExitCode.NO_RESULT
+
+
 def cmd_check(args) -> int:
     from pathlib import Path
 
     from verify.certificates import check_certificate
+    from verify.conv_certificates import check_conv_certificate, is_conv_certificate
     from verify.errors import ClaimRejected, MissingFileError
 
     if not Path(args.certificate).is_file():  # bad input (exit 2), not a failed check (exit 1)
         raise MissingFileError(f"{args.certificate}: no such file")
     with StatusLine("slth-verify check") as status:
-        report = check_certificate(args.certificate, args.engines, progress=status.stage, raise_unreadable=True)
+        if is_conv_certificate(args.certificate):
+            report = check_conv_certificate(args.certificate, status.stage)
+        else:
+            report = check_certificate(args.certificate, args.engines, progress=status.stage, raise_unreadable=True)
     if report.ok or isinstance(report.error, ClaimRejected):  # a malformed one has no checks to show
         print("\n".join(report.lines))
         print(f"{'verified' if report.ok else 'NOT VERIFIED'}: {args.certificate}")
@@ -690,7 +801,9 @@ def _add_generate_vector(gsub) -> None:
 def _add_generate_target(gsub) -> None:
     """``slth-verify generate target``."""
     t = gsub.add_parser("target", help="a seeded target network (.npz or .json)")
-    t.add_argument("--widths", type=_ints, required=True, help="d_0,d_1,...,d_l")
+    t.add_argument("--widths", type=_ints, help="d_0,d_1,...,d_l (an MLP)")
+    t.add_argument("--architecture", metavar="SPEC", help="an architecture spec (.toml or .json: conv, relu, "
+                   "flatten, dense, residual layers, each on its own grid) instead of --widths")
     t.add_argument("--bits", type=int, default=3, help="weights on S_d, d = 2^-bits (default 3)")
     t.add_argument("--rounding", choices=["none", "double"], default="none",
                    help="lower every layer's output to 2^-gamma (gamma-double) or not")
@@ -711,6 +824,9 @@ def _add_generate_random(gsub) -> None:
     r.add_argument("--copies", type=int, help="Theorem 2: copies per neuron (default log2(1/delta))")
     r.add_argument("--c", type=int, default=8, help="C: C*log2(1/delta) units per input (default 8)")
     r.add_argument("--width-per-weight", type=int, help="units per input directly (instead of --c)")
+    r.add_argument("--layout", choices=["unstructured", "structured"], default="unstructured",
+                   help="for a target with an architecture: a kxk conv then 1x1 per kernel entry (default), or "
+                        "1x1 then kxk with whole kernels kept (vector subset sums)")
     r.add_argument("--bits", type=int, help="delta_in = 2^-BITS (default ceil(target bits / 2))")
     r.add_argument("--no-zero", action="store_true", help="exclude 0 from the weight grid")
     r.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -753,6 +869,8 @@ def _add_construct(sub) -> None:
     k.add_argument("--memory-budget", metavar="SIZE", help="memory limit of the exact tables (e.g. 512M, 8G; default 4G or "
                          "$SLTH_VERIFY_MEMORY_BUDGET)")
     k.add_argument("--json", action="store_true", help="print every choice as a machine-readable JSON object")
+    k.add_argument("--time-limit", type=float, metavar="S", help="seconds per vector subset sum of a structured "
+                   "conv construction (default: none; one undecided in time is unknown)")
     k.add_argument("-o", "--output", required=True, help="mask file (.npz), written on success")
     k.set_defaults(func=cmd_construct)
 

@@ -199,6 +199,16 @@ def _lemma5_layers(result: Construction, pair: _Pair, k_t: int, k: int,
     return [first, second]
 
 
+def lemma5_pair(result: Construction, layer: int, w_target: np.ndarray, u_mat: np.ndarray, v_mat: np.ndarray,
+                c: int, k_t: int, k: int, options: ConstructionOptions = DEFAULT_OPTIONS) -> list[np.ndarray]:
+    """Lemma 5 for one target matrix ``w_target`` (d_out × d_in, scale ``k_t``) and a random pair
+    ``u_mat`` ((c·d_in) × d_in) and ``v_mat`` (d_out × (c·d_in)), both at scale ``k`` (2k >= k_t):
+    the pair's two masks, every choice appended to ``result`` (its ``layer`` field is ``layer``,
+    its ``input`` the column of ``w_target``). Other layer kinds (convolutions, whose kernel
+    entries are the columns) reuse the MLP construction through this."""
+    return _lemma5_layers(result, _Pair(layer, w_target, u_mat, v_mat, c, 1), k_t, k, options)
+
+
 def _window_batch(groups, targets, u_mat, v_mat, rows_out):
     """``window_witnesses`` over every (group, row) sum of a layer pair, when int64 holds them."""
     items = max(units.size for _, _, units in groups)

@@ -1,0 +1,252 @@
+"""Certificates for networks with an architecture (convolutions, residual blocks): write them
+after the construction, and re-check them with no solver.
+
+A certificate (JSON, kind ``slth-verify-conv-certificate``, version 1; docs/formats.md) names
+the target and random network files (relative paths, each file's sha256 and the network's
+content hash), the mask (kept flat indices per weighted layer, with its sha256), the layout, the
+per-entry witnesses of the construction (hidden channels chosen per target kernel entry or
+kernel and branch) and the equality evidence: ``collapse`` (every real input) or ``exhaustive``
+(every input of the grid 2^-input_bits). The checker re-reads both networks, checks every hash,
+replays every witness against the kept weights, and redoes the equality method the
+certificate names: the collapse from the pruned weights alone, or the exhaustive evaluation.
+No step trusts the writer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from verify.certificates import CheckReport, file_sha256
+from verify.conv_constructions import (ConvConstruction, collapse, construct_conv, exhaustive, pairing)
+from verify.conv_networks import ConvNetwork, check_mask, load_conv_network
+from verify.constructions import ConstructionOptions
+from verify.equality import Equality
+from verify.errors import ClaimRejected, InputError, InternalError, MalformedCertificate, VerifyError
+from verify.networks import load_mask
+from verify.problems import dumps_readable, read_json_file, write_text_atomic
+from verify.status_line import quiet
+
+KIND = "slth-verify-conv-certificate"
+VERSION = 1
+EQUALITY_METHODS = ("auto", "collapse", "exhaustive")
+
+
+def _sha(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def mask_record(mask) -> dict:
+    """Kept positions per layer (flat C-order indices of any shape) and the mask's sha256."""
+    layers = [{"shape": list(m.shape), "kept": np.flatnonzero(m).tolist()} for m in mask]
+    return {"sha256": _sha(layers), "layers": layers}
+
+
+def mask_from_record(obj, shapes) -> tuple[np.ndarray, ...]:
+    """The bool mask of a ``mask`` record, whose layers must have the random network's ``shapes``."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("layers"), list):
+        raise MalformedCertificate("mask: expected an object with 'layers' and 'sha256'")
+    layers = obj["layers"]
+    got = [layer.get("shape") if isinstance(layer, dict) else None for layer in layers]
+    if got != [list(s) for s in shapes]:
+        raise ClaimRejected(f"mask.layers: shapes {got}, the random network's are {[list(s) for s in shapes]}")
+    if obj.get("sha256") != _sha(layers):
+        raise ClaimRejected("mask.sha256 does not match the mask")
+    out = []
+    for i, (layer, shape) in enumerate(zip(layers, shapes)):
+        kept, size = layer.get("kept"), int(np.prod(shape))
+        if (not isinstance(kept, list) or any(isinstance(x, bool) or not isinstance(x, int) for x in kept)
+                or any(not 0 <= x < size for x in kept) or len(set(kept)) != len(kept)):
+            raise ClaimRejected(f"mask.layers[{i}].kept: positions out of range for shape {list(shape)} or repeated")
+        m = np.zeros(size, dtype=bool)
+        m[kept] = True
+        out.append(m.reshape(shape))
+    return tuple(out)
+
+
+# -------------------------------------------------------------------------------- certify
+
+@dataclass
+class ConvCertified:
+    """What ``certify`` did: the construction (None for a given mask), the equality verdict,
+    and whether a certificate was written (only for a proved equality)."""
+
+    construction: ConvConstruction | None
+    equality: Equality | None
+    written: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.written
+
+
+def decide(target: ConvNetwork, random: ConvNetwork, mask, method: str, input_bits: int) -> Equality:
+    """Equality of ``random`` pruned by ``mask`` and ``target`` by the cheapest sound method:
+    ``collapse`` when the structure allows it (``auto`` tries it first), else ``exhaustive`` on
+    the grid 2^-``input_bits`` (an InputError when it is too large to enumerate)."""
+    if method not in EQUALITY_METHODS:
+        raise InputError(f"equality: for a network with an architecture expected one of "
+                         f"{', '.join(EQUALITY_METHODS)} (the miter handles MLPs only), got {method!r}")
+    if method in ("auto", "collapse"):
+        proof = collapse(target, random, mask)
+        if proof.equal or method == "collapse":
+            return proof
+    return exhaustive(target, random.pruned(mask), input_bits)
+
+
+def certify_conv(target_path, random_path, output, mask_path=None, equality: str = "auto", input_bits: int = 0,
+                 budget=None, progress=quiet, time_limit: float | None = None) -> ConvCertified:
+    """Construct (or read ``mask_path``), prove equality (:func:`decide`) and, when proved,
+    write the certificate to ``output`` and check it as a third party would. ``time_limit``:
+    seconds per vector subset sum (``construct_conv``)."""
+    target, random = load_conv_network(target_path), load_conv_network(random_path)
+    pairing(target, random)  # a random network of another architecture: bad input, before any work
+    construction = None
+    if mask_path is not None:
+        mask = load_mask(mask_path, random)
+    else:
+        construction = construct_conv(target, random, ConstructionOptions(budget=budget, progress=progress),
+                                      time_limit)
+        if not construction.ok:
+            return ConvCertified(construction, None, False)
+        mask = construction.mask
+    progress("proving equality")
+    proof = decide(target, random, mask, equality, input_bits)
+    if not proof.equal:
+        return ConvCertified(construction, proof, False)
+    cert = _certificate(target_path, random_path, Path(output), target, random, mask, construction, proof)
+    write_text_atomic(output, dumps_readable(cert) + "\n")
+    report = check_conv_certificate(output)
+    if not report.ok:  # what was just proved must check: anything else is a bug
+        Path(output).unlink()
+        raise InternalError(f"the certificate just written does not check: {report.error}")
+    return ConvCertified(construction, proof, True)
+
+
+def _certificate(target_path, random_path, output: Path, target, random, mask, construction, proof) -> dict:
+    base = output.resolve().parent
+
+    def cite(path, net):
+        return {"path": os.path.relpath(Path(path).resolve(), base), "file_sha256": file_sha256(path),
+                "sha256": net.sha256}
+
+    p = pairing(target, random)
+    witnesses = [] if construction is None else [
+        {"layer": c.layer, "output": c.output, "entry": list(c.entry), "branch": c.branch, "units": list(c.units)}
+        for c in construction.choices]
+    kept = sum(int(m.sum()) for m in mask)
+    return {"kind": KIND, "version": VERSION,
+            "claim": {"statement": f"R pruned by the mask equals T on {proof.domain}; it keeps {kept} of "
+                                   f"{random.num_weights} weights", "kept": kept, "total": random.num_weights},
+            "files": {"target": cite(target_path, target), "random": cite(random_path, random)},
+            "layout": p.layout, "units": p.units, "mask": mask_record(mask),
+            "evidence": {"witnesses": witnesses, "equality": proof.to_json()}}
+
+
+# ---------------------------------------------------------------------------------- check
+
+def is_conv_certificate(path) -> bool:
+    """Whether the JSON file at ``path`` declares this module's kind (False when unreadable)."""
+    try:
+        obj = read_json_file(path)
+    except VerifyError:
+        return False
+    return isinstance(obj, dict) and obj.get("kind") == KIND
+
+
+def check_conv_certificate(path, progress=quiet) -> CheckReport:
+    """Re-verify a conv certificate with no solver (module docstring): ``report.ok`` only when
+    every hash, witness and the equality evidence hold; the first failure is ``report.error``
+    (ClaimRejected, or MalformedCertificate when a field is missing or mistyped)."""
+    report, path = CheckReport(), Path(path)
+    try:
+        cert = read_json_file(path)
+        _check(cert, path.parent, report, progress)
+    except ClaimRejected as e:
+        report.bad(f"{path}: {e}", ClaimRejected(f"{path}: {e}"))
+    except InternalError:
+        raise
+    except MalformedCertificate as e:
+        report.bad(f"{path}: {e}", MalformedCertificate(f"{path}: {e}"))
+    except VerifyError as e:  # a cited file that does not read, networks that do not fit the claim
+        report.bad(f"{path}: {e}", ClaimRejected(f"{path}: {e}"))
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:  # a field missing or mistyped
+        error = MalformedCertificate(f"{path}: malformed certificate: {type(e).__name__} {e}")
+        report.bad(str(error), error)
+    return report
+
+
+def _require(cond: bool, why: str) -> None:
+    if not cond:
+        raise ClaimRejected(why)
+
+
+def _check(cert: dict, base: Path, report: CheckReport, progress) -> None:
+    _require(cert.get("kind") == KIND and cert.get("version") == VERSION,
+             f"kind/version: expected {KIND} version {VERSION}")
+    nets = {}
+    for role in ("target", "random"):
+        rec = cert["files"][role]
+        f = base / rec["path"]
+        _require(f.is_file(), f"files.{role}: {rec['path']}: no such file")
+        _require(file_sha256(f) == rec["file_sha256"], f"files.{role}: {rec['path']} does not match its file_sha256")
+        progress(f"reading the {role} network")
+        nets[role] = load_conv_network(f)
+        _require(nets[role].sha256 == rec["sha256"], f"files.{role}: the network's content hash differs")
+    report.good("the target and random network files match their hashes")
+    target, random = nets["target"], nets["random"]
+    p = pairing(target, random)
+    _require((p.layout, p.units) == (cert["layout"], cert["units"]),
+             f"layout: the networks give {p.layout} with {p.units} units, not {cert['layout']} with {cert['units']}")
+    mask = check_mask(random, mask_from_record(cert["mask"], [w.shape for w in random.weights]))
+    kept = sum(int(m.sum()) for m in mask)
+    _require(cert["claim"]["kept"] == kept and cert["claim"]["total"] == random.num_weights,
+             f"claim: the mask keeps {kept} of {random.num_weights} weights")
+    report.good(f"the mask keeps {kept} of {random.num_weights} weights ({p.layout}, {p.units} units per group)")
+    _check_witnesses(cert["evidence"]["witnesses"], target, random, mask)
+    report.good(f"{len(cert['evidence']['witnesses'])} witnesses replayed against the kept weights")
+    eq = cert["evidence"]["equality"]
+    _require(eq["verdict"] == "equal" and eq["method"] in ("collapse", "exhaustive"),
+             f"evidence.equality: {eq['method']} {eq['verdict']} proves no equality")
+    progress(f"redoing the {eq['method']} equality")
+    bits = eq.get("input_bits") or 0
+    proof = decide(target, random, mask, eq["method"], bits)
+    _require(proof.equal and proof.domain == eq["domain"],
+             f"evidence.equality: {eq['method']} does not prove equality ({proof.detail})")
+    _require(cert["claim"]["statement"].startswith(f"R pruned by the mask equals T on {proof.domain};"),
+             "claim.statement does not say what the evidence proves")
+    report.good(f"equal on {proof.domain} ({proof.method}: {proof.detail})")
+
+
+def _check_witnesses(witnesses, target: ConvNetwork, random: ConvNetwork, mask) -> None:
+    """Every witness's channels are kept and their products sum to the target entry or kernel."""
+    pruned = random.pruned(mask)
+    shifts = [2 * random.scales[2 * j] - layer.bits for j, layer in enumerate(target.architecture.weighted())]
+    for n, w in enumerate(witnesses):
+        j = w["layer"] - 1
+        _require(0 <= j < target.depth, f"evidence.witnesses[{n}].layer: no target layer {w['layer']}")
+        t, u, v = target.weights[j], pruned.weights[2 * j], pruned.weights[2 * j + 1]
+        if t.ndim == 2:
+            t, u, v = t[:, :, None, None], u[:, :, None, None], v[:, :, None, None]
+        o, entry, units = w["output"], tuple(w["entry"]), w["units"]
+        _require(0 <= o < t.shape[0] and all(0 <= h < u.shape[0] for h in units) and w["branch"] in ("A", "B"),
+                 f"evidence.witnesses[{n}]: output or units out of range")
+        i = entry[0]
+        total = np.zeros(t.shape[2:], dtype=object)
+        for h in units:
+            uh = int(u[h, i, 0, 0]) if len(entry) == 1 else int(u[(h, *entry)])
+            _require((uh > 0) == (w["branch"] == "A") and uh != 0,
+                     f"evidence.witnesses[{n}]: channel {h}'s kept weight is not of branch {w['branch']}")
+            if len(entry) == 1:
+                total += uh * v[o, h].astype(object)
+            else:
+                total[entry[1], entry[2]] += uh * int(v[o, h, 0, 0])
+        want = t[o, i].astype(object) * (1 << shifts[j])
+        got = total if len(entry) == 1 else total[entry[1], entry[2]]
+        ref = want if len(entry) == 1 else want[entry[1], entry[2]]
+        _require(np.array_equal(got, ref), f"evidence.witnesses[{n}]: the kept products do not sum to the target")
