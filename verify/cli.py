@@ -756,7 +756,9 @@ def _add_solve_cover_count(sub) -> None:
         methods = METHODS if name != "count" else PREFILTER_METHODS
         c.add_argument("--method", choices=methods, default="auto",
                        help="dp (reachable-sum bitsets), mitm (meet in the middle), "
-                            + ("cpsat, sat (a SAT solver with checked proofs), " if name != "count" else "")
+                            + ("cpsat, sat (a SAT solver with checked proofs), representation (a search for "
+                               "a witness: a miss is unknown, never no; --time-limit per target, default 60 s), "
+                               if name != "count" else "")
                             + ("or auto: the pre-filter when a method fits the budget, else sat (default)"
                                if name != "count" else "or auto: whichever fits the budget (default)"))
         c.add_argument("--memory-budget", metavar="SIZE",

@@ -10,7 +10,9 @@ from verify.errors import BudgetExceeded, InputError
 from verify.prefilter.budget import human_bytes, resolve_budget
 from verify.prefilter.mitm import applies, fits_int64, memory_needed
 
-METHODS = ("auto", "dp", "mitm", "cpsat", "sat")
+METHODS = ("auto", "dp", "mitm", "cpsat", "sat", "representation")
+# searches that can find a witness but never refute: only when asked for by name, never by auto
+SEARCH_ONLY_METHODS = ("representation",)
 PREFILTER_METHODS = ("auto", "dp", "mitm")
 MITM_MAX_N = 60  # beyond this 2^(n/2) tables exceed any sensible memory budget
 MITM_MAX_TARGETS = 10_000  # meet in the middle answers one target per pass
