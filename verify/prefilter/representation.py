@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from verify.errors import InputError
+from verify.errors import InputError, InternalError
 from verify.prefilter.budget import resolve_budget
 from verify.seeding import as_generator, random_permutation, uniform_ints
 from verify.witness import subset_error
@@ -379,5 +379,5 @@ def representation_search(weights, target: int, size: int | None = None,
         found = _Attempt(weights, target, guess, rng, options, max_entries).run(deadline, options.inner)
         if found is not None and subset_error(weights, target, found, size) is None:
             return RepresentationResult(found, attempts, time.monotonic() - start)
-    raise AssertionError("unreachable: the guesses cycle forever")  # pragma: no cover
+    raise InternalError("the guesses of the representation search ran out (they cycle forever)")  # pragma: no cover
 
