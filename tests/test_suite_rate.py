@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from tests.brute import reachable, subset_table
+from tests.brute import reachable, subset_table, vector_table
 from verify.cli import main
 from verify.errors import InputError
 from verify.problems import dumps_readable, load_problem
@@ -28,6 +28,12 @@ n = [10, 14]
 lambda = 0
 zero = false
 answer = ["planted", "infeasible"]
+[[family]]
+kind = "vector"
+n = 8
+dim = 2
+bits = 3
+answer = "planted"
 """
 
 
@@ -49,8 +55,12 @@ def test_rating_agrees_with_the_certified_answers_and_brute_force(suite, tmp_pat
     for row in rating.rows:
         entry = next(e for e in manifest["instances"] if e["name"] == row["instance"])
         problem = load_problem(copy / entry["files"]["instance"]["path"])
-        truth = reachable(subset_table(problem.weights), problem.target_list()[0], problem.size)
-        if row["solver"] != "representation":
+        target = problem.target_list()[0]
+        truth = target in vector_table(problem.weights) if problem.kind == "vector-subset-sum" \
+            else reachable(subset_table(problem.weights), target, problem.size)
+        if row["solver"] == "representation" and problem.kind == "vector-subset-sum":
+            assert row["outcome"] == "n/a"
+        elif row["solver"] != "representation":
             assert row["outcome"] == ("sat" if truth else "unsat")  # tiny: every solver decides
             assert row["agrees"] is True
         else:
@@ -58,7 +68,7 @@ def test_rating_agrees_with_the_certified_answers_and_brute_force(suite, tmp_pat
     stored = json.loads((copy / "rate.json").read_text())
     assert stored["rows"] == rating.rows and stored["disagreements"] == []
     table = rating.table(solvers)
-    assert "10" in table and "14" in table and "cpsat" in table
+    assert "10" in table and "14" in table and "cpsat" in table and " 8 " in table + " "
 
 
 def test_a_wrong_certified_answer_is_a_disagreement_naming_the_instance(suite, tmp_path, capsys):
@@ -137,7 +147,7 @@ def test_the_builtin_frontier_spec_reads_and_its_tiny_variant_builds(tmp_path):
     ns = sorted({dict(p.params)["n"] for p in spec.points})
     assert ns[-1] == 80 and spec.formats == ("cnf", "opb")
     # beyond 2^60 the weights come from the wide draw; the answer is the planted subset, replayed
-    text = TINY.replace("n = [10, 14]", "n = 66").replace('answer = ["planted", "infeasible"]', 'answer = "planted"')
+    text = TINY.split('[[family]]\nkind = "vector"')[0].replace("n = [10, 14]", "n = 66").replace('answer = ["planted", "infeasible"]', 'answer = "planted"')
     manifest = build_suite(parse_suite_spec(load_toml(text), "wide"), tmp_path / "w")
     entry = manifest["instances"][0]
     assert entry["answer"]["status"] == "sat-verified" and "cnf" not in entry["files"]

@@ -31,7 +31,7 @@ from verify.encodings.cpsat import build_model
 from verify.encodings.formats import read_dimacs
 from verify.errors import InputError, MissingFileError
 from verify.prefilter.representation import RepresentationOptions, representation_search
-from verify.problems import dumps_readable, load_problem, read_json_file, write_text_atomic
+from verify.problems import VectorSubsetSum, dumps_readable, load_problem, read_json_file, write_text_atomic
 from verify.solve.cpsat import run as run_cpsat
 from verify.solve.limits import check_time_limit
 from verify.solve.outcome import Outcome
@@ -77,16 +77,19 @@ class Rating:
     disagreements: list[str] = field(default_factory=list)
 
     def table(self, solvers) -> str:
-        """Fraction of instances each solver decided, per n (``decided/instances``)."""
+        """Fraction of instances each solver decided, per n (``decided/instances``, and how
+        many it could not take: ``(k n/a)``)."""
         by_n: dict[int, dict[str, list[int]]] = {}
         for r in self.rows:
-            cell = by_n.setdefault(r["n"], {}).setdefault(r["solver"], [0, 0])
+            cell = by_n.setdefault(r["n"], {}).setdefault(r["solver"], [0, 0, 0])
             cell[0] += r["outcome"] in ("sat", "unsat")
             cell[1] += 1
+            cell[2] += r["outcome"] == "n/a"
         head = ["n"] + list(solvers)
         lines = ["  ".join(f"{h:>14}" for h in head)]
         for n in sorted(by_n):
-            cells = [f"{by_n[n].get(s, [0, 0])[0]}/{by_n[n].get(s, [0, 0])[1]}" for s in solvers]
+            cells = [f"{c[0]}/{c[1]}" + (f" ({c[2]} n/a)" if c[2] else "")
+                     for c in (by_n[n].get(s, [0, 0, 0]) for s in solvers)]
             lines.append("  ".join(f"{x:>14}" for x in [str(n)] + cells))
         return "\n".join(lines)
 
@@ -107,6 +110,8 @@ def _file(root: Path, entry: dict, role: str) -> Path | None:
 def _run(solver: str, problem, target, cnf: Path | None, time_limit: float) -> tuple[str, float, object, str]:
     """(outcome, seconds, witness or None, reason) of one solver on one instance."""
     if solver == "representation":
+        if isinstance(problem, VectorSubsetSum):
+            return "n/a", 0.0, None, "the representation search takes one-dimensional instances"
         found = representation_search(problem.weights, target, problem.size, RepresentationOptions(
             seed=int(problem.sha256[:15], 16), time_limit=time_limit))
         if found.witness is None:
