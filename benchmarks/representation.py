@@ -48,11 +48,13 @@ def main():
     ap.add_argument("--seeds", type=int)
     ap.add_argument("--time-limit", type=float)
     ap.add_argument("--n", help="comma-separated sizes")
+    ap.add_argument("--inner", type=int, default=8, help="residues r1 per build of the quarter lists")
+    ap.add_argument("--c", type=float, default=1.0, help="representations kept per level (c1 = c2)")
     a = ap.parse_args()
     ns = [int(x) for x in a.n.split(",")] if a.n else ([48, 56, 64] if a.quick else [48, 56, 64, 72, 80])
     seeds = a.seeds or (2 if a.quick else 3)
     limit = a.time_limit or (120.0 if a.quick else 300.0)
-    print(f"load average {os.getloadavg()[0]:.2f}; time limit {limit:g} s; planted size "
+    print(f"load average {os.getloadavg()[0]:.2f}; time limit {limit:g} s; inner {a.inner}, c {a.c:g}; planted size "
           f"{'any' if a.any_size else 'n/2'}")
     t = time.perf_counter()
     MeetInTheMiddle(instance(40, 0, True)[0])
@@ -63,7 +65,8 @@ def main():
         times, found, attempts = [], 0, []
         for seed in range(seeds):
             w, target, size = instance(n, seed, not a.any_size)
-            r = representation_search(w, target, size, RepresentationOptions(seed=seed, time_limit=limit))
+            r = representation_search(w, target, size, RepresentationOptions(seed=seed, time_limit=limit,
+                                                                                inner=a.inner, c1=a.c, c2=a.c))
             found += r.witness is not None
             times.append(r.seconds)
             attempts.append(r.attempts)

@@ -277,6 +277,8 @@ class _Attempt:
         r_low = int(uniform_ints(self.rng, 0, m2 - 1, 1)[0])
         ry, ru = (int(v) for v in uniform_ints(self.rng, 0, m2 - 1, 2))
         t_m1 = self.t % m1
+        if deadline is not None and time.monotonic() > deadline:
+            return None
         quarters = [_quarter(left[q[0][0]], right[q[0][1]], ry, m1, m2),
                     _quarter(left[q[1][0]], right[q[1][1]], (r_low - ry) % m2, m1, m2),
                     _quarter(left[q[2][0]], right[q[2][1]], ru, m1, m2),
@@ -290,13 +292,22 @@ class _Attempt:
             if deadline is not None and time.monotonic() > deadline:
                 return None
             r1 = r_low + m2 * high
-            found = self._join(quarters, r1, (t_m1 - r1) % m1, m1)
+            found = self._join(quarters, r1, (t_m1 - r1) % m1, m1, deadline)
             if found is not None:
                 return found
         return None
 
-    def _join(self, quarters, r1: int, r2: int, m1: int) -> tuple[int, ...] | None:
-        parts = list(_halves(quarters[0], quarters[1], r1, m1, self.plan.m2))
+    def _join(self, quarters, r1: int, r2: int, m1: int, deadline: float | None) -> tuple[int, ...] | None:
+        """The first half list (sorted by sum), the second streamed against it; None at the
+        deadline (checked between batches, so a join overruns it by one batch at most)."""
+        def late() -> bool:
+            return deadline is not None and time.monotonic() > deadline
+
+        parts = []
+        for part in _halves(quarters[0], quarters[1], r1, m1, self.plan.m2):
+            if late():
+                return None
+            parts.append(part)
         if not parts:
             return None
         s64 = np.concatenate([p[0] for p in parts])
@@ -306,6 +317,8 @@ class _Attempt:
         right = np.concatenate([p[2] for p in parts])[order]
         t64 = np.uint64(self.t & WORD)
         for s2, l2, r2m in _halves(quarters[2], quarters[3], r2, m1, self.plan.m2):
+            if late():
+                return None
             for ia, ib in _matches(t64 - s2, s64, 1.0):
                 ok = ((l2[ia] & left[ib]) == 0) & ((r2m[ia] & right[ib]) == 0)
                 for k in np.flatnonzero(ok).tolist():
