@@ -97,7 +97,7 @@ class _Base:
 class _List:
     """A list of candidate vectors: residues modulo M1, sums modulo 2^64 and the two masks."""
 
-    res: np.ndarray | None
+    res: np.ndarray
     s64: np.ndarray
     left: np.ndarray
     right: np.ndarray

@@ -36,9 +36,8 @@ from verify.encodings.formats import read_dimacs
 from verify.errors import BudgetExceeded, InputError
 from verify.generators import (MAX_WEIGHT_BITS, SubsetSumOptions, planted_subset, subset_sum_instance,
                                target_network, theorem1_random_network, vector_instance, wide_uniform_weights)
-from verify.problems import SubsetSum
 from verify.networks import Rounding, save_network
-from verify.problems import dumps_readable, read_json_file, write_text_atomic
+from verify.problems import SubsetSum, dumps_readable, read_json_file, write_text_atomic
 from verify.seeding import as_generator, uniform_ints
 from verify.solve.dispatch import solve
 from verify.solve.outcome import Outcome
