@@ -185,3 +185,5 @@ def test_vector_instances_are_refused_with_the_methods_that_take_them():
     problem = VectorSubsetSum(weights=[[1, 2], [3, 4], [5, 6]], targets=[[4, 6]])
     with pytest.raises(InputError, match="one-dimensional.*auto, dp, mitm"):
         solve(problem, method=SS)
+    with pytest.raises(InputError, match="one-dimensional.*auto, dp, mitm"):
+        solve(problem, method="representation")  # the other one-dimensional method, likewise

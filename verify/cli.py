@@ -717,6 +717,25 @@ def cmd_suite_check(args) -> int:
     return ExitCode.OK if result.ok else ExitCode.NO_RESULT
 
 
+def cmd_suite_rate(args) -> int:
+    from verify.experiments.progress import Progress
+    from verify.suites.rate import count_instances, parse_solvers, rate_suite
+
+    solvers = parse_solvers(args.solvers)
+    limit = check_time_limit(args.time_limit, "--time-limit", none_ok=False)
+    progress = Progress(count_instances(args.directory) * len(solvers))
+    try:
+        rating = rate_suite(args.directory, solvers, limit, progress)
+    finally:
+        progress.close()
+    print(f"fraction of instances each solver decided within {limit:g} s, by n (records: "
+          f"{args.directory}/rate.json)")
+    print(rating.table(solvers))
+    for line in rating.disagreements:
+        print(f"DISAGREEMENT  {line}")
+    return ExitCode.NO_RESULT if rating.disagreements else ExitCode.OK
+
+
 def _counted(counts: dict) -> str:
     """``158,797 sat-verified, 3 unsat-exhaustive``: a status count as people read it."""
     return ", ".join(f"{n:,} {status}" for status, n in counts.items())
@@ -928,8 +947,9 @@ def _add_solve_cover_count(sub) -> None:
         c.add_argument("--method", choices=methods, default="auto",
                        help="dp (reachable-sum bitsets), mitm (meet in the middle), "
                             + ("schroeppel-shamir (one target, no size: memory 2^(n/4)), "
+                               "cpsat, sat (a SAT solver with checked proofs), representation (a search for "
+                               "a witness: a miss is unknown, never no; --time-limit per target, default 60 s), "
                                if name != "count" else "")
-                            + ("cpsat, sat (a SAT solver with checked proofs), " if name != "count" else "")
                             + ("or auto: the pre-filter when a method fits the budget, else sat (default)"
                                if name != "count" else "or auto: whichever fits the budget (default)"))
         c.add_argument("--memory-budget", metavar="SIZE",
@@ -1037,7 +1057,7 @@ def _add_report(sub) -> None:
 
 
 def _add_suite(sub) -> None:
-    """``slth-verify suite build and suite check``."""
+    """``slth-verify suite build, suite check and suite rate``."""
     su = sub.add_parser("suite", help="hard instance suites with certified answers, for solver benchmarking")
     ssub = su.add_subparsers(dest="what", metavar="ACTION", parser_class=_Parser, required=True)
     sb = ssub.add_parser("build", help="generate a suite's instances, exports and certified answers")
@@ -1050,6 +1070,14 @@ def _add_suite(sub) -> None:
                     help="proof checker engines (default auto)")
     sc.add_argument("-v", "--verbose", action="store_true", help="one line per instance")
     sc.set_defaults(func=cmd_suite_check)
+    sr = ssub.add_parser("rate", help="run every instance through each solver within a time limit: which "
+                                      "decide it, how fast, and whether they agree with the certified answer")
+    sr.add_argument("directory", help="a suite directory written by suite build")
+    sr.add_argument("--solvers", default="cadical195,glucose4,cpsat",
+                    help="comma-separated: PySAT solvers (on the CNF), cpsat (on the model, one worker), "
+                         "representation (the search: yes only) (default cadical195,glucose4,cpsat)")
+    sr.add_argument("--time-limit", type=float, required=True, metavar="S", help="seconds per solver and instance")
+    sr.set_defaults(func=cmd_suite_rate)
 
 
 def _add_where_and_retries(p) -> None:

@@ -91,6 +91,29 @@ def uniform_weights(rng, n: int, M: int, zero: bool = True) -> list[int]:
     return np.where(u < M, u - M, u - M + 1).tolist()
 
 
+def wide_uniform_weights(rng, n: int, M: int, zero: bool = True) -> list[int]:
+    """``n`` i.i.d. integers uniform on ``{-M..M}`` (without 0 if ``zero=False``) for any ``M``,
+    beyond ``2^MAX_WEIGHT_BITS`` too (the frontier suites' κ ≈ 1 at n > 60): each draw joins
+    enough raw 64-bit words into one integer of the span's bit length and is redrawn when it is
+    not below the span (exact rejection, as ``uniform_ints``). Python integers, one at a time:
+    meant for tens to thousands of weights.
+
+    >>> w = wide_uniform_weights(as_generator(1), 4, 2**70)
+    >>> w == wide_uniform_weights(as_generator(1), 4, 2**70), all(abs(x) <= 2**70 for x in w)
+    (True, True)
+    """
+    span = 2 * M + (1 if zero else 0)
+    bits = max(span - 1, 1).bit_length()
+    words = -(-bits // 64)
+    out = []
+    while len(out) < n:
+        raw = rng.bit_generator.random_raw(words).tolist()
+        value = sum(int(w) << (64 * i) for i, w in enumerate(raw)) & ((1 << bits) - 1)
+        if value < span:
+            out.append(value - M if zero or value < M else value - M + 1)
+    return out
+
+
 def product_counts(k: int, zero: bool = True) -> np.ndarray:
     """``c(z)``: for each product ``z`` in ``-4^k..4^k`` (index ``z + 4^k``), the number of grid
     pairs ``(u, v)`` with ``u`` in ``1..2^k`` and ``v`` in S_δ (without 0 if ``zero=False``) and

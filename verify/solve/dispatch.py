@@ -19,6 +19,8 @@ never an answer. ``cpsat`` and ``sat`` ask a solver per target, each answer grad
 evidence (``verify.solve.grading``). Vector problems keep their vectors: ``dp`` and ``mitm`` run
 ``dp-vector`` and ``mitm-vector``, every coordinate exact and separate
 (``verify.solve.vector_exact``), and ``auto`` chooses between them (``choose_vector_method``).
+``representation`` (only when named, never by ``auto``) searches for a witness by the
+representation technique: a found subset is replayed, a miss is ``unknown``, never "no".
 
 The overall status of a report answers "is every target reachable?": ``sat-verified`` if all
 are, ``unsat-exhaustive`` if some target is certainly unreachable, ``unknown`` otherwise.
@@ -37,6 +39,7 @@ from verify.heuristics.subset_sum import HEURISTICS
 from verify.prefilter.budget import require, resolve_budget
 from verify.prefilter.counting import SolutionCounts
 from verify.prefilter.mitm import MeetInTheMiddle
+from verify.prefilter.representation import RepresentationOptions, representation_search
 from verify.problems import Problem, SubsetSum, TargetRange
 from verify.seeding import as_generator
 from verify.solve.exact import backing, cover_dp, search_mitm, search_ss, unsat_evidence, verified
@@ -97,7 +100,7 @@ def _choose(plain: Plain, method: str, cardinality: bool, budget, command: str =
     ``count``, never the pre-filter method that cannot count)."""
     if not plain.todo.size:
         return "conditions"
-    if method in ("cpsat", "sat"):
+    if method in ("cpsat", "sat", "representation"):
         chosen = method
     else:
         try:
@@ -197,11 +200,13 @@ def _decide(command: str, problem: Problem, method: str, budget,
         reachable[int(plain.todo[0])] = True
         label = primal.method
         report = Report(command, problem, label, answers, timings={"primal": time.perf_counter() - t0})
-    elif chosen in ("mitm", SS, "cpsat", "sat"):
+    elif chosen in ("mitm", SS, "cpsat", "sat", "representation"):
         if chosen == "mitm":
             answers, timings = (search_vector_mitm if plain.vector else search_mitm)(plain, fewest, budget)
         elif chosen == SS:
             answers, timings = search_ss(plain, budget)
+        elif chosen == "representation":
+            answers, timings = _search_representation(plain, options or SolverOptions(), budget)
         else:
             answers, timings = _search_solver(plain, chosen, options or SolverOptions(), budget, progress)
         reachable[:] = [a.status.is_sat for a in answers]
@@ -211,6 +216,36 @@ def _decide(command: str, problem: Problem, method: str, budget,
     report.extra["unsat_methods"] = _unsat_methods(report, plain, reachable, label)
     report.timings["total"] = time.perf_counter() - t0
     return report, reachable
+
+
+REPRESENTATION_TIME_LIMIT = 60.0  # seconds per target when --time-limit is not given: a miss never ends it
+
+
+def _search_representation(plain: Plain, options: SolverOptions, budget) -> tuple[list, dict]:
+    """Every target's answer from the representation search (``verify.prefilter.representation``):
+    a found subset replayed (``sat-verified``), a miss ``unknown`` (never "no"). The seed is the
+    instance's content hash, so a run is reproducible up to where the time limit cuts it."""
+    if plain.problem.objective == "fewest":
+        raise InputError("method representation: it finds a subset, not the fewest elements; use dp or mitm")
+    if plain.vector:
+        raise InputError("method representation: it searches one-dimensional instances; for a vector "
+                         "instance use auto, dp, mitm, cpsat or sat")
+    answers: list = [None] * len(plain.targets)
+    for i, a in plain.refuted.items():
+        answers[i] = a
+    t1 = time.perf_counter()
+    limit = REPRESENTATION_TIME_LIMIT if options.time_limit is None else options.time_limit
+    for i, t in zip(plain.todo.tolist(), plain.scalar.tolist()):
+        found = representation_search(plain.weights, int(t), plain.problem.size, RepresentationOptions(
+            seed=int(plain.problem.sha256[:15], 16), time_limit=limit, budget=budget))
+        if found.witness is not None:
+            answers[i] = verified(plain, i, found.witness, "representation")
+            answers[i].extra["attempts"] = found.attempts
+        else:
+            answers[i] = Answer(plain.target(i), Status.UNKNOWN, "representation",
+                                f"no subset found by the representation search ({found.reason}); "
+                                f"a miss is not evidence that none exists")
+    return answers, {"search": time.perf_counter() - t1}
 
 
 def _search_solver(plain: Plain, method: str, options: SolverOptions, budget,

@@ -17,7 +17,9 @@ from verify.prefilter.vector_mitm import memory_needed as vector_mitm_memory
 from verify.prefilter.vector_table import dense_estimate, sparse_estimate
 
 SS = "schroeppel-shamir"
-METHODS = ("auto", "dp", "mitm", SS, "cpsat", "sat")
+METHODS = ("auto", "dp", "mitm", SS, "cpsat", "sat", "representation")
+# searches that can find a witness but never refute: only when asked for by name, never by auto
+SEARCH_ONLY_METHODS = ("representation",)
 PREFILTER_METHODS = ("auto", "dp", "mitm", SS)
 COUNT_METHODS = ("auto", "dp", "mitm")  # the methods that count solutions, not only decide
 SS_MAX_N = 60  # auto's limit: 2^30 pair sums per side, a few minutes; beyond it a solver

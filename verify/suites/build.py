@@ -34,10 +34,10 @@ from verify.certify import CertifyOptions, certify
 from verify.encodings.export import export_problem
 from verify.encodings.formats import read_dimacs
 from verify.errors import BudgetExceeded, InputError
-from verify.generators import (SubsetSumOptions, subset_sum_instance, target_network, theorem1_random_network,
-                               vector_instance)
+from verify.generators import (MAX_WEIGHT_BITS, SubsetSumOptions, planted_subset, subset_sum_instance,
+                               target_network, theorem1_random_network, vector_instance, wide_uniform_weights)
 from verify.networks import Rounding, save_network
-from verify.problems import dumps_readable, read_json_file, write_text_atomic
+from verify.problems import SubsetSum, dumps_readable, read_json_file, write_text_atomic
 from verify.seeding import as_generator, uniform_ints
 from verify.solve.dispatch import solve
 from verify.solve.outcome import Outcome
@@ -55,11 +55,28 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _wide_instance(n: int, M: int, zero: bool, target, size, seed: int) -> SubsetSum:
+    """A subset-sum instance with weights uniform on {-M..M} beyond the generator's 2^60 (κ ≈ 1
+    at n > 60, the frontier suite): drawn by ``wide_uniform_weights``, then planted as
+    ``subset_sum_instance`` plants (the same steps, from the same seed)."""
+    rng = as_generator(seed)
+    weights = wide_uniform_weights(rng, n, M, zero)
+    params = {"n": n, "zero": zero, "distribution": "uniform", "M": M, "size": size,
+              "target": target if target == "planted" else "int"}
+    meta = {"generator": "subset-sum-wide", "params": params, "seed": seed, "tool": f"slth-verify {__version__}"}
+    if target == "planted":
+        meta["planted"] = planted_subset(rng, n, size)
+        target = sum(weights[i] for i in meta["planted"])
+    return SubsetSum(weights=weights, targets=[target], size=size, meta=meta)
+
+
 def _instance(point: Point, target):
     p = dict(point.params)
     size = p["n"] // 2 if p["size"] == "half" else p["size"]
     if point.kind == "subset-sum":
         M = critical_M(p["n"], Fraction(p["lambda"]))
+        if M > 1 << MAX_WEIGHT_BITS:
+            return _wide_instance(p["n"], M, p["zero"], target, size, point.seed)
         options = SubsetSumOptions(M=M, zero=p["zero"], target=target, size=size)
         return subset_sum_instance(p["n"], options, seed=point.seed)
     return vector_instance(p["n"], p["dim"], bits=p["bits"], zero=p["zero"], target=target, size=size,
@@ -96,13 +113,18 @@ def _write(directory: Path, name: str, text: str) -> dict:
     return {"path": f"instances/{name}", "sha256": hashlib.sha256(text.encode()).hexdigest()}
 
 
-def _exports(problem, spec: SuiteSpec, directory: Path, stem: str) -> tuple[dict, str | None]:
-    files, cnf_text = {}, None
+def _exports(problem, spec: SuiteSpec, directory: Path, stem: str) -> tuple[dict, dict]:
+    """The instance's files in the spec's formats, and the formats no encoder can write (with
+    why: the CNF encoders need Σ|a_i| < 2^63, so κ ≈ 1 beyond n ≈ 60 has no CNF)."""
+    files, skipped = {}, {}
     for fmt in spec.formats:
-        text, _ = export_problem(problem, fmt, encoding=spec.encoding)
+        try:
+            text, _ = export_problem(problem, fmt, encoding=spec.encoding)
+        except BudgetExceeded as e:
+            skipped[fmt] = str(e)
+            continue
         files[fmt] = _write(directory, f"{stem}.{fmt}", text)
-        cnf_text = text if fmt == "cnf" else cnf_text
-    return files, cnf_text
+    return files, skipped
 
 
 def _subset_sum_entry(point: Point, spec: SuiteSpec, directory: Path) -> dict:
@@ -167,8 +189,10 @@ def _subset_sum_entry(point: Point, spec: SuiteSpec, directory: Path) -> dict:
     if "witness" in answer:  # a bug, never a user error, when it does not replay
         replay_witness(problem, target, answer["witness"], f"{stem}: the witness")
     files = {"instance": _write(directory, f"{stem}.json", dumps_readable(problem.to_json()) + "\n")}
-    exports, _ = _exports(problem, spec, directory, stem)
+    exports, skipped = _exports(problem, spec, directory, stem)
     files.update(exports)
+    if skipped:
+        notes.append("not exported: " + "; ".join(f"{fmt}: {why}" for fmt, why in skipped.items()))
     if "proof" in answer:
         files["proof"] = answer.pop("proof")
     answer["target"] = list(target) if isinstance(target, tuple) else target
