@@ -35,6 +35,7 @@ import hashlib
 import itertools
 import json
 import math
+import os
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -46,7 +47,8 @@ from verify.errors import ClaimRejected, InputError, InternalError, MalformedCer
 from verify.networks import QuantizedNetwork, density, load_network
 from verify.numbers import RoundingMode
 from verify.problems import read_json_file
-from verify.solve.proofs import check_drup_files, read_cnf_file
+from verify.solve.children import parallel_map
+from verify.solve.proofs import ProofCheck, check_drup_files, read_cnf_file
 from verify.status_line import quiet
 from verify.tickets import component_cnf, components, decide_sum, family_sums, group_size
 
@@ -779,6 +781,20 @@ def _check_refuted(record, family: Family, report: CheckReport, what: str) -> No
                 f"subset among the first {width} units of its group ({how}, re-run: {why})")
 
 
+# processes that rebuild component CNFs and check their proofs side by side (check and certify)
+CHECK_WORKERS = min(2, os.cpu_count() or 1)
+
+
+def _check_bound(job) -> tuple[bool, ProofCheck | None]:
+    """One lower bound: does its CNF file hold the component's CNF (rebuilt as its certificate
+    version builds it), and the proof checker's verdict (None without ``engines``). The proof
+    is checked only against a CNF file found equal."""
+    comp, at_most, version, cnf_path, proof_path, engines = job
+    if read_cnf_file(cnf_path) != component_cnf(comp, at_most, version):
+        return False, None
+    return True, None if engines is None else check_drup_files(cnf_path, proof_path, engines)
+
+
 def _check_bounds(bounds, size: tuple[int, int], family: Family, ctx: _Checking, version: int = VERSION,
                   complete: bool = True) -> None:
     """Sparsest: each component's CNF with at most ``at_most`` kept weights is rebuilt (as
@@ -789,7 +805,7 @@ def _check_bounds(bounds, size: tuple[int, int], family: Family, ctx: _Checking,
     kept, total_weights = size
     base, engines, report = ctx.base, ctx.engines, ctx.report
     comps = {(c.layer, c.input, c.branch): c for c in components(family.sums())}
-    seen, total = set(), 0
+    seen, total, jobs = set(), 0, []
     for b in bounds:
         key = (b["layer"], b["input"], b["branch"])
         _require(key in comps and key not in seen, f"lower bound for component {key}: unknown or repeated")
@@ -800,13 +816,15 @@ def _check_bounds(bounds, size: tuple[int, int], family: Family, ctx: _Checking,
         # the mask keeps every weight at most once: no bound reaches the network's weight count
         _require(b["at_most"] < total_weights, f"lower bound {key}: at most {b['at_most']} of the "
                  f"network's {total_weights} weights bounds nothing")
-        nvars, clauses = component_cnf(comps[key], b["at_most"], version)
-        _require(read_cnf_file(cited["cnf"]) == (nvars, clauses),
-                 f"lower bound {key}: the CNF file is not the component's CNF with at most {b['at_most']} kept weights")
-        if engines is not None:
-            check = check_drup_files(cited["cnf"], cited["proof"], engines)
-            _require(check.ok, f"lower bound {key}: proof rejected ({check.message})")
+        jobs.append((comps[key], b["at_most"], version, cited["cnf"], cited["proof"], engines))
         total += b["at_most"] + 1
+    # the bounds are independent: rebuilt and checked on CHECK_WORKERS cores, judged in order
+    for job, (same, check) in zip(jobs, parallel_map(_check_bound, jobs, CHECK_WORKERS)):
+        comp, at_most = job[0], job[1]
+        key = (comp.layer, comp.input, comp.branch)
+        _require(same, f"lower bound {key}: the CNF file is not the component's CNF with at most {at_most} kept weights")
+        if check is not None:
+            _require(check.ok, f"lower bound {key}: proof rejected ({check.message})")
     how = "DRUP proof checked" if engines is not None else "proof not re-run"
     if not complete:
         report.good(f"partial: {len(bounds)} of {len(comps)} component refutations (CNF rebuilt, {how}): "
