@@ -19,7 +19,7 @@ on its own and the results assemble into one mask:
   sums is), or one joint model per component in CP-SAT or CNF (``method``);
 - ``sparsest``: per component, CP-SAT minimizes the kept weights; the lower bound is certified
   by a DRUP refutation of the component's CNF with at most (optimum - 1) kept weights, checked
-  by the independent checker;
+  by the independent checker (components side by side in :data:`SEARCH_WORKERS` processes);
 - ``min-width``: for every subset sum, the shortest prefix of its group that reaches it
   (incremental reachable-sum bitsets); the network's minimal width is the largest, and the sum
   that needs it, cut to one unit fewer, is the certified "no" (its exhaustive table).

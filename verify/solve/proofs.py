@@ -13,6 +13,11 @@ changes no model). A proof may be a list of PySAT's DRUP lines (``"1 -2 0"``, ``
 ``"0"``: each line must be exactly one clause, so a damaged line cannot silently merge with the
 next) or one text in which, as for drat-trim, line breaks are only whitespace.
 
+With the native engine alone, plain DRUP text is read here (NumPy) into the engine's literals
+instead of through dratify's Python parser, which cost about as much as the check on large
+proofs; any other text takes dratify's path. The verdict rests on the formula passed, not on
+the reading: an accepted sequence of steps refutes it whatever text it came from.
+
 A proof that cannot be read, that never derives the empty clause or that has a step which is
 neither RUP nor RAT is not an error: the result is ``ok=False`` with the reason in ``message``.
 Bad formulas and bad arguments are InputErrors.
