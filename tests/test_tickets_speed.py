@@ -4,6 +4,8 @@ parallel proof checks that still reject tampered proofs."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -129,3 +131,48 @@ def test_parallel_search_same_optimum():
     assert sum(b.kept for b in one.bounds) == sum(b.kept for b in two.bounds)
     assert [(b.kept, b.checked) for b in one.bounds] == [(b.kept, b.checked) for b in two.bounds]
     assert [{k: v for k, v in c.items()} for c in one.stats["components"]] == two.stats["components"]
+
+
+def test_parallel_check_same_report_and_rejects_tampering(tmp_path, monkeypatch):
+    """check in one and in two processes: the same lines, also on proof files changed (a
+    lemma dropped, which may leave a valid proof; the empty clause dropped, rejected) with and
+    without the certificate's hash of them updated."""
+    import verify.certificates as certificates
+    from verify.certify import CertifyOptions, certify
+    from verify.networks import save_network
+
+    target = target_network([2, 2, 2], 3, seed=1, rounding=Rounding("double", 3))
+    random = theorem1_random_network(target, 24, 2, seed=2)
+    save_network(target, tmp_path / "t.npz")
+    save_network(random, tmp_path / "r.npz")
+    done = certify(tmp_path / "t.npz", tmp_path / "r.npz", tmp_path / "c.json", CertifyOptions("sparsest"))
+    assert done.ok and done.certificate["claim"].get("sparsest")
+
+    def lines(workers):
+        monkeypatch.setattr(certificates, "CHECK_WORKERS", workers)
+        report = certificates.check_certificate(tmp_path / "c.json")
+        return report.ok, report.lines
+
+    assert lines(1) == lines(2) and lines(2)[0]
+    proofs_dir = tmp_path / "c.proofs"
+    largest = max(proofs_dir.glob("*.drup"), key=lambda p: p.stat().st_size)
+    original = largest.read_text()
+    cert_text = (tmp_path / "c.json").read_text()
+    for tampered in ("\n".join(l for i, l in enumerate(original.splitlines()) if i != 1) + "\n",
+                     "\n".join(l for l in original.splitlines() if l.strip() != "0") + "\n"):
+        largest.write_text(tampered)
+        one, two = lines(1), lines(2)  # the hash in the certificate no longer matches
+        assert one == two and not one[0] and "sha256" in one[1][-1].lower()
+        # with the hash updated, the proof itself is run and rejected
+        cert = json.loads(cert_text)
+        for b in cert["evidence"]["lower_bounds"]:
+            if b["proof"]["path"].endswith(largest.name):
+                b["proof"]["sha256"] = certificates.file_sha256(largest)
+        (tmp_path / "c.json").write_text(json.dumps(cert))
+        one, two = lines(1), lines(2)
+        assert one == two
+        if not tampered.endswith("\n0\n"):  # without its empty clause no proof refutes anything
+            assert not one[0] and "proof rejected" in one[1][-1], one[1][-1]
+        (tmp_path / "c.json").write_text(cert_text)
+    largest.write_text(original)
+    assert lines(2)[0]
