@@ -38,6 +38,7 @@ import hashlib
 import itertools
 import json
 import math
+import os
 import time
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -50,7 +51,8 @@ from verify.errors import ClaimRejected, InputError, InternalError, MalformedCer
 from verify.networks import QuantizedNetwork, density, load_network
 from verify.numbers import RoundingMode
 from verify.problems import read_json_file
-from verify.solve.proofs import check_drup
+from verify.solve.children import parallel_map
+from verify.solve.proofs import ProofCheck, check_drup
 from verify.status_line import quiet
 from verify.fixed_size import decide_size
 from verify.status import Status
@@ -878,6 +880,38 @@ def _check_per_weight(witnesses, size: int, claim: dict, evidence: dict) -> str:
     return f"fixed size: each of the {len(witnesses)} witnesses has exactly {size} units"
 
 
+# processes that rebuild component CNFs and check their proofs side by side (check and certify)
+CHECK_WORKERS = min(2, os.cpu_count() or 1)
+
+
+def _check_bound(job) -> tuple[bool, ProofCheck | None, float, float]:
+    """One lower bound: does its CNF file state the component's CNF (rebuilt as its certificate
+    version builds it), the proof checker's verdict (None without ``engines``), and the seconds
+    spent on each. The proof is checked only against a CNF file found equal, and against the
+    rebuilt clauses (the file is that CNF, so it is not parsed a second time)."""
+    comp, at_most, version, cnf_path, proof_path, engines, where = job
+    started = time.perf_counter()
+    nvars, clauses = component_cnf(comp, at_most, version)
+    same = _states_cnf(cnf_path, nvars, clauses)
+    cnf_seconds = time.perf_counter() - started
+    if not same or engines is None:
+        return same, None, cnf_seconds, 0.0
+    started = time.perf_counter()
+    check = check_drup(nvars, clauses, _proof_text(proof_path, where), engines=engines)
+    return True, check, cnf_seconds, time.perf_counter() - started
+
+
+def _split_wall_time(timings: dict, wall: float, results) -> None:
+    """Add the wall time of the bounds' parallel check to ``timings["cnfs"]`` and
+    ``timings["proofs"]`` in proportion to the seconds the workers spent on each, so the two
+    stay parts of check's wall time however many workers ran."""
+    cnf = sum(r[2] for r in results)
+    proof = sum(r[3] for r in results)
+    share = proof / (cnf + proof) if cnf + proof > 0 else 0.0
+    timings["cnfs"] = timings.get("cnfs", 0.0) + wall * (1 - share)
+    timings["proofs"] += wall * share
+
+
 def _check_bounds(bounds, size: tuple[int, int], family: Family, ctx: _Checking, version: int = VERSION,
                   complete: bool = True) -> None:
     """Sparsest: each component's CNF with at most ``at_most`` kept weights is rebuilt (as
@@ -888,7 +922,7 @@ def _check_bounds(bounds, size: tuple[int, int], family: Family, ctx: _Checking,
     kept, total_weights = size
     base, engines, report = ctx.base, ctx.engines, ctx.report
     comps = {(c.layer, c.input, c.branch): c for c in components(family.sums())}
-    seen, total = set(), 0
+    seen, total, jobs = set(), 0, []
     for b in bounds:
         key = (b["layer"], b["input"], b["branch"])
         _require(key in comps and key not in seen, f"lower bound for component {key}: unknown or repeated")
@@ -899,18 +933,18 @@ def _check_bounds(bounds, size: tuple[int, int], family: Family, ctx: _Checking,
         # the mask keeps every weight at most once: no bound reaches the network's weight count
         _require(b["at_most"] < total_weights, f"lower bound {key}: at most {b['at_most']} of the "
                  f"network's {total_weights} weights bounds nothing")
-        started = time.perf_counter()
-        nvars, clauses = component_cnf(comps[key], b["at_most"], version)
-        _require(_states_cnf(cited["cnf"], nvars, clauses),
-                 f"lower bound {key}: the CNF file is not the component's CNF with at most {b['at_most']} kept weights")
-        report.timings["cnfs"] = report.timings.get("cnfs", 0.0) + time.perf_counter() - started
-        if engines is not None:
-            started = time.perf_counter()
-            # the file is that CNF (just compared), so it is not parsed a second time
-            check = check_drup(nvars, clauses, _proof_text(cited["proof"], f"lower bound {key}"), engines=engines)
-            report.timings["proofs"] += time.perf_counter() - started
-            _require(check.ok, f"lower bound {key}: proof rejected ({check.message})")
+        jobs.append((comps[key], b["at_most"], version, cited["cnf"], cited["proof"], engines, f"lower bound {key}"))
         total += b["at_most"] + 1
+    # the bounds are independent: rebuilt and checked on CHECK_WORKERS cores, judged in order
+    started = time.perf_counter()
+    results = parallel_map(_check_bound, jobs, CHECK_WORKERS)
+    _split_wall_time(report.timings, time.perf_counter() - started, results)
+    for job, (same, check, _, _) in zip(jobs, results):
+        comp, at_most = job[0], job[1]
+        key = (comp.layer, comp.input, comp.branch)
+        _require(same, f"lower bound {key}: the CNF file is not the component's CNF with at most {at_most} kept weights")
+        if check is not None:
+            _require(check.ok, f"lower bound {key}: proof rejected ({check.message})")
     how = "DRUP proof checked" if engines is not None else "proof not re-run"
     if not complete:
         report.good(f"partial: {len(bounds)} of {len(comps)} component refutations (CNF rebuilt, {how}): "

@@ -19,7 +19,7 @@ on its own and the results assemble into one mask:
   sums is), or one joint model per component in CP-SAT or CNF (``method``);
 - ``sparsest``: per component, CP-SAT minimizes the kept weights; the lower bound is certified
   by a DRUP refutation of the component's CNF with at most (optimum - 1) kept weights, checked
-  by the independent checker;
+  by the independent checker (components side by side in :data:`SEARCH_WORKERS` processes);
 - ``min-width``: for every subset sum, the shortest prefix of its group that reaches it
   (incremental reachable-sum bitsets); the network's minimal width is the largest, and the sum
   that needs it, cut to one unit fewer, is the certified "no" (its exhaustive table).
@@ -27,6 +27,7 @@ on its own and the results assemble into one mask:
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -41,6 +42,7 @@ from verify.networks import QuantizedNetwork
 from verify.numbers import RoundingMode
 from verify.prefilter.bitset import small_witness
 from verify.solve.building import build_cnf
+from verify.solve.children import parallel_map
 from verify.solve.outcome import Outcome
 from verify.solve.refutation import refute
 from verify.solve.sat import DEFAULT_SOLVER, run_sat
@@ -466,9 +468,27 @@ def table_bound(comp: Component) -> int:
     return sum(fewest) + max(fewest, default=0)
 
 
+# processes that decide components side by side in a sparsest search (each runs CP-SAT, builds a
+# CNF and refutes it, in children of its own)
+SEARCH_WORKERS = min(2, os.cpu_count() or 1)
+
+
+@dataclass
+class _Decided:
+    """One component of a sparsest search, decided: its sums' units, the kept-weight span
+    (``stats["components"]``), the measurements, its lower bound (None when it keeps nothing)
+    and whether its optimum is proven."""
+
+    chosen: list[tuple[int, ...]]
+    span: dict
+    measured: dict
+    bound: LowerBound | None
+    optimal: bool
+
+
 def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = None,
                   engines: str = "auto", budget=None, version: int = CNF_VERSION,
-                  total_seconds: float | None = None) -> Search:
+                  total_seconds: float | None = None, workers: int | None = None) -> Search:
     """The fewest kept weights in the family: per component, CP-SAT's optimum c (replayed),
     and a checked DRUP refutation of the component's CNF with at most c - 1 kept weights.
     ``time_limit`` (seconds) bounds each solver run and each CNF's building, ``budget`` (bytes
@@ -478,88 +498,108 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
     (``nvars``/``clauses``/``proof_lines``); ``optimal`` is True only when every bound is checked.
     ``version``: the CNFs' layout (:func:`component_cnf`). ``total_seconds`` bounds the whole
     search's CP-SAT runs and refutations together: once spent, the components left keep the
-    best ticket found (CP-SAT's, else the pre-filter's subsets) and their table bound, unproved. ``stats["components"]``
-    lists, per component, the kept weights found (``upper``) and the best lower bound held
-    (``lower``: the optimum when its refutation is checked, else :func:`table_bound`), and
-    ``stats["measured"]`` the same components' sizes and times (for benchmarks)."""
-
+    best ticket found (CP-SAT's, else the pre-filter's subsets) and their table bound, unproved.
+    ``workers``: components decided side by side (default :data:`SEARCH_WORKERS`; the answer
+    does not depend on it). ``stats["components"]`` lists, per component, the kept weights
+    found (``upper``) and the best lower bound held (``lower``: the optimum when its
+    refutation is checked, else :func:`table_bound`), and ``stats["measured"]`` the same
+    components' sizes and times (for benchmarks)."""
     first = find_any(sums, width)
     if not first.found:
         first.search = "sparsest"
         return first
+    # here, before any fork, so that no child imports OR-Tools (about 1 s) on its own
+    from verify.encodings.cpsat import build_linked_model  # noqa: F401
+    from verify.solve.cpsat import run  # noqa: F401
+
     result = Search("sparsest", width, sums, optimal=True)
     index = {id(s): n for n, s in enumerate(sums)}
     ends = None if total_seconds is None else time.perf_counter() + total_seconds
-    for comp in components(sums):
-        started = time.perf_counter()
-        left = None if ends is None else ends - started
-        stopped = None
-        if left is not None and left <= 0:
-            best = _Joint(Outcome.UNKNOWN, reason=f"the search's {total_seconds:g} s were spent")
-        else:
-            best = _joint(comp, "cpsat", time_limit if left is None else min(left, time_limit or left),
-                          minimize=True)
-        cpsat_seconds = time.perf_counter() - started
-        if best.outcome is not Outcome.SAT:  # the pre-filter found a solution: CP-SAT must too
-            if best.outcome is Outcome.UNSAT:
-                raise MethodDisagreement(f"CP-SAT says component {_label(comp.key())} is infeasible, the "
-                                         f"exact tables found a solution")
-            # a limit: the pre-filter's per-sum subsets are a solution too (the union of their units)
-            stopped = f"{best.reason}, the pre-filter's ticket kept"
-            best = _Joint(Outcome.SAT, [first.chosen[index[id(s)]] for s in comp.sums], optimal=False)
-        for s, units in zip(comp.sums, best.chosen):
-            _replay(s, units)
+    work = [(comp, [first.chosen[index[id(s)]] for s in comp.sums]) for comp in components(sums)]
+
+    def decide(item):
+        return _decide_component(*item, time_limit, engines, budget, version, ends, total_seconds)
+
+    for (comp, _), done in zip(work, parallel_map(decide, work, SEARCH_WORKERS if workers is None else workers)):
+        for s, units in zip(comp.sums, done.chosen):
+            _replay(s, units)  # here too: what a child sends back is replayed by this process
             result.chosen[index[id(s)]] = units
-        cost = component_cost(comp, best.chosen)
-        span = {**comp.key(), "upper": cost, "lower": cost}
-        result.stats.setdefault("components", []).append(span)
-        result.stats.setdefault("measured", []).append(measured := {"cpsat_seconds": cpsat_seconds})
-        if not best.optimal:
-            result.optimal = False
-        if cost == 0:
-            continue
-        where = (comp.layer, comp.input, comp.branch, cost, cost - 1)
-        span["lower"] = table_bound(comp)
-        if stopped is not None:  # no optimum to refute below
-            result.bounds.append(LowerBound(*where, "unknown", reason=stopped))
-            continue
-        left = None if ends is None else ends - time.perf_counter()
-        if left is not None and left <= 0:
-            result.optimal = False
-            result.bounds.append(LowerBound(*where, "unknown", reason=f"the search's {total_seconds:g} s "
-                                            f"were spent before its refutation"))
-            continue
-        limit = left if time_limit is None else time_limit if left is None else min(time_limit, left)
-        cnf = build_cnf(component_cnf, (comp, cost - 1, version), inline=_small(comp), budget=budget,
-                        time_limit=limit, label=f"the CNF of component {_label(comp.key())}")
-        if isinstance(cnf, str):
-            result.optimal = False
-            result.bounds.append(LowerBound(*where, "unknown", reason=cnf))
-            continue
-        nvars, clauses = cnf
-        refuted = refute(nvars, clauses, DEFAULT_SOLVER, limit, engines)
-        measured.update(variables=nvars, clauses=len(clauses), sat_seconds=refuted.seconds,
-                        proof_lines=len(refuted.proof or ()),
-                        check_seconds=sum(refuted.check.seconds.values()) if refuted.check else None)
-        if refuted.outcome is Outcome.SAT and not best.optimal:  # CP-SAT stopped short of its optimum
-            result.bounds.append(LowerBound(*where, "sat", reason=f"CP-SAT stopped at {cost} kept "
-                                            f"weights, not its optimum"))
-            continue
-        if refuted.outcome is Outcome.SAT:
-            raise MethodDisagreement(f"component {_label(comp.key())}: CP-SAT's optimum is {cost} kept "
-                                     f"weights but {refuted.solver} finds fewer")
-        if refuted.outcome is Outcome.UNSAT:
-            result.bounds.append(LowerBound(*where, refuted.outcome.value, checked=refuted.checked,
-                                            message=refuted.check.message, proof_lines=refuted.proof,
-                                            nvars=nvars, clauses=clauses))
-            if refuted.checked:
-                span["lower"] = cost
-            else:
-                result.optimal = False
-        else:
-            result.optimal = False
-            result.bounds.append(LowerBound(*where, refuted.outcome.value, reason=refuted.reason))
+        result.stats.setdefault("components", []).append(done.span)
+        result.stats.setdefault("measured", []).append(done.measured)
+        if done.bound is not None:
+            result.bounds.append(done.bound)
+        result.optimal = result.optimal and done.optimal
     return result
+
+
+def _left(ends, time_limit):
+    """Seconds for the next step: the per-run limit, cut to what the search has left."""
+    left = None if ends is None else ends - time.perf_counter()
+    return left if time_limit is None else time_limit if left is None else min(time_limit, left)
+
+
+def _decide_component(comp: Component, prefiltered, time_limit, engines, budget, version, ends,
+                      total_seconds) -> _Decided:
+    """One component of :func:`find_sparsest`: CP-SAT's optimum (else ``prefiltered``, the
+    pre-filter's subsets), then the refutation of one weight fewer."""
+    started = time.perf_counter()
+    limit = _left(ends, time_limit)
+    if limit is not None and limit <= 0:
+        best = _Joint(Outcome.UNKNOWN, reason=f"the search's {total_seconds:g} s were spent")
+    else:
+        best = _joint(comp, "cpsat", limit, minimize=True)
+    measured = {"cpsat_seconds": time.perf_counter() - started}
+    stopped = None
+    if best.outcome is not Outcome.SAT:  # the pre-filter found a solution: CP-SAT must too
+        if best.outcome is Outcome.UNSAT:
+            raise MethodDisagreement(f"CP-SAT says component {_label(comp.key())} is infeasible, the "
+                                     f"exact tables found a solution")
+        # a limit: the pre-filter's per-sum subsets are a solution too (the union of their units)
+        stopped = f"{best.reason}, the pre-filter's ticket kept"
+        best = _Joint(Outcome.SAT, prefiltered, optimal=False)
+    for s, units in zip(comp.sums, best.chosen):
+        _replay(s, units)
+    cost = component_cost(comp, best.chosen)
+    span = {**comp.key(), "upper": cost, "lower": cost}
+    decided = _Decided(best.chosen, span, measured, None, bool(best.optimal))
+    if cost == 0:
+        return decided
+    where = (comp.layer, comp.input, comp.branch, cost, cost - 1)
+    span["lower"] = table_bound(comp)
+    decided.optimal = False
+    if stopped is not None:  # no optimum to refute below
+        decided.bound = LowerBound(*where, "unknown", reason=stopped)
+        return decided
+    limit = _left(ends, time_limit)
+    if limit is not None and limit <= 0:
+        decided.bound = LowerBound(*where, "unknown", reason=f"the search's {total_seconds:g} s "
+                                   f"were spent before its refutation")
+        return decided
+    cnf = build_cnf(component_cnf, (comp, cost - 1, version), inline=_small(comp), budget=budget,
+                    time_limit=limit, label=f"the CNF of component {_label(comp.key())}")
+    if isinstance(cnf, str):
+        decided.bound = LowerBound(*where, "unknown", reason=cnf)
+        return decided
+    nvars, clauses = cnf
+    refuted = refute(nvars, clauses, DEFAULT_SOLVER, limit, engines)
+    measured.update(variables=nvars, clauses=len(clauses), sat_seconds=refuted.seconds,
+                    proof_lines=len(refuted.proof or ()),
+                    check_seconds=sum(refuted.check.seconds.values()) if refuted.check else None)
+    if refuted.outcome is Outcome.SAT and not best.optimal:  # CP-SAT stopped short of its optimum
+        decided.bound = LowerBound(*where, "sat", reason=f"CP-SAT stopped at {cost} kept weights, not its optimum")
+    elif refuted.outcome is Outcome.SAT:
+        raise MethodDisagreement(f"component {_label(comp.key())}: CP-SAT's optimum is {cost} kept "
+                                 f"weights but {refuted.solver} finds fewer")
+    elif refuted.outcome is Outcome.UNSAT:
+        decided.bound = LowerBound(*where, refuted.outcome.value, checked=refuted.checked,
+                                   message=refuted.check.message, proof_lines=refuted.proof,
+                                   nvars=nvars, clauses=clauses)
+        decided.optimal = bool(best.optimal) and refuted.checked
+        if refuted.checked:
+            span["lower"] = cost
+    else:
+        decided.bound = LowerBound(*where, refuted.outcome.value, reason=refuted.reason)
+    return decided
 
 
 # ------------------------------------------------------------------------------ min-width

@@ -41,6 +41,7 @@ from verify.experiments.base import DEFAULT_TIME_LIMIT, Experiment, Param, Table
 from verify.experiments.plotting import legend_outside, lower_bound_handle, lower_bounds, reference_style, style
 from verify.generators import SubsetSumOptions, m_for_kappa, subset_sum_instance
 from verify.solve.dispatch import solve
+from verify.solve.methods import SS
 from verify.solve.grading import SolverOptions
 from verify.status import Status
 
@@ -72,7 +73,7 @@ def instance(params: dict, seed: int):
 
 def _confirm(inst, budget: int) -> tuple[Status, str, float] | None:
     """An exhaustive "no" from the first pre-filter method that fits (None: none fits)."""
-    for method in ("mitm", "dp"):
+    for method in ("mitm", SS, "dp"):
         try:
             report = solve(inst, method, budget)
         except (BudgetExceeded, InputError):  # InputError: weights too large for int64 half-sums

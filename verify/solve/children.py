@@ -33,6 +33,7 @@ import ctypes
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import signal
 import sys
 import time
@@ -225,3 +226,80 @@ def run_bounded(fn, args: tuple, time_limit: float | None, memory_limit: int, la
         stop_child(proc)
         send_end.close()
         recv_end.close()
+
+
+# ------------------------------------------------------------------------- parallel map
+
+def _next_index(counter, count: int) -> int | None:
+    with counter.get_lock():
+        i = counter.value
+        if i >= count:
+            return None
+        counter.value = i + 1
+    return i
+
+
+def _worker_main(conn, fn, items, counter, parent: int) -> None:
+    """Body of a :func:`parallel_map` worker: take the next index until none is left, send
+    (index, ("ok", result)) or (index, ("error", exception)) for each."""
+    _die_with_parent(parent)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while (i := _next_index(counter, len(items))) is not None:
+        try:
+            payload = ("ok", fn(items[i]))
+        except BaseException as exc:  # noqa: BLE001 - everything must reach the parent
+            try:
+                pickle.dumps(exc)
+            except Exception:  # noqa: BLE001 - an exception that does not pickle goes as text
+                exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+            payload = ("error", exc)
+        conn.send((i, payload))
+    conn.close()
+
+
+def parallel_map(fn, items: list, workers: int) -> list:
+    """``[fn(item) for item in items]``, computed in up to ``workers`` forked children that
+    each take the next item as they finish one (items reach them by the fork, results come
+    back pickled). In order; the first exception raised in a child is raised here (a
+    VerifyError keeps its class). Runs in this process when ``workers`` <= 1, for one item,
+    in a daemonic process (which may not have children) and where fork is missing. The
+    children may start children of their own (they are not daemons); every child is stopped
+    and joined before this returns, also on an exception."""
+    items = list(items)
+    if workers <= 1 or len(items) <= 1 or multiprocessing.current_process().daemon \
+            or not sys.platform.startswith("linux"):
+        return [fn(x) for x in items]
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("i", 0)
+    procs, conns, results, got = [], [], [None] * len(items), 0
+    try:
+        for n in range(min(workers, len(items))):
+            recv_end, send_end = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_worker_main, args=(send_end, fn, items, counter, os.getpid()),
+                               name=f"parallel-{n}")
+            procs.append(proc)
+            conns.append(recv_end)
+            with deferred():
+                proc.start()
+            send_end.close()
+        waiting = list(conns)
+        while waiting:
+            for conn in multiprocessing.connection.wait(waiting):
+                try:
+                    i, (kind, value) = conn.recv()
+                except (EOFError, OSError):
+                    waiting.remove(conn)
+                    continue
+                if kind == "error":
+                    raise value
+                results[i], got = value, got + 1
+        if got < len(items):
+            died = "; ".join(why_died(p) for p in procs if p.exitcode not in (0, None))
+            raise VerifyError(f"{len(items) - got} of {len(items)} items got no answer: {died or 'a worker ended'}")
+        return results
+    finally:
+        for proc in procs:
+            stop_child(proc)
+        for conn in conns:
+            conn.close()

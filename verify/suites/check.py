@@ -20,6 +20,7 @@ from verify.errors import InputError, MissingFileError
 from verify.networks import load_network
 from verify.problems import load_problem, read_json_file
 from verify.solve.dispatch import solve
+from verify.solve.methods import SS
 from verify.solve.proofs import check_drup_files
 from verify.status import Status
 from verify.witness import witness_error
@@ -70,7 +71,7 @@ def _check_subset_sum(root: Path, entry: dict, engines: str) -> str:
         return "witness replayed"
     if status is Status.UNSAT_EXHAUSTIVE:
         method = answer.get("method", "")
-        again = solve(problem, "mitm" if method.startswith("mitm") else "dp").answers[0]
+        again = solve(problem, SS if method == SS else "mitm" if method.startswith("mitm") else "dp").answers[0]
         if again.status is not Status.UNSAT_EXHAUSTIVE:
             raise InputError(f"the exhaustive method says {again.status.value}, the manifest says unreachable")
         return f"unreachable, recomputed by {again.method}"
