@@ -9,10 +9,17 @@ Target ``target_network(widths, bits, seed=S, rounding=Rounding("double", bits))
 ``LADDER`` for which ``construct_theorem1`` succeeds with this seed (printed per row); both saved
 with ``save_network`` in a temporary directory.
 
-- Per search (construction, sparsest, min-width): wall time of one library call ``certify(target,
-  random, out, find)``, then of ``check_certificate(out)``, in a warm process. certify ends by
-  checking what it wrote; that ``self-check`` is timed too (the checker certify calls is wrapped),
-  so ``(certify - self-check) / check`` compares finding and proving with re-checking. sparsest
+- Per search (construction, sparsest, min-width, fixed-size with ``--per-weight 1..6``): wall
+  time of one library call ``certify(target, random, out, find)``, then of
+  ``check_certificate(out)``, in a warm process. certify ends by checking what it wrote; that
+  ``self-check`` is timed too (the checker certify calls is wrapped). ``search s`` is certify's
+  own search time (the certificate's ``info.seconds.search``: finding the mask, its optimum's
+  refutations included; fixed-size: the sweep, not its sparsest comparison); check's time is
+  split by ``CheckReport.timings`` into ``proofs s`` (the DRUP proof checker) and ``rest s``
+  (everything else: hashes, witness replay, equality, CNF rebuilding, refutations re-run), of
+  which ``of it CNFs s`` rebuilds the lower bounds' CNFs and compares them with their files.
+  ``search/rest`` = search / (check - proofs): a row whose search takes over 1 s with that
+  ratio below 10 is flagged (FLAG): there check re-does too large a share of the search. sparsest
   and min-width run in a forked child (timed there); certify and check get ``--max-seconds`` of
   wall time each (also certify's per-solver ``time_limit``), then the child is killed
   (``timeout``), and wider rows of the same depth and bits skip that search.
@@ -29,6 +36,7 @@ Run from the repository root::
 
     python benchmarks/certify.py            # full grid (14 min on 2 shared cores: 6 sparsest timeouts of 120 s)
     python benchmarks/certify.py --quick    # smoke run (1.5 min: 2 sparsest timeouts of 30 s)
+    python benchmarks/certify.py --quick --finds sparsest,fixed-size   # some searches only
 """
 
 from __future__ import annotations
@@ -60,7 +68,8 @@ from verify.generators import target_network, theorem1_random_network
 from verify.networks import Rounding, save_network
 
 LADDER = (8, 12, 16, 20, 24, 32, 48, 64, 96, 128, 192, 256)
-FINDS = ("construction", "sparsest", "min-width")
+FINDS = ("construction", "sparsest", "min-width", "fixed-size")
+PER_WEIGHT = "1..6"  # the fixed-size sweep (--per-weight)
 E2E, HOW = (8, 2, 3), ("in process", "command line")  # widths 8,8,8 at 3 bits, end to end within 60 s?
 PROFILED = {"construction": (8, 2, 3), "sparsest": (4, 2, 3)}
 CERTIFY_STEPS = {"construct": "construction", "search": "search", "decide_equality": "equality",
@@ -86,6 +95,15 @@ def build_row(width: int, depth: int, bits: int, seed: int, folder: Path) -> dic
             "units": None if c is None else c * k, "target": target, "random": random, "dir": folder}
 
 
+def options(find: str, limit: float | None) -> CertifyOptions:
+    """certify's options for one search: ``limit`` seconds per solver run; for a
+    search (fixed-size: the sweep ``PER_WEIGHT`` and its sparsest comparison get ``limit`` / 3
+    seconds, so that certify can finish within ``limit``)."""
+    fixed = find == "fixed-size"
+    return CertifyOptions(find, time_limit=limit, search_seconds=limit / 3 if fixed and limit else None,
+                          per_weight=PER_WEIGHT if fixed else None)
+
+
 def certify_and_check(row: dict, find: str, limit: float | None):
     """certify then check one search; yields ("certify", dict) then ("check", dict)."""
     self_check = []
@@ -98,15 +116,17 @@ def certify_and_check(row: dict, find: str, limit: float | None):
     certify_module.check_certificate, out = timed_check, row["dir"] / f"{find}.json"
     try:
         seconds, done = timed(certify, row["dir"] / "target.npz", row["dir"] / "random.npz", out,
-                              CertifyOptions(find, time_limit=limit))
+                              options(find, limit))
     finally:
         certify_module.check_certificate = check_certificate
     optimal = done.certificate is not None and bool(done.certificate["claim"].get("sparsest"))
-    yield "certify", {"s": seconds, "self": sum(self_check), "ok": done.ok, "message": done.message,
+    yield "certify", {"s": seconds, "self": sum(self_check), "search": done.summary.search_seconds,
+                      "ok": done.ok, "message": done.message,
                       "kept": done.summary.size.kept if done.summary.size else None, "width": done.summary.width,
                       "optimal": optimal}
     checked = timed(check_certificate, out) if done.certificate is not None else None
-    yield "check", checked and {"s": checked[0], "ok": checked[1].ok}
+    yield "check", checked and {"s": checked[0], "ok": checked[1].ok, "proofs": checked[1].timings["proofs"],
+                                "cnfs": checked[1].timings.get("cnfs", 0.0)}
 
 
 def run_limited(row: dict, find: str, limit: float) -> dict:
@@ -161,20 +181,25 @@ def print_table(headers: list[str], rows: list[list[str]]) -> None:
 
 
 def time_row(row: dict, find: str, res: dict, limit: float) -> list[str]:
-    """One line of a certify/check table."""
+    """One line of a certify/check table: certify, its search and self-check; check, split into
+    proof checking and the rest; certify/check; search / (check - proofs) and the flag."""
     head = [row["name"], str(row["key"][1]), str(row["key"][2])]
     c, k = res.get("certify"), res.get("check")
     if c is None:
         why = res.get("skipped") or (f"timeout: certify > {limit:g} s" if res.get("timeout") else res.get("error"))
-        return head + ["-"] * 6 + [why]
+        return head + ["-"] * 11 + [why]
     if k is None:
         why = f"timeout: check > {limit:g} s" if res.get("timeout") else res.get("error") or c["message"]
-        return head + [sec(c["s"]), sec(c["self"])] + ["-"] * 4 + [why]
-    ratio, rest = c["s"] / k["s"], (c["s"] - c["self"]) / k["s"]
+        return head + [sec(c["s"]), sec(c["search"]), sec(c["self"])] + ["-"] * 8 + [why]
+    ratio = c["s"] / k["s"]
+    rest = k["s"] - k["proofs"]
+    search = c["search"] or 0.0
+    search_ratio = search / rest if rest > 0 else math.inf
     outcome = ("checked" if k["ok"] else "CHECK FAILED") + (
         ", optimal (proved)" if c["optimal"] else ", optimality not proved" if find == "sparsest" else "")
-    return head + [sec(c["s"]), sec(c["self"]), sec(k["s"]), f"{ratio:.1f}", f"{rest:.1f}",
-                   "yes" if ratio >= 10 else "NO", outcome]
+    return head + [sec(c["s"]), sec(search), sec(c["self"]), sec(k["s"]), sec(k["proofs"]), sec(rest), sec(k["cnfs"]),
+                   f"{ratio:.1f}", "yes" if ratio >= 10 else "NO", f"{search_ratio:.1f}",
+                   "FLAG" if search > 1 and search_ratio < 10 else "", outcome]
 
 
 def warm_up(row: dict) -> None:
@@ -249,7 +274,7 @@ def where_time_goes(rows: list[dict], results: dict, limit: float) -> None:
             continue
         t, r, out = row["dir"] / "target.npz", row["dir"] / "random.npz", row["dir"] / f"prof-{find}.json"
         profile(f"certify --find {find}, widths {row['name']}, {key[2]} bits",
-                functools.partial(certify, t, r, out, CertifyOptions(find, time_limit=limit)), {"certify"},
+                functools.partial(certify, t, r, out, options(find, limit)), {"certify"},
                 {**CERTIFY_STEPS, **CHECK_STEPS})
         profile("check, the same certificate", functools.partial(check_certificate, out),
                 {"check_certificate", "_check"}, CHECK_STEPS)
@@ -265,7 +290,12 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1, help="target seed S (random network: S + 1)")
     ap.add_argument("--max-seconds", type=float, help="wall time for each sparsest/min-width certify and check "
                     "(default 120; quick 30)")
+    ap.add_argument("--finds", default=",".join(FINDS),
+                    help=f"searches to time, comma-separated (default {','.join(FINDS)})")
     args = ap.parse_args()
+    finds = [f for f in FINDS if f in args.finds.split(",")]
+    if not finds or set(args.finds.split(",")) - set(FINDS):
+        ap.error(f"--finds: expected some of {','.join(FINDS)}, got {args.finds!r}")
     limit = args.max_seconds or (30.0 if args.quick else 120.0)
     widths, depths, bits = ((4, 8), (2,), (2, 3)) if args.quick else ((4, 8, 16), (2, 3), (2, 3, 4))
     grid = [(w, d, b) for w in widths for d in depths for b in bits]
@@ -289,7 +319,7 @@ def main() -> int:
     warm_up(rows[0])
     results: dict = {}
     for row in (r for r in rows if r["C"]):
-        for find in FINDS:
+        for find in finds:
             over = [r["key"] for r in rows if results.get((r["key"], find), {}).get("timeout")
                     and r["key"][1:] == row["key"][1:] and r["key"][0] < row["key"][0]]
             if find == "construction":
@@ -308,25 +338,27 @@ def main() -> int:
                 [[r["name"], str(r["key"][1]), str(r["key"][2]), str(r["k"]), str(r["C"]), str(r["units"]),
                   str(r["target"].num_weights), str(r["random"].num_weights)] for r in rows])
     tally = {}
-    for find in FINDS:
+    for find in finds:
         lines = [time_row(r, find, results[r["key"], find], limit) for r in rows if r["C"]]
-        ratios = [float(line[6]) for line in lines if line[6] != "-"]
+        ratios = [float(line[10]) for line in lines if line[10] != "-"]
         tally[find] = (sum(x < 10 for x in ratios), len(ratios), min(ratios, default=0), max(ratios, default=0),
-                       len(lines) - len(ratios))
-        print(f"certify --find {find}, then check")
-        print_table(["widths", "depth", "bits", "certify s", "self-check s", "check s", "certify/check",
-                     "(certify-self)/check", ">= 10x", "outcome"], lines)
+                       len(lines) - len(ratios), sum(line[13] == "FLAG" for line in lines))
+        sweep = f" --per-weight {PER_WEIGHT}" if find == "fixed-size" else ""
+        print(f"certify --find {find}{sweep}, then check")
+        print_table(["widths", "depth", "bits", "certify s", "search s", "self-check s", "check s", "proofs s",
+                     "rest s", "of it CNFs s", "certify/check", ">= 10x", "search/rest", "flag", "outcome"], lines)
     print("Kept weights and widths (Theorem 3: nonzero weights a network needs to contain every target of the shape)")
     table = []
     for r in rows:
         done = [results.get((r["key"], f), {}).get("certify") or {"ok": False} for f in FINDS]
-        c, s, m = (d["kept"] if d["ok"] else None for d in done)
+        c, s, m, fs = (d["kept"] if d["ok"] and d.get("kept") else None for d in done)
         bound, width = theorem3_bound(r["target"]), done[2]["width"] if done[2]["ok"] else None
         table.append([r["name"], str(r["key"][1]), str(r["key"][2]), str(r["random"].num_weights),
-                      *(str(x) if x is not None else "-" for x in (c, s, m)), f"{bound:.1f}",
+                      *(str(x) if x is not None else "-" for x in (c, s, m, fs)), f"{bound:.1f}",
                       *(f"{x / bound:.2f}" if x else "-" for x in (c, s)), str(width) if width else "-",
                       str(r["units"]), f"{width / r['units']:.2f}" if width else "-"])
-    print_table(["widths", "depth", "bits", "random", "construction", "sparsest", "min-width", "Theorem 3",
+    print_table(["widths", "depth", "bits", "random", "construction", "sparsest", "min-width", "fixed-size",
+                 "Theorem 3",
                  "constr/Th3", "sparsest/Th3", "min width", "Theorem 1 width", "min/Th1"], table)
 
     e2e = [end_to_end(r, args.seed, tmp / "e2e") for r in rows if r["key"] == E2E and r["C"]]
@@ -336,7 +368,9 @@ def main() -> int:
     holds = "NO" if any(t[0] for t in tally.values()) else "YES"
     print(f"  check >= 10x faster than certify on every measured row: {holds} (" + "; ".join(
         f"{f}: {bad} of {n} below 10x, certify/check {lo:.1f}-{hi:.1f}" + (f", {u} not measured" if u else "")
-        for f, (bad, n, lo, hi, u) in tally.items()) + ")")
+        for f, (bad, n, lo, hi, u, _) in tally.items()) + ")")
+    print("  rows whose search takes over 1 s with search / (check - proof checking) below 10 (FLAG): " + "; ".join(
+        f"{f}: {flagged}" for f, (*_, flagged) in tally.items()))
     for run in e2e:  # at most one
         print("  widths 8,8,8 at 3 bits certified end to end within 60 s: " + ", ".join(
             f"{how} {'YES' if ok and t < 60 else 'NO'} ({t:.2f} s)" for how, (ok, t) in zip(HOW, run)))

@@ -78,8 +78,22 @@ def network_rows():
     return rows
 
 
+def noise_rows():
+    rows = []
+    for c in range(8, 18):
+        params = {"theorem": 1, "widths": "2,2,2", "target_bits": 3, "rounding": "double", "zero": True, "c": c,
+                  "c1": None, "copies": None}
+        for p in ("0", "0.001", "0.01", "0.1"):
+            for s in range(3):
+                moved = 0 if p == "0" else s
+                rows.append(row({**params, "p": p, "noise_seed": s}, "construction",
+                                {"ticket": True, "equal": moved == 0, "moved": moved, "kept": 40 + c,
+                                 "equality": "collapse"}, s))
+    return rows
+
+
 ROWS = {"threshold": threshold_rows, "coverage": coverage_rows, "counts": counts_rows, "hardness": hardness_rows,
-        "compare": compare_rows, "network": network_rows}
+        "compare": compare_rows, "network": network_rows, "noise": noise_rows}
 
 
 @functools.cache

@@ -22,15 +22,22 @@ from verify.constructions import ConstructionOptions, WeightChoice
 from verify.encodings.formats import write_dimacs
 from verify.equality import Equality, Verdict
 from verify.errors import InputError, InternalError
+from verify.fixed_size import FixedSize, parse_sizes
 from verify.interrupts import undo_on_failure
 from verify.layouts import layout_of
-from verify.networks import QuantizedNetwork, load_mask, load_network
+from verify.networks import QuantizedNetwork, density, load_mask, load_network
 from verify.numbers import RoundingMode
 from verify.problems import dumps_readable, write_text_atomic
 from verify.solve.report import versions
 from verify.status_line import quiet
-from verify.ticket_pipeline import Find, TicketOutcome, TicketRequest, TicketSize, construction_kept, run
+from verify.ticket_pipeline import (Find, TicketOutcome, TicketRequest, TicketSize, construction_kept, run,
+                                    sparsest_kept)
 from verify.tickets import LowerBound, Search
+
+
+# seconds the sparsest search a fixed-size ticket is compared with may take when no
+# search_seconds is given: the comparison is a report (info), and an unproved optimum says so
+COMPARE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,10 @@ class CertifyOptions:
     precision); ``equality``: its method; ``method``: how ``--find any`` decides components;
     ``time_limit`` (seconds per solver run), ``budget`` (memory of the exact tables and CNFs),
     ``engines`` (the DRUP proof checkers); ``search_seconds``: all of ``sparsest``'s
-    CP-SAT runs and refutations together (what is left unproved is said, with the kept weights' range)."""
+    CP-SAT runs and refutations together (what is left unproved is said, with the kept weights' range),
+    and of a ``fixed-size`` sweep with its sparsest comparison. ``per_weight``: the sizes S of
+    ``fixed-size`` (exactly S products per target weight and branch; ``verify.fixed_size``): an
+    integer, a list, or text such as ``"1..6"`` or ``"2,4"``; only with ``find="fixed-size"``."""
 
     find: str | None = None
     mask_path: str | os.PathLike | None = None
@@ -56,10 +66,20 @@ class CertifyOptions:
     budget: int | str | None = None
     engines: str = "auto"
     search_seconds: float | None = None
+    per_weight: int | str | tuple | None = None
 
     def __post_init__(self):
         if self.mask_path is not None and self.find is not None:
             raise InputError("--mask and --find exclude each other: certify a given mask, or search for one")
+        fixed = self.find is not None and Find.parse(self.find) is Find.FIXED_SIZE
+        if self.per_weight is not None and not fixed:
+            given = "--mask" if self.mask_path is not None else f"--find {self.find or 'construction'}"
+            raise InputError(f"--per-weight: only with --find fixed-size, not with {given}")
+        if fixed:
+            if self.per_weight is None:
+                raise InputError("--find fixed-size: give the products per target weight "
+                                 "(--per-weight S, A..B or S1,S2)")
+            object.__setattr__(self, "per_weight", parse_sizes(self.per_weight, "--per-weight"))
 
 
 @dataclass(frozen=True)
@@ -73,7 +93,10 @@ class CertifySummary:
     fails), when a searched ticket is compared with it (``compared``); ``claim``: the
     certificate's statement, once written. Sparsest: ``bounds`` (lower, upper), the kept
     weights are between them (the lower bound sums each component's checked optimum, else its
-    exhaustive per-sum table bound); ``unproved``: the components where they differ."""
+    exhaustive per-sum table bound); ``unproved``: the components where they differ.
+    ``fixed_size``: a fixed-size sweep's report (``verify.certify._fixed_size``);
+    ``search_seconds``: wall time of finding the mask (not in ``to_json``: the certificate's
+    ``info.seconds.search``)."""
 
     search: str
     layout: str
@@ -92,6 +115,8 @@ class CertifySummary:
     claim: str | None = None
     bounds: tuple[int, int] | None = None
     unproved: tuple[dict, ...] = ()
+    fixed_size: dict | None = None
+    search_seconds: float | None = None
 
     def to_json(self) -> dict:
         out = {"search": self.search, "layout": self.layout, "delta_bits": self.delta_bits}
@@ -116,6 +141,8 @@ class CertifySummary:
             out["kept_between"] = list(self.bounds)
         if self.unproved:
             out["unproved_components"] = list(self.unproved)
+        if self.fixed_size is not None:
+            out["fixed_size"] = self.fixed_size
         return out
 
 
@@ -178,8 +205,10 @@ def certify(target_path, random_path, output, options: CertifyOptions = CertifyO
     mask = None if options.mask_path is None else load_mask(options.mask_path, random)
     outcome = run(target, random, TicketRequest(find, mask, k, mode, options.method, options.engines,
                                                 options.time_limit, options.budget, options.equality,
-                                                input_bits, search_seconds=options.search_seconds), progress)
-    summary = CertifySummary("mask" if mask is not None else find.value, layout.value, k)
+                                                input_bits, search_seconds=options.search_seconds,
+                                                per_weight=options.per_weight), progress)
+    summary = CertifySummary("mask" if mask is not None else find.value, layout.value, k,
+                             search_seconds=outcome.seconds.get("find"))
     draft = _Draft(output, {"target": (target_path, target), "random": (random_path, random)},
                    {"kind": "ticket", "layout": layout.value, "delta_bits": k, "lowering": mode.value, "width": None})
     if outcome.construction is not None:
@@ -194,6 +223,8 @@ def certify(target_path, random_path, output, options: CertifyOptions = CertifyO
                                        for c in built.choices]
     elif outcome.search is not None:
         summary = _searched(outcome.search, summary, draft, target, random)
+        if isinstance(outcome.search, FixedSize):
+            summary = _fixed_size(outcome.search, summary, draft, target, random, options)
         if not outcome.search.found and outcome.search.refuted is None:
             return Certified(False, False, None, summary, f"the search stopped: {outcome.search.stats.get('unknown')}")
     if outcome.mask is not None:
@@ -203,7 +234,7 @@ def certify(target_path, random_path, output, options: CertifyOptions = CertifyO
     draft.claim["statement"] = statement(draft.claim, draft.evidence["equality"]["domain"]
                                          if draft.evidence["equality"] else None)
     summary = replace(summary, theorem3_bound=round(theorem3_bound(target), 3))
-    if outcome.search is not None and outcome.mask is not None:
+    if outcome.search is not None and outcome.mask is not None and summary.fixed_size is None:
         summary = replace(summary, compared=True, construction_kept=construction_kept(
             target, random, k, ConstructionOptions(mode, budget=options.budget)))
     return _write(draft, summary, options.engines, start, progress)
@@ -245,6 +276,35 @@ def _searched(searched: Search, summary: CertifySummary, draft: _Draft, target: 
                    theorem1_width=random.weights[0].shape[0] // target.widths[0])
 
 
+def _fixed_size(found: FixedSize, summary: CertifySummary, draft: _Draft, target: QuantizedNetwork,
+                random: QuantizedNetwork, options: CertifyOptions) -> CertifySummary:
+    """A fixed-size search's claim (``per_weight``; a "no" cites the sum with no size-S subset)
+    and its report: per size of the sweep, the sums with a representation and the ticket's
+    density, against the sparsest ticket's and the construction's; every refuted (weight, branch)
+    of the certified size with its evidence. The sparsest search takes at most ``search_seconds``
+    (default :data:`COMPARE_SECONDS`); what it leaves unproved, its lower bound says."""
+    draft.claim["per_weight"] = found.per_weight
+    if draft.evidence["no_ticket"] is not None:
+        draft.evidence["no_ticket"]["size"] = found.per_weight
+    k, mode = summary.delta_bits, RoundingMode.parse(options.mode)
+    rows = []
+    for size, one in sorted(found.sweep.items()):
+        kept, total = density(one.mask(random)) if one.found else (None, sum(w.size for w in random.weights))
+        rows.append({**one.row(), "kept": kept, "total": total, "density": None if kept is None else kept / total})
+    seconds = COMPARE_SECONDS if options.search_seconds is None else options.search_seconds
+    sparsest = sparsest_kept(target, random, k, TicketRequest(Find.SPARSEST, None, k, mode, engines=options.engines,
+                                                              time_limit=options.time_limit, budget=options.budget,
+                                                              search_seconds=seconds))
+    made = construction_kept(target, random, k, ConstructionOptions(mode, budget=options.budget))
+    total = rows[0]["total"]
+    report = {"per_weight": found.per_weight, "sweep": rows,
+              "with_ticket": [r["per_weight"] for r in rows if r["ticket"]],
+              "refuted": [a.to_json() for a in found.missing], "undecided": [a.to_json() for a in found.undecided],
+              "sparsest": {**sparsest, "density": None if sparsest["kept"] is None else sparsest["kept"] / total},
+              "construction": {"kept": made, "density": None if made is None else made / total}}
+    return replace(summary, fixed_size=report)
+
+
 def _proved(outcome: TicketOutcome, summary: CertifySummary, draft: _Draft, target: QuantizedNetwork,
             input_bits: int) -> tuple[CertifySummary, Certified | None]:
     """The equality evidence and the kept count, into ``draft``; or the failed result when
@@ -282,6 +342,8 @@ def _write(draft: _Draft, summary: CertifySummary, engines: str, start: float, p
             path.parent.mkdir(exist_ok=True)
             write_text_atomic(path, text)
         info["seconds"] = {"certify": round(time.perf_counter() - start, 3)}
+        if summary.search_seconds is not None:
+            info["seconds"]["search"] = round(summary.search_seconds, 3)
         progress("writing the certificate")
         write_text_atomic(output, dumps_readable(cert) + "\n")
         # find_sparsest checked every proof; the networks are the ones loaded above

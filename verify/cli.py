@@ -402,7 +402,9 @@ def cmd_certify(args) -> int:
     options = CertifyOptions(find=args.find, mask_path=args.mask, k=args.delta_bits, mode=args.mode,
                              input_bits=args.input_bits, equality=args.equality, method=args.method,
                              time_limit=check_time_limit(args.time_limit, "--time-limit"),
-                             budget=args.memory_budget)
+                             budget=args.memory_budget,
+                             search_seconds=check_time_limit(args.search_time_limit, "--search-time-limit"),
+                             per_weight=args.per_weight)
     with StatusLine("slth-verify certify") as status:
         done = certify(args.target, args.random, args.output, options, progress=status.stage)
     if args.json:
@@ -434,6 +436,8 @@ def _certified_lines(done, output: str) -> list[str]:
     if s.size is not None:
         lines.append(f"theorem 3 a network from which every target of this shape can be pruned has >= "
                      f"{s.theorem3_bound:.1f} nonzero weights (a bound on R, not on one ticket)")
+    if s.fixed_size is not None:
+        lines += _fixed_size_lines(s.fixed_size)
     if s.optimality is not None:
         lines.append(f"optimum   {s.optimality}")
     if s.claim is not None:
@@ -465,6 +469,35 @@ def _certify_architecture(args) -> int:
             lines.append(f"certificate {args.output} written and checked")
         print("\n".join(lines))
     return ExitCode.OK if done.ok else ExitCode.NO_RESULT
+
+
+def _fixed_size_lines(report: dict) -> list[str]:
+    """``certify --find fixed-size``'s sweep table, comparisons and refuted weights."""
+    def dens(kept, total):
+        return "-" if kept is None else f"{kept:,} ({kept / total:.4f})"
+
+    rows = report["sweep"]
+    total = rows[0]["total"]
+    lines = [f"sweep     S  weights with exactly S products  kept (density)  vs sparsest  vs construction"]
+    sparse, made = report["sparsest"]["kept"], report["construction"]["kept"]
+    for r in rows:
+        ratio = [("-" if r["kept"] is None or other is None else f"{r['kept'] / other:.2f}x")
+                 for other in (sparse, made)]
+        lines.append(f"          {r['per_weight']:<2} {r['represented']:>5} of {r['sums']:<5}"
+                     f"{' (' + str(r['unknown']) + ' unknown)' if r['unknown'] else '':<16}    "
+                     f"{dens(r['kept'], total):<15} {ratio[0]:<12} {ratio[1]}")
+    with_ticket = report["with_ticket"]
+    lines.append(f"tickets   every weight has one for S in {with_ticket}" if with_ticket
+                 else "tickets   no S of the sweep gives every weight a representation")
+    proved = "proved optimal" if report["sparsest"]["optimal"] else f"not proved; >= {report['sparsest']['lower']}"
+    lines.append(f"compare   sparsest {dens(sparse, total)} ({proved}); construction "
+                 + (dens(made, total) if made is not None else "fails"))
+    for a in report["refuted"][:SHOWN]:
+        lines.append(f"NO SIZE   S={a['size']}: layer {a['layer']} weight ({a['row']}, {a['input']}) branch "
+                     f"{a['branch']}: {a['method']}: {a['evidence']}")
+    if len(report["refuted"]) > SHOWN:
+        lines.append(f"          ... {len(report['refuted']) - SHOWN} more (use --json)")
+    return lines
 
 
 def cmd_check(args) -> int:
@@ -831,9 +864,12 @@ def _add_certify(sub) -> None:
     f.add_argument("--target", required=True, help="target network (.npz or .json)")
     f.add_argument("--random", required=True, help="random network (.npz or .json)")
     f.add_argument("--mask", help="certify this mask (.npz, from construct) instead of searching")
-    f.add_argument("--find", choices=["construction", "any", "sparsest", "min-width"],
+    f.add_argument("--find", choices=["construction", "any", "sparsest", "min-width", "fixed-size"],
                    help="construction (the paper's, default), any (a structured ticket or a certified "
-                        "no), sparsest (fewest kept weights, proven), min-width (fewest units per group, proven)")
+                        "no), sparsest (fewest kept weights, proven), min-width (fewest units per group, proven), "
+                        "fixed-size (exactly --per-weight products per target weight and branch)")
+    f.add_argument("--per-weight", metavar="S", help="--find fixed-size: products per target weight and branch: "
+                   "S, a sweep A..B or S1,S2,... (the smallest S with a ticket is certified)")
     f.add_argument("--delta-bits", type=int, help="lower the random weights to 2^-K (default: their own precision)")
     f.add_argument("--mode", default="nearest-even", help="rounding mode for that lowering (default nearest-even)")
     f.add_argument("--equality", choices=["auto", "collapse", "exhaustive", "miter"], default="auto",
@@ -843,6 +879,9 @@ def _add_certify(sub) -> None:
     f.add_argument("--method", choices=["auto", "cpsat", "sat"], default="auto",
                    help="--find any: decide components by the exact tables (auto) or as joint models")
     f.add_argument("--time-limit", type=float, metavar="S", help="seconds per solver run")
+    f.add_argument("--search-time-limit", type=float, metavar="SECONDS",
+                   help="seconds for the whole search (sparsest's CP-SAT runs and refutations, a fixed-size "
+                        "sweep); what is left is reported unproved or unknown (default: no limit)")
     f.add_argument("--memory-budget", metavar="SIZE", help="memory limit of the exact tables (e.g. 512M, 8G; default 4G or "
                          "$SLTH_VERIFY_MEMORY_BUDGET)")
     f.add_argument("--json", action="store_true", help="print the summary as a machine-readable JSON object")

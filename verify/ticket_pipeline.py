@@ -7,7 +7,7 @@ found by their own searches, are proved by :func:`prove`). The stages:
 
 1. find a mask: the paper's construction, Theorem 1 or 2 by the depths (:func:`construct`); a
    search of the structured family of ``verify.tickets`` (:func:`search`: ``any``,
-   ``sparsest``, ``min-width``); or a mask given by the caller;
+   ``sparsest``, ``min-width``; ``fixed-size``: ``verify.fixed_size``); or a mask given by the caller;
 2. prove equality (:func:`prove`): ``verify.equality`` on ``[R ⊙ S]_δ`` (R lowered to δ =
    2^-k) against T, an :class:`~verify.equality.Equality` with a typed verdict;
 3. summarize: :class:`TicketOutcome` says what was found and proved, :class:`TicketSize` how
@@ -18,7 +18,8 @@ found by their own searches, are proved by :func:`prove`). The stages:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Callable
@@ -26,6 +27,7 @@ from typing import Callable
 from verify.constructions import Construction, ConstructionOptions, construct_theorem1, construct_theorem2
 from verify.equality import Equality, decide_equality, ticket_network
 from verify.errors import InputError
+from verify.fixed_size import find_fixed_size
 from verify.layouts import Layout, construction_theorem, layout_of
 from verify.networks import QuantizedNetwork, density, load_network, save_mask
 from verify.numbers import RoundingMode
@@ -40,6 +42,7 @@ class Find(str, Enum):
     ANY = "any"  # a ticket of the structured family, or a certified "no"
     SPARSEST = "sparsest"  # the fewest kept weights of the family, proven
     MIN_WIDTH = "min-width"  # the fewest units per group of the family, proven
+    FIXED_SIZE = "fixed-size"  # exactly S products per target weight and branch (verify.fixed_size)
 
     @classmethod
     def parse(cls, value) -> Find:
@@ -76,7 +79,9 @@ class TicketRequest:
     the memory of the exact tables and of building a CNF. ``equality`` and ``input_bits`` go
     to :class:`EqualityOptions`; ``units`` and ``copies`` to Theorem 2's construction (None:
     read from R's shapes). ``search_seconds`` bounds all of ``sparsest``'s CP-SAT runs
-    and refutations together (components left when it is spent stay unproved, with their bounds)."""
+    and refutations together (components left when it is spent stay unproved, with their bounds),
+    and a ``fixed-size`` sweep. ``per_weight``: the sizes S of ``fixed-size``
+    (``verify.fixed_size.parse_sizes``: 3, "1..6", "2,4")."""
 
     find: Find | str = Find.CONSTRUCTION
     mask: tuple | None = None
@@ -91,6 +96,7 @@ class TicketRequest:
     units: int | None = None
     copies: int | None = None
     search_seconds: float | None = None
+    per_weight: int | str | tuple | None = None
 
     @property
     def equality_options(self) -> EqualityOptions:
@@ -134,7 +140,8 @@ class TicketOutcome:
     """What :func:`run` found and proved. ``find`` is None for a given mask. ``construction``
     (with ``theorem``) or ``search`` is the finding step's own record; ``mask`` the mask found
     (None: the construction failed, or the search found no ticket: ``search.refuted`` is a
-    certified "no", else a limit stopped it); ``equality`` its proof (None without a mask)."""
+    certified "no", else a limit stopped it); ``equality`` its proof (None without a mask);
+    ``seconds``: wall time of finding (``find``) and of proving equality (``equality``)."""
 
     layout: Layout
     k: int
@@ -144,6 +151,7 @@ class TicketOutcome:
     theorem: int | None = None
     construction: Construction | None = None
     search: Search | None = None
+    seconds: dict = field(default_factory=dict)  # "find", "equality": wall time of each stage
 
     @property
     def proved(self) -> bool:
@@ -174,9 +182,26 @@ def construction_kept(target: QuantizedNetwork, random: QuantizedNetwork, k: int
     return density(built.mask)[0] if built.ok else None
 
 
+def sparsest_kept(target: QuantizedNetwork, random: QuantizedNetwork, k: int,
+                  request: TicketRequest) -> dict:
+    """The sparsest ticket of the family, the yardstick a fixed-size ticket is compared with:
+    ``kept`` (None: no ticket), ``lower`` (its certified lower bound, summed over components),
+    ``optimal`` (every component's optimum refuted below with a checked proof). Bounded by
+    ``request``'s ``time_limit`` per run and ``search_seconds`` in all."""
+    found = search(target, random, k, TicketRequest(Find.SPARSEST, None, k, request.mode, engines=request.engines,
+                                                    time_limit=request.time_limit, budget=request.budget,
+                                                    search_seconds=request.search_seconds))
+    if not found.found:
+        return {"kept": None, "lower": None, "optimal": False}
+    spans = found.stats.get("components", [])
+    return {"kept": density(found.mask(random))[0], "lower": sum(c["lower"] for c in spans),
+            "optimal": bool(found.optimal)}
+
+
 def search(target: QuantizedNetwork, random: QuantizedNetwork, k: int, request: TicketRequest) -> Search:
     """A search of the structured family (Theorem 1's layout; ``verify.tickets``) by
-    ``request.find`` (``any``, ``sparsest`` or ``min-width``)."""
+    ``request.find`` (``any``, ``sparsest``, ``min-width`` or ``fixed-size``:
+    ``verify.fixed_size``)."""
     find = Find.parse(request.find)
     mode = RoundingMode.parse(request.mode)
     if find is Find.MIN_WIDTH:
@@ -185,6 +210,10 @@ def search(target: QuantizedNetwork, random: QuantizedNetwork, k: int, request: 
         raise InputError("find: construction is not a search of the structured family")
     c = group_size(target, random)
     sums = family_sums(target, random, k, mode)
+    if find is Find.FIXED_SIZE:
+        if request.per_weight is None:
+            raise InputError("find fixed-size: give the products per target weight (--per-weight S)")
+        return find_fixed_size(sums, c, request.per_weight, request.budget, request.search_seconds)
     if find is Find.ANY:
         return find_any(sums, c, request.method, request.time_limit, request.budget)
     return find_sparsest(sums, c, request.time_limit, request.engines, request.budget,
@@ -208,6 +237,7 @@ def run(target: QuantizedNetwork, random: QuantizedNetwork, request: TicketReque
     mode = RoundingMode.parse(request.mode)
     find = None if request.mask is not None else Find.parse(request.find)
     theorem = built = searched = None
+    started = time.perf_counter()
     if find is None:
         mask = request.mask
     elif find is Find.CONSTRUCTION:
@@ -218,11 +248,14 @@ def run(target: QuantizedNetwork, random: QuantizedNetwork, request: TicketReque
                  f"{': each optimum proved by a checked refutation' if find is Find.SPARSEST else ''})")
         searched = search(target, random, k, request)
         mask = searched.mask(random) if searched.found else None
+    seconds = {"find": time.perf_counter() - started}
     equality = None
     if mask is not None:
         progress("proving equality")
+        started = time.perf_counter()
         equality = prove(target, random, mask, k, mode, request.equality_options)
-    return TicketOutcome(layout, k, find, mask, equality, theorem, built, searched)
+        seconds["equality"] = time.perf_counter() - started
+    return TicketOutcome(layout, k, find, mask, equality, theorem, built, searched, seconds)
 
 
 # ------------------------------------------------------------------------------- construct
