@@ -41,7 +41,7 @@ from typing import NamedTuple
 from verify.architectures import Architecture, Conv, ReLU
 from verify.constructions import ConstructionOptions
 from verify.conv_constructions import collapse, construct_conv, random_network_for
-from verify.conv_networks import draw_network
+from verify.conv_networks import ConvNetwork, draw_network
 from verify.errors import InputError
 from verify.experiments import network
 from verify.experiments.base import Experiment, Param, Table, group, wilson_interval
@@ -145,13 +145,19 @@ def _mlp_row(params: dict, seed: int, time_limit: float | None) -> dict:
             **{k: row[k] for k in ("equality", "kept", "failure", "failure_statuses") if k in row}}
 
 
+def conv_networks_for(params: dict, seed: int) -> tuple[ConvNetwork, ConvNetwork, str]:
+    """(target, random network, instance sha256) of a conv task (``pruning`` unstructured or
+    structured): what its row was decided on."""
+    target = draw_network(target_architecture(params), seed)
+    random = random_network_for(target, units(params), paper_delta_bits(1, params["bits"]), params["pruning"],
+                                seed + RANDOM_SEED_OFFSET, zero=params["zero"])
+    sha = hashlib.sha256(f"{target.sha256} {random.sha256} {params['pruning']}".encode()).hexdigest()
+    return target, random, sha
+
+
 def _conv_row(params: dict, seed: int) -> dict:
     """The conv construction's row: success with its collapse proof, or the first failed sum."""
-    k = paper_delta_bits(1, params["bits"])
-    target = draw_network(target_architecture(params), seed)
-    random = random_network_for(target, units(params), k, params["pruning"], seed + RANDOM_SEED_OFFSET,
-                                zero=params["zero"])
-    sha = hashlib.sha256(f"{target.sha256} {random.sha256} {params['pruning']}".encode()).hexdigest()
+    target, random, sha = conv_networks_for(params, seed)
     built = construct_conv(target, random, ConstructionOptions())
     failures = built.failures
     out = {"instance_sha256": sha, "random_params": random.num_weights,
