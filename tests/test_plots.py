@@ -97,8 +97,8 @@ def structured_rows():
     for pruning in ("unstructured", "structured", "mlp"):
         for channels in ("1,2,2", "1,1,1", "2,2", "1,3"):
             for bits in (1, 2):
-                params = {"pruning": pruning, "channels": channels, "kernel": 2, "size": None if pruning == "mlp" else 6,
-                          "bits": bits, "rounding": "double", "zero": True}
+                params = {"pruning": pruning, "channels": channels, "kernel": 2, "bits": bits, "rounding": "double",
+                          "size": None if pruning == "mlp" else 6, "zero": True}
                 for c in (16, 32, 48):
                     for s in range(2):
                         ok = s == 0 or c == 48

@@ -165,7 +165,8 @@ def test_report_rates_agree_with_counting_rows(tmp_path, capsys):
     col = {name: i for i, name in enumerate(rates.columns)}
     assert len(rates.rows) == 6
     for line in rates.rows:
-        cell = [r for r in rows if r["params"]["pruning"] == line[col["pruning"]] and r["params"]["c"] == line[col["c"]]]
+        cell = [r for r in rows
+                if r["params"]["pruning"] == line[col["pruning"]] and r["params"]["c"] == line[col["c"]]]
         yes = sum(r["status"] == "sat-verified" for r in cell)
         dec = sum(r["status"] in ("sat-verified", "unsat-exhaustive", "unsat-certified") for r in cell)
         assert yes == sum(r["result"]["success"] is True for r in cell)

@@ -31,6 +31,10 @@ Row fields: ``success``, ``units``, ``channels_per_channel`` (random intermediat
 target input channel of a layer: ``units·κ²`` unstructured, ``units`` structured; hidden units
 per target input for the MLP), ``target_params``, ``random_params`` (every weight of the random
 network, pruned or not), ``sums_ok``/``sums_total``, ``kept`` on success.
+
+``time_limit`` goes to the MLP's ticket pipeline; the conv construction's sums take none (the
+exact tables within the memory budget), so a conv task is bounded by the local pool's
+``kill_after`` (default 2·time_limit + 30 s), after which its row is ``unknown``.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ from verify.conv_constructions import collapse, construct_conv, random_network_f
 from verify.conv_networks import ConvNetwork, draw_network
 from verify.errors import InputError
 from verify.experiments import network
-from verify.experiments.base import Experiment, Param, Table, group, wilson_interval
+from verify.experiments.base import DEFAULT_TIME_LIMIT, Experiment, Param, Table, group, wilson_interval
 from verify.experiments.plotting import legend_outside, reference_style, style
 from verify.layouts import paper_delta_bits, paper_units
 from verify.status import Status
@@ -292,4 +296,4 @@ def plot(rows: list[dict], figure) -> None:
 
 EXPERIMENT = Experiment("structured", "conv targets: unstructured vs structured pruning against channels, "
                                       "with the same-size MLP", PARAMS, METHODS, run, tables, plot,
-                        applies=applies, describes=describes)
+                        applies=applies, describes=describes, default_time_limit=DEFAULT_TIME_LIMIT)
