@@ -168,7 +168,7 @@ def test_report_rates_agree_with_counting_rows(tmp_path, capsys):
         cell = [r for r in rows
                 if r["params"]["pruning"] == line[col["pruning"]] and r["params"]["c"] == line[col["c"]]]
         yes = sum(r["status"] == "sat-verified" for r in cell)
-        dec = sum(r["status"] in ("sat-verified", "unsat-exhaustive", "unsat-certified") for r in cell)
+        dec = sum(r["status"] in ("sat-verified", "unsat-exhaustive", "unsat-proof-checked") for r in cell)
         assert yes == sum(r["result"]["success"] is True for r in cell)
         assert line[col["success"]] == f"{yes}/{dec}" and line[col["rows"]] == len(cell) == 4
         lo, hi = wilson_interval(yes, dec)
