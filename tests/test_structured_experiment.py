@@ -196,3 +196,21 @@ def test_the_builtin_spec_is_small_and_compares_all_three():
     spec = load_spec("structured", experiments())
     assert spec.size <= 300 and set(dict(spec.grid)["pruning"]) == {"unstructured", "structured", "mlp"}
     assert parse_spec({"experiment": "structured", "seeds": 1}, "inline", experiments()).size == 1
+
+
+def test_a_level_counts_undecided_rows_as_failures():
+    def row(c, seed, success):
+        result = None if success is None else {"success": success, "units": c, "channels_per_channel": c,
+                                                "random_params": 10 * c, "target_params": 8, "kept": 5}
+        status = {True: "sat-verified", False: "unsat-exhaustive", None: "unknown"}[success]
+        return {"params": {**TINY, "c": c, "pruning": "structured"}, "seed": seed, "method": "construction",
+                "status": status, "result": result, "seconds": 0.1}
+
+    # c = 8: 2 of 2 decided succeed but 4 tasks were killed; c = 16: 5 of 6 succeed
+    rows = [row(8, s, True if s < 2 else None) for s in range(6)] + [row(16, s, s > 0) for s in range(6)]
+    rates, over = EXPERIMENT.tables(rows)
+    assert [line[rates.columns.index("success")] for line in rates.rows] == ["2/2", "5/6"]
+    assert [line[rates.columns.index("undecided")] for line in rates.rows] == [4, 0]
+    reached = {line[over.columns.index("level")]: line[over.columns.index("c")] for line in over.rows}
+    assert reached == {0.5: 16, 0.9: "not reached"}
+    assert over.rows[0][over.columns.index("random/target")] == "20.0"

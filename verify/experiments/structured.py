@@ -216,9 +216,9 @@ def _curve(rows: list[dict]) -> list[Point]:
 
 
 def reached(curve: list[tuple], level: float):
-    """The first point of ``curve`` (smallest c) whose success rate over decided rows is at
-    least ``level``, or None."""
-    return next((pt for pt in curve if pt.decided and pt.yes >= level * pt.decided), None)
+    """The first point of ``curve`` (smallest c) where successes / rows is at least ``level``
+    (undecided rows count as failures: a level is reached only on the evidence), or None."""
+    return next((pt for pt in curve if pt.rows and pt.yes >= level * pt.rows), None)
 
 
 def _ratio(pt: Point | None) -> float | None:
@@ -263,8 +263,8 @@ def tables(rows: list[dict]) -> list[Table]:
     rates.notes.append("channels/channel: random intermediate channels per target input channel (units·κ² "
                        "unstructured, units structured, hidden units per input for the MLP)")
     over.notes.append("overparameterization at a level: random params / target params at the smallest c of the "
-                      "grid whose measured rate reaches the level (an upper bound at the grid's resolution); "
-                      "/ mlp divides it by the same-size MLP's")
+                      "grid whose measured rate reaches the level, undecided rows counted as failures (an "
+                      "upper bound at the grid's resolution); / mlp divides it by the same-size MLP's")
     return [t for t in (rates, over) if t.rows]
 
 
