@@ -92,8 +92,27 @@ def noise_rows():
     return rows
 
 
+def structured_rows():
+    rows = []
+    for pruning in ("unstructured", "structured", "mlp"):
+        for channels in ("1,2,2", "1,1,1", "2,2", "1,3"):
+            for bits in (1, 2):
+                params = {"pruning": pruning, "channels": channels, "kernel": 2, "bits": bits, "rounding": "double",
+                          "size": None if pruning == "mlp" else 6, "zero": True}
+                for c in (16, 32, 48):
+                    for s in range(2):
+                        ok = s == 0 or c == 48
+                        rows.append(row({**params, "c": c}, "construction",
+                                        {"success": ok, "units": c, "channels_per_channel": c * (4 if pruning ==
+                                         "unstructured" else 1), "random_params": 30 * c + bits,
+                                         "target_params": 24, **({"kept": 100} if ok else {})}, s,
+                                        status="sat-verified" if ok else "unsat-exhaustive"))
+    return rows
+
+
 ROWS = {"threshold": threshold_rows, "coverage": coverage_rows, "counts": counts_rows, "hardness": hardness_rows,
-        "compare": compare_rows, "network": network_rows, "noise": noise_rows}
+        "compare": compare_rows, "network": network_rows, "noise": noise_rows,
+        "structured": structured_rows}
 
 
 @functools.cache

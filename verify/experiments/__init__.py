@@ -7,7 +7,7 @@ import importlib
 
 from verify.experiments.base import Experiment
 
-BUILTIN = ("threshold", "coverage", "counts", "network", "hardness", "compare", "noise")
+BUILTIN = ("threshold", "coverage", "counts", "network", "hardness", "compare", "noise", "structured")
 
 
 def experiments() -> dict[str, Experiment]:
