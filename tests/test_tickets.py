@@ -683,6 +683,23 @@ def test_component_cnfs_built_in_a_bounded_child_are_the_same_and_a_limit_leaves
     assert find_any(sums, 2, method="sat", budget="64M").stats["unknown"].count("memory budget")
 
 
+def test_a_component_left_open_keeps_its_fewest_products_not_the_first_subset_found():
+    """With no time left for CP-SAT, the component keeps the cheaper solver-free ticket: here
+    the bitset's first subset takes the three 1s, the fewest-products one the single 3."""
+    import time
+
+    import verify.tickets as tickets
+
+    s = tickets.SumSpec(1, 0, 0, "A", (0, 1, 2, 3), (1, 1, 1, 3), 3)
+    comp = tickets.Component(1, 0, "A", s.units, (s,))
+    first = [decide_sum(s)[0]]
+    assert tickets.component_cost(comp, first) == 6
+    done = tickets._decide_component(comp, first, None, "auto", None, tickets.CNF_VERSION,
+                                     time.perf_counter() - 1, 0)
+    assert done.chosen == [(3,)] and done.span["upper"] == 2 and not done.optimal
+    assert done.bound.outcome == "unknown"
+
+
 def test_sparsest_left_open_keeps_a_ticket_and_bounds_around_the_optimum(monkeypatch):
     """CP-SAT stopped by a limit on one component, or the search's budget spent before any:
     the search still returns a ticket (the pre-filter's subsets there), not claimed optimal,
@@ -719,6 +736,12 @@ def test_sparsest_left_open_keeps_a_ticket_and_bounds_around_the_optimum(monkeyp
             assert all(b.checked for b in best.bounds if b.outcome == "unsat")
             why = "CP-SAT UNKNOWN (test)" if budget is None else "were spent"  # a spent budget runs no CP-SAT
             assert any(why in (b.reason or "") for b in best.bounds)
+            if budget == 0:  # no solver ran: each component keeps the cheaper of two solver-free tickets
+                first = find_any(sums, group_size(target, random))
+                for comp, span in zip(tickets.components(sums), spans):
+                    prefiltered = [first.chosen[sums.index(s)] for s in comp.sums]
+                    assert span["upper"] == min(tickets.component_cost(comp, prefiltered),
+                                                tickets.component_cost(comp, tickets._fewest_per_sum(comp)))
         tried += 1
         if tried >= 8:
             break

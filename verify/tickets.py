@@ -40,7 +40,7 @@ from verify.errors import InputError, MethodDisagreement
 from verify.layouts import single_precision, theorem1_units
 from verify.networks import QuantizedNetwork
 from verify.numbers import RoundingMode
-from verify.prefilter.bitset import small_witness
+from verify.prefilter.bitset import ReachableSums, small_witness
 from verify.solve.building import build_cnf
 from verify.solve.children import parallel_map
 from verify.solve.outcome import Outcome
@@ -498,7 +498,8 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
     (``nvars``/``clauses``/``proof_lines``); ``optimal`` is True only when every bound is checked.
     ``version``: the CNFs' layout (:func:`component_cnf`). ``total_seconds`` bounds the whole
     search's CP-SAT runs and refutations together: once spent, the components left keep the
-    best ticket found (CP-SAT's, else the pre-filter's subsets) and their table bound, unproved.
+    best ticket found (CP-SAT's, else the cheaper of the pre-filter's subsets and the fewest
+    products per sum) and their table bound, unproved.
     ``workers``: components decided side by side (default :data:`SEARCH_WORKERS`; the answer
     does not depend on it). ``stats["components"]`` lists, per component, the kept weights
     found (``upper``) and the best lower bound held (``lower``: the optimum when its
@@ -532,6 +533,17 @@ def find_sparsest(sums: list[SumSpec], width: int, time_limit: float | None = No
     return result
 
 
+def _fewest_per_sum(comp: Component) -> list[tuple[int, ...]]:
+    """Per sum of ``comp``, a subset with the fewest products (the cardinality table): a ticket
+    of the component without a solver, usually far smaller than the first subset found."""
+    chosen = []
+    for s in comp.sums:
+        table = ReachableSums(s.products, cardinality=True)
+        found = table.witness(s.target, table.fewest(s.target))
+        chosen.append(tuple(s.units[i] for i in found))
+    return chosen
+
+
 def _left(ends, time_limit):
     """Seconds for the next step: the per-run limit, cut to what the search has left."""
     left = None if ends is None else ends - time.perf_counter()
@@ -540,8 +552,9 @@ def _left(ends, time_limit):
 
 def _decide_component(comp: Component, prefiltered, time_limit, engines, budget, version, ends,
                       total_seconds) -> _Decided:
-    """One component of :func:`find_sparsest`: CP-SAT's optimum (else ``prefiltered``, the
-    pre-filter's subsets), then the refutation of one weight fewer."""
+    """One component of :func:`find_sparsest`: CP-SAT's optimum (else the cheaper of
+    ``prefiltered``, the pre-filter's subsets, and the fewest products per sum), then the
+    refutation of one weight fewer."""
     started = time.perf_counter()
     limit = _left(ends, time_limit)
     if limit is not None and limit <= 0:
@@ -554,9 +567,11 @@ def _decide_component(comp: Component, prefiltered, time_limit, engines, budget,
         if best.outcome is Outcome.UNSAT:
             raise MethodDisagreement(f"CP-SAT says component {_label(comp.key())} is infeasible, the "
                                      f"exact tables found a solution")
-        # a limit: the pre-filter's per-sum subsets are a solution too (the union of their units)
-        stopped = f"{best.reason}, the pre-filter's ticket kept"
-        best = _Joint(Outcome.SAT, prefiltered, optimal=False)
+        # a limit: per-sum subsets are a solution too (the union of their units); the cheaper of
+        # the pre-filter's and the fewest-elements ones (both exact tables, no solver)
+        stopped = f"{best.reason}, a solver-free ticket kept"
+        best = _Joint(Outcome.SAT, min(prefiltered, _fewest_per_sum(comp), key=lambda c: component_cost(comp, c)),
+                      optimal=False)
     for s, units in zip(comp.sums, best.chosen):
         _replay(s, units)
     cost = component_cost(comp, best.chosen)
