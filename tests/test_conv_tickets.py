@@ -248,3 +248,15 @@ def test_structured_sparsest_is_refused_in_one_line(tmp_path, capsys):
                        "--find", "sparsest", "-o", tmp_path / "c.json")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "structured" in err
     assert not (tmp_path / "c.json").exists()
+
+
+def test_a_search_cut_short_reports_its_range_and_still_checks(files, capsys):
+    code, out, _ = run(capsys, "certify", "--target", files / "t.json", "--random", files / "r.npz",
+                       "--find", "sparsest", "--search-time-limit", "0.001", "--json", "-o", files / "c.json")
+    got = json.loads(out)
+    cert = json.loads((files / "c.json").read_text())
+    assert code == 0 and got["certificate"] and got["sparsest"]["optimal"] is cert["claim"]["sparsest"]
+    low, high = got["sparsest"]["kept_between"]
+    assert high == got["kept"] == cert["claim"]["kept"] and low <= high and (low == high) == got["sparsest"]["optimal"]
+    assert all(c["evidence"] != "drup" for c in cert["search"]["components"])  # no refutation had time
+    assert check_conv_certificate(files / "c.json").ok
