@@ -57,6 +57,33 @@ def test_sparsest_matches_brute_force_per_component(seed):
     assert collapse(target, random, found.mask).equal
 
 
+def test_sparse_targets_and_branches_with_no_channel_match_brute_force(tmp_path):
+    """Two channels per group: often a branch has none (all of one sign), and a zero target
+    there has no sum; one component per (layer, entry, branch) still, and the certificate checks."""
+    arch = architecture_from_json({"input": [1, 2, 2], "layers": [
+        {"type": "conv", "out_channels": 2, "kernel": 1, "bits": 1}, {"type": "relu"}, {"type": "flatten"},
+        {"type": "dense", "out": 1, "bits": 1}]})
+    found = 0
+    for seed in range(120):
+        rng = np.random.default_rng(seed)
+        target = ConvNetwork(arch, [rng.choice([-1] + [0] * 8 + [1], layer.weight_shape)
+                                    for layer in arch.weighted()])
+        random = draw_network(random_architecture(arch, 2, 1), seed + 100, zero=False)
+        result = search_conv(target, random, "sparsest")
+        comps = components(result.sums)
+        brute = [brute_component(c) for c in comps]
+        assert result.found == (None not in brute)
+        if result.found:  # (a branch with no channel and a nonzero target is its own refuted component)
+            assert len({(c.layer, c.input, c.branch) for c in comps}) == len(comps)
+            found += 1
+            assert result.optimal and result.kept_between == (sum(brute), sum(brute))
+            if found == 1:
+                save_conv_network(target, tmp_path / "t.json")
+                save_conv_network(random, tmp_path / "r.npz")
+                assert certify_conv(tmp_path / "t.json", tmp_path / "r.npz", tmp_path / "c.json", find="sparsest").ok
+    assert found >= 5
+
+
 def test_any_is_a_ticket_and_an_infeasible_sum_is_refused_by_brute_force():
     target, random = networks(0)
     found = search_conv(target, random, "any")

@@ -40,7 +40,8 @@ FINDS = ("construction", "any", "sparsest")
 
 def family_sums(target: ConvNetwork, random: ConvNetwork) -> list[SumSpec]:
     """Every subset sum of the family (module docstring), on the product grid of each pair;
-    ``input`` is the flat kernel entry (C order of (i, a, b), or the dense input). An InputError
+    ``input`` is the flat kernel entry (C order of (i, a, b), or the dense input). A branch with
+    no channel and a zero target has no sum (one component per (layer, entry, branch) stays so). An InputError
     for the structured layout with a conv layer (whole kernels: not this family)."""
     p = pairing(target, random)
     out = []
@@ -54,6 +55,8 @@ def family_sums(target: ConvNetwork, random: ConvNetwork) -> list[SumSpec]:
             group = np.arange(g * p.units, (g + 1) * p.units)
             for branch, units in (("A", group[u[group, g] > 0]), ("B", group[u[group, g] < 0])):
                 for o in range(w_t.shape[0]):
+                    if not len(units) and not w_t[o, g]:  # nothing to choose: the empty subset is forced
+                        continue
                     out.append(SumSpec(j + 1, o, g, branch, tuple(int(h) for h in units),
                                        tuple(int(v[o, h]) * int(u[h, g]) for h in units),
                                        int(w_t[o, g]) << shift))
