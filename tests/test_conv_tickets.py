@@ -206,6 +206,8 @@ TAMPERINGS = {
     "the kept range": lambda c, _: c["claim"].__setitem__("kept_between", [0, c["claim"]["kept"]]),
     "a witness dropped": _witness_dropped,
     "the search kind": lambda c, _: c["search"].__setitem__("find", "fewest"),
+    "the search relabelled any": lambda c, _: c["search"].__setitem__("find", "any"),
+    "the statement": lambda c, _: c["claim"].__setitem__("statement", c["claim"]["statement"].split(", the")[0]),
 }
 
 
@@ -287,3 +289,13 @@ def test_a_search_cut_short_reports_its_range_and_still_checks(files, capsys):
     assert high == got["kept"] == cert["claim"]["kept"] and low <= high and (low == high) == got["sparsest"]["optimal"]
     assert all(c["evidence"] != "drup" for c in cert["search"]["components"])  # no refutation had time
     assert check_conv_certificate(files / "c.json").ok
+
+
+def test_a_malformed_search_record_is_exit_2_in_one_line(written, tmp_path, capsys):
+    shutil.copytree(written, tmp_path / "c")
+    path = tmp_path / "c" / "cert.json"
+    cert = json.loads(path.read_text())
+    del cert["search"]["components"][0]["evidence"]
+    path.write_text(json.dumps(cert))
+    code, _, err = run(capsys, "check", path)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "malformed" in err

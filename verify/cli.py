@@ -557,7 +557,7 @@ def cmd_check(args) -> int:
         raise MissingFileError(f"{args.certificate}: no such file")
     with StatusLine("slth-verify check") as status:
         if is_conv_certificate(args.certificate):
-            report = check_conv_certificate(args.certificate, status.stage)
+            report = check_conv_certificate(args.certificate, status.stage, args.engines)
         else:
             report = check_certificate(args.certificate, args.engines, progress=status.stage, raise_unreadable=True)
     if report.ok or isinstance(report.error, ClaimRejected):  # a malformed one has no checks to show

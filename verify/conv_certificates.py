@@ -228,14 +228,15 @@ def is_conv_certificate(path) -> bool:
     return isinstance(obj, dict) and obj.get("kind") == KIND
 
 
-def check_conv_certificate(path, progress=quiet) -> CheckReport:
+def check_conv_certificate(path, progress=quiet, engines: str = "auto") -> CheckReport:
     """Re-verify a conv certificate with no solver (module docstring): ``report.ok`` only when
     every hash, witness and the equality evidence hold; the first failure is ``report.error``
-    (ClaimRejected, or MalformedCertificate when a field is missing or mistyped)."""
+    (ClaimRejected, or MalformedCertificate when a field is missing or mistyped). ``engines``:
+    the DRUP checker's (``verify.solve.proofs.check_drup``) for a sparsest claim's bounds."""
     report, path = CheckReport(), Path(path)
     try:
         cert = read_json_file(path)
-        _check(cert, path.parent, report, progress)
+        _check(cert, path.parent, report, progress, engines)
     except ClaimRejected as e:
         report.bad(f"{path}: {e}", ClaimRejected(f"{path}: {e}"))
     except InternalError:
@@ -255,7 +256,7 @@ def _require(cond: bool, why: str) -> None:
         raise ClaimRejected(why)
 
 
-def _check(cert: dict, base: Path, report: CheckReport, progress) -> None:
+def _check(cert: dict, base: Path, report: CheckReport, progress, engines: str = "auto") -> None:
     _require(cert.get("kind") == KIND and cert.get("version") in VERSIONS,
              f"kind/version: expected {KIND} version {' or '.join(map(str, VERSIONS))}")
     nets = {}
@@ -280,7 +281,7 @@ def _check(cert: dict, base: Path, report: CheckReport, progress) -> None:
     _check_witnesses(cert["evidence"]["witnesses"], target, random, mask)
     report.good(f"{len(cert['evidence']['witnesses'])} witnesses replayed against the kept weights")
     if cert["version"] >= 2:
-        _check_search(cert, target, random, mask, base, report, progress)
+        _check_search(cert, (target, random, mask), base, report, progress, engines)
     eq = cert["evidence"]["equality"]
     _require(eq["verdict"] == "equal" and eq["method"] in ("collapse", "exhaustive"),
              f"evidence.equality: {eq['method']} {eq['verdict']} proves no equality")
@@ -323,19 +324,19 @@ def _check_witnesses(witnesses, target: ConvNetwork, random: ConvNetwork, mask) 
         _require(np.array_equal(got, ref), f"evidence.witnesses[{n}]: the kept products do not sum to the target")
 
 
-def _check_search(cert: dict, target: ConvNetwork, random: ConvNetwork, mask, base: Path, report: CheckReport,
-                  progress) -> None:
+def _check_search(cert: dict, nets, base: Path, report: CheckReport, progress, engines: str) -> None:
     """Version 2's ``search`` record; for ``sparsest``, the claim re-derived with no search:
     the witnesses cover the family's sums exactly, the mask is their union, each component's
     count is recomputed, and each lower bound re-proved (the fewest-products table recomputed,
     or the component's CNF rebuilt and its DRUP proof checked)."""
     rec, claim = cert["search"], cert["claim"]
+    target, random, mask = nets
     _require(rec["find"] in FINDS + ("mask",), f"search.find: {rec['find']!r} is not a search of this kind")
     made = rec["construction_kept"]
     _require(made is None or (isinstance(made, int) and not isinstance(made, bool) and made >= 0),
              f"search.construction_kept: expected a count or null, got {made!r}")
     if rec["find"] != "sparsest":
-        _require("sparsest" not in claim and "components" not in rec,
+        _require("sparsest" not in claim and "components" not in rec and "fewest" not in claim["statement"],
                  f"claim: a {rec['find']} search claims no sparsest ticket")
         report.good(f"search {rec['find']}")
         return
@@ -359,13 +360,15 @@ def _check_search(cert: dict, target: ConvNetwork, random: ConvNetwork, mask, ba
         progress(f"re-proving component layer {comp.layer} input {comp.input} branch {comp.branch}")
         c = listed[(comp.layer, comp.input, comp.branch)]
         kept = component_cost(comp, [chosen[index[id(s)]] for s in comp.sums])
-        proved += _check_component(c, comp, kept, rec["cnf_version"], base)
+        proved += _check_component(c, comp, kept, (rec["cnf_version"], engines), base)
         lower, upper = lower + c["lower"], upper + kept
     total = sum(int(m.sum()) for m in mask)
     _require(upper == total, f"search.components: they keep {upper} weights, the mask {total}")
     optimal = proved == len(comps)
     _require(claim["sparsest"] is optimal and claim["kept_between"] == [lower, upper],
              f"claim: the components prove sparsest={optimal}, kept between {lower} and {upper}")
+    _require(claim["statement"].endswith(", the fewest of the family") is optimal,
+             "claim.statement says more or less than the components prove")
     report.good(f"sparsest: {len(comps)} components re-counted, {proved} lower bounds re-proved: "
                 f"{'the fewest of the family' if optimal else f'between {lower} and {upper} kept weights'}")
 
@@ -392,7 +395,7 @@ def _family_witnesses(witnesses, target: ConvNetwork, sums) -> dict[int, tuple[i
     return chosen
 
 
-def _check_component(c: dict, comp, kept: int, cnf_version: int, base: Path) -> bool:
+def _check_component(c: dict, comp, kept: int, drup: tuple[int, str], base: Path) -> bool:
     """Whether the component record ``c`` proves its count optimal (ClaimRejected when it
     claims what it does not show)."""
     key = f"search.components layer {comp.layer} input {comp.input} branch {comp.branch}"
@@ -409,7 +412,7 @@ def _check_component(c: dict, comp, kept: int, cnf_version: int, base: Path) -> 
     f = base / c["proof"]["path"]
     _require(f.is_file() and file_sha256(f) == c["proof"]["sha256"], f"{key}: the proof file is missing or "
              f"does not match its sha256")
-    nvars, clauses = component_cnf(comp, kept - 1, cnf_version)
-    check = check_drup(nvars, clauses, f.read_text(encoding="ascii", errors="replace"))
+    nvars, clauses = component_cnf(comp, kept - 1, drup[0])
+    check = check_drup(nvars, clauses, f.read_text(encoding="ascii", errors="replace"), engines=drup[1])
     _require(check.ok, f"{key}: the DRUP proof of at most {kept - 1} kept weights is rejected ({check.message})")
     return True
