@@ -299,3 +299,13 @@ def test_a_malformed_search_record_is_exit_2_in_one_line(written, tmp_path, caps
     path.write_text(json.dumps(cert))
     code, _, err = run(capsys, "check", path)
     assert code == 2 and len(err.strip().splitlines()) == 1 and "malformed" in err
+
+
+def test_a_sum_with_no_subset_exits_1_naming_its_entry_and_writes_nothing(tmp_path, capsys):
+    target, random = networks(2, units=8)
+    save_conv_network(target, tmp_path / "t.json")
+    save_conv_network(random, tmp_path / "r.npz")
+    code, out, _ = run(capsys, "certify", "--target", tmp_path / "t.json", "--random", tmp_path / "r.npz",
+                       "--find", "any", "-o", tmp_path / "c.json")
+    assert code == 1 and "FAILED    layer 1 output 0 entry (0, 0, 0) branch B: no [range]" in out
+    assert not (tmp_path / "c.json").exists() and not (tmp_path / "c.proofs").exists()

@@ -520,7 +520,8 @@ def _conv_certified_lines(done, output: str) -> tuple[list[str], str, list[str]]
     failures = [f.describe() for f in c.failures] if c is not None else []
     if search is not None and search.refuted is not None:
         s, how, why = search.refuted
-        failures.append(f"layer {s.layer} output {s.output} input {s.input} branch {s.branch}: no [{how}] {why}")
+        failures.append(f"layer {s.layer} output {s.output} entry {search.refuted_entry} branch {s.branch}: "
+                        f"no [{how}] {why}")
     elif search is not None and not search.found:
         failures.append(f"undecided: {search.unknown}")
     status = (f"equal ({proof.method}) on {proof.domain}" if proof is not None and proof.equal else
@@ -530,7 +531,7 @@ def _conv_certified_lines(done, output: str) -> tuple[list[str], str, list[str]]
     if done.kept is not None:
         lines.append(f"kept      {done.kept:,} of {done.total:,} weights (density {done.kept / done.total:.4f} = "
                      f"kept / total)")
-    if search is not None:
+    if search is not None and done.kept is not None:
         made = done.construction_kept
         lines.append(f"compare   the construction keeps {made:,} weights" if made is not None else
                      "compare   the construction fails on this network")

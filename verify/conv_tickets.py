@@ -114,6 +114,7 @@ class ConvSearch:
     chosen: dict[int, tuple[int, ...]] = field(default_factory=dict)
     mask: tuple | None = None
     refuted: tuple | None = None
+    refuted_entry: tuple[int, ...] | None = None  # the kernel entry of ``refuted``'s flat input
     unknown: str | None = None
     parts: list[ComponentResult] = field(default_factory=list)
 
@@ -145,6 +146,8 @@ def search_conv(target: ConvNetwork, random: ConvNetwork, find: str, time_limit:
         sums, p.units, time_limit, budget=budget, total_seconds=total_seconds)
     result = ConvSearch(find, p, sums, dict(done.chosen), refuted=done.refuted, unknown=done.stats.get("unknown"))
     if not done.found:
+        if done.refuted is not None:
+            result.refuted_entry = entry_of(target, done.refuted[0].layer, done.refuted[0].input)
         return result
     result.mask = family_mask(random, sums, result.chosen)
     if find == "sparsest":
