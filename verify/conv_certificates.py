@@ -1,7 +1,8 @@
 """Certificates for networks with an architecture (convolutions, residual blocks): write them
 after the construction, and re-check them with no solver.
 
-A certificate (JSON, kind ``slth-verify-conv-certificate``, version 1; docs/formats.md) names
+A certificate (JSON, kind ``slth-verify-conv-certificate``, version 2, version 1 still read;
+docs/formats.md) names
 the target and random network files (relative paths, each file's sha256 and the network's
 content hash), the mask (kept flat indices per weighted layer, with its sha256), the layout, the
 per-entry witnesses of the construction (hidden channels chosen per target kernel entry or
@@ -9,7 +10,10 @@ kernel and branch) and the equality evidence: ``collapse`` (every real input) or
 (every input of the grid 2^-input_bits). The checker re-reads both networks, checks every hash,
 replays every witness against the kept weights, and redoes the equality method the
 certificate names: the collapse from the pruned weights alone, or the exhaustive evaluation.
-No step trusts the writer.
+Version 2 adds the ``search`` record; for ``sparsest`` the checker re-derives the family
+(``verify.conv_tickets``), requires the mask to be the witnesses' union, re-counts every
+component and re-proves each lower bound (the fewest-products table recomputed, or the
+component's CNF rebuilt and its DRUP proof checked). No step trusts the writer.
 """
 
 from __future__ import annotations
