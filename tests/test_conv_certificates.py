@@ -101,7 +101,7 @@ def test_cli_certify_and_check(written, tmp_path, capsys):
     assert code == 2 and "miter handles MLPs only" in capsys.readouterr().err
     assert not (tmp_path / "m.json").exists()
     code = main(["certify", "--target", str(written / "t.json"), "--random", str(written / "r.npz"),
-                 "--find", "sparsest", "-o", str(tmp_path / "s.json")])
+                 "--find", "min-width", "-o", str(tmp_path / "s.json")])
     assert code == 2 and not (tmp_path / "s.json").exists()
 
 

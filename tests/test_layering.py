@@ -35,6 +35,7 @@ LAYERS = {
     "verify.heuristics": 6,
     "verify.constructions": 7,
     "verify.conv_constructions": 7,
+    "verify.conv_tickets": 7,
     "verify.equality": 7,
     "verify.miter": 7,
     "verify.tickets": 7,

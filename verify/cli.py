@@ -491,26 +491,60 @@ def _fixed_size_lines(report: dict) -> list[str]:
 def _certify_architecture(args) -> int:
     from verify.conv_certificates import certify_conv
 
-    if args.find not in (None, "construction") or args.delta_bits is not None:
-        raise InputError("certify: a target with an architecture takes --find construction or --mask "
-                         "(no search, no --delta-bits)")
+    if args.find not in (None, "construction", "any", "sparsest") or args.delta_bits is not None:
+        raise InputError("certify: a target with an architecture takes --find construction, any or sparsest, or "
+                         "--mask (no min-width or fixed-size, no --delta-bits)")
     with StatusLine("slth-verify certify") as status:
         done = certify_conv(args.target, args.random, args.output, args.mask, args.equality, args.input_bits or 0,
-                            args.memory_budget, status.stage, check_time_limit(args.time_limit, "--time-limit"))
-    c, proof = done.construction, done.equality
-    failures = [f.describe() for f in c.failures] if c is not None else []
-    status = (f"equal ({proof.method}) on {proof.domain}" if proof is not None and proof.equal else
-              f"{proof.verdict.value} ({proof.method}): {proof.detail}" if proof is not None else
-              f"construction failed at {len(failures)} entries and branches")
+                            args.memory_budget, status.stage, check_time_limit(args.time_limit, "--time-limit"),
+                            args.find or "construction",
+                            check_time_limit(args.search_time_limit, "--search-time-limit"))
+    lines, status, failures = _conv_certified_lines(done, args.output)
     if args.json:
-        print(dumps_readable({"ok": done.ok, "equality": proof.to_json() if proof else None, "status": status,
-                              "failures": failures, "certificate": args.output if done.written else None}))
+        search = done.search
+        print(dumps_readable({
+            "ok": done.ok, "equality": done.equality.to_json() if done.equality else None, "status": status,
+            "kept": done.kept, "total": done.total, "construction_kept": done.construction_kept,
+            "sparsest": None if search is None or search.find != "sparsest" else {
+                "optimal": search.optimal, "kept_between": list(search.kept_between)},
+            "failures": failures,
+            "certificate": args.output if done.written else None}))
     else:
-        lines = [f"FAILED    {f}" for f in failures[:SHOWN]] + [f"status    {status}"]
-        if done.written:
-            lines.append(f"certificate {args.output} written and checked")
         print("\n".join(lines))
     return ExitCode.OK if done.ok else ExitCode.NO_RESULT
+
+
+def _conv_certified_lines(done, output: str) -> tuple[list[str], str, list[str]]:
+    """``certify``'s report on a conv target as people read it, its one-line status and failures."""
+    c, proof, search = done.construction, done.equality, done.search
+    failures = [f.describe() for f in c.failures] if c is not None else []
+    if search is not None and search.refuted is not None:
+        s, how, why = search.refuted
+        failures.append(f"layer {s.layer} output {s.output} entry {search.refuted_entry} branch {s.branch}: "
+                        f"no [{how}] {why}")
+    elif search is not None and not search.found:
+        failures.append(f"undecided: {search.unknown}")
+    status = (f"equal ({proof.method}) on {proof.domain}" if proof is not None and proof.equal else
+              f"{proof.verdict.value} ({proof.method}): {proof.detail}" if proof is not None else
+              f"{'search' if search is not None else 'construction'} failed at {len(failures)} entries and branches")
+    lines = [f"FAILED    {f}" for f in failures[:SHOWN]]
+    if done.kept is not None:
+        lines.append(f"kept      {done.kept:,} of {done.total:,} weights (density {done.kept / done.total:.4f} = "
+                     f"kept / total)")
+    if search is not None and done.kept is not None:
+        made = done.construction_kept
+        lines.append(f"compare   the construction keeps {made:,} weights" if made is not None else
+                     "compare   the construction fails on this network")
+    if search is not None and search.find == "sparsest" and search.found:
+        low, high = search.kept_between
+        how = {e: sum(p.evidence == e for p in search.parts) for e in ("table", "drup")}
+        lines.append(f"optimum   proved: the fewest of the family ({how['table']} components by the fewest-products "
+                     f"table, {how['drup']} by checked DRUP refutations)" if search.optimal else
+                     f"optimum   not proved: between {low} and {high} kept weights")
+    lines.append(f"status    {status}")
+    if done.written:
+        lines.append(f"certificate {output} written and checked")
+    return lines, status, failures
 
 
 def cmd_check(args) -> int:
@@ -524,7 +558,7 @@ def cmd_check(args) -> int:
         raise MissingFileError(f"{args.certificate}: no such file")
     with StatusLine("slth-verify check") as status:
         if is_conv_certificate(args.certificate):
-            report = check_conv_certificate(args.certificate, status.stage)
+            report = check_conv_certificate(args.certificate, status.stage, args.engines)
         else:
             report = check_certificate(args.certificate, args.engines, progress=status.stage, raise_unreadable=True)
     if report.ok or isinstance(report.error, ClaimRejected):  # a malformed one has no checks to show
